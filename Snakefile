@@ -1,0 +1,18 @@
+# asmgeo: the whole workflow. Analysis lives in src/asmgeo; rules live in workflow/rules.
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/demo.smk"
+include: "workflow/rules/ingest.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_outputs(),

@@ -1,0 +1,98 @@
+"""One function per Snakemake rule, same name as the rule.
+
+A step takes paths and plain keyword arguments, does the I/O and calls the pure functions
+of the library, so a notebook, the CLI or a test can run it without Snakemake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from asmgeo import io
+from asmgeo.crs import choose_analysis_crs
+from asmgeo.validate import QA_COLUMNS, IngestOptions, ingest_layer, sources_lonlat_bounds
+
+log = logging.getLogger(__name__)
+
+PACKAGES = ("asmgeo", "geopandas", "shapely", "pyogrio", "pyproj", "rasterio", "numpy", "pandas",
+            "folium", "snakemake", "jsonschema")
+
+
+def read_crs(path: str | Path) -> CRS:
+    """The analysis CRS that rule choose_crs wrote."""
+    return CRS.from_wkt(json.loads(Path(path).read_text(encoding="utf-8"))["wkt"])
+
+
+def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: str = "auto") -> CRS:
+    """Choose the analysis CRS from the extent of every input file and write it as JSON."""
+    boxes = []
+    for sources in layers.values():
+        boxes.extend(sources_lonlat_bounds(sources))
+    crs = choose_analysis_crs(boxes, analysis_crs)
+    io.write_json({"name": crs.name, "wkt": crs.to_wkt(), "epsg": crs.to_epsg(),
+                   "proj4": crs.to_proj4(), "setting": analysis_crs}, output)
+    return crs
+
+
+def ingest(layer: str, sources: list[dict], crs_path: str | Path, clean: str | Path, issues: str | Path,
+           counts: str | Path, duplicate_ids: str = "reject", missing_ids: str = "reject",
+           value_maps: dict | None = None, date_order: str = "dmy", as_of: str = "2025-06-30") -> gpd.GeoDataFrame:
+    """Ingest one layer: clean GeoPackage, its QA issues and its row counts."""
+    options = IngestOptions(duplicate_ids=duplicate_ids, missing_ids=missing_ids,
+                            value_maps=value_maps or {}, date_order=date_order,
+                            as_of=dt.date.fromisoformat(as_of))
+    frame, qa, table = ingest_layer(layer, sources, read_crs(crs_path), options)
+    if frame.empty:
+        log.warning("%s: no rows (layer not configured or every row rejected)", layer)
+    io.write_gpkg({layer: frame}, clean)
+    io.write_csv(qa, issues)
+    io.write_csv(table, counts)
+    return frame
+
+
+def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issues: str | Path,
+              summary: str | Path) -> pd.DataFrame:
+    """Gather every layer's QA issues into one table and a per-file summary."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in issue_files]
+    all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QA_COLUMNS)
+    io.write_csv(all_issues, issues)
+    counts = pd.concat([pd.read_csv(p) for p in count_files], ignore_index=True)
+    io.write_csv(counts, summary)
+    log.info("QA: %d issues (%s)", len(all_issues),
+             ", ".join(f"{k} {v}" for k, v in all_issues["action"].value_counts().items()) or "none")
+    return all_issues
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def manifest(config: dict, input_files: list[str | Path], output: str | Path,
+             outputs: list[str | Path] | None = None) -> dict:
+    """Record the run: inputs with SHA-256, the effective config, package and library versions."""
+    import pyproj
+    import rasterio
+
+    record = {
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "inputs": [{"path": str(p), "sha256": io.sha256(p), "bytes": Path(p).stat().st_size}
+                   for p in sorted(set(map(str, input_files)))],
+        "outputs": sorted(map(str, outputs or [])),
+        "config": config,
+        "versions": {**{p: _version(p) for p in PACKAGES}, "python": platform.python_version(),
+                     "GDAL": rasterio.__gdal_version__, "PROJ": pyproj.proj_version_str},
+    }
+    io.write_json(record, output)
+    return record

@@ -1,0 +1,467 @@
+"""Ingest and validate one layer: read its files, map columns, parse values, check and repair
+geometries, reproject, and account for every row in the QA table.
+
+Every row read ends up accepted, repaired or rejected, and every repair or rejection has a
+row in the QA table naming the file, row, id, field, problem and action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from asmgeo import parse, schema
+from asmgeo.crs import horizontal, resolve_crs
+from asmgeo.errors import InputError
+from asmgeo.io import is_table, read_text_table, read_vector
+
+log = logging.getLogger(__name__)
+
+QA_COLUMNS = ["layer", "file", "row", "id", "field", "problem", "action"]
+REJECTED, REPAIRED, KEPT = "rejected", "repaired", "kept"
+
+_POLY_TYPES = {"Polygon", "MultiPolygon"}
+_LINE_TYPES = {"LineString", "MultiLineString"}
+_ALLOWED_TYPES = {
+    "point": {"Point"},
+    "polygon": _POLY_TYPES,
+    "line_or_polygon": _POLY_TYPES | _LINE_TYPES,
+}
+
+
+@dataclass
+class QALog:
+    """Collects QA issues for one layer."""
+
+    layer: str
+    issues: list[dict] = field(default_factory=list)
+
+    def add(self, file: str, row: object, ident: object, field_name: str, problem: str, action: str) -> None:
+        self.issues.append({"layer": self.layer, "file": file, "row": row,
+                            "id": "" if parse.is_missing(ident) else str(ident),
+                            "field": field_name, "problem": problem, "action": action})
+
+    def frame(self) -> pd.DataFrame:
+        """The issues as a table, ordered by file and row (layer-wide notes, row '*', first)."""
+        table = pd.DataFrame(self.issues, columns=QA_COLUMNS)
+        order = table["row"].map(lambda r: -1 if r == "*" else int(r)) if len(table) else table["row"]
+        return table.assign(_order=order).sort_values(["file", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+@dataclass
+class IngestOptions:
+    """Keyword options of ingest; defaults equal the config schema's defaults."""
+
+    duplicate_ids: str = "reject"
+    missing_ids: str = "reject"
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
+    date_order: str = "dmy"
+    as_of: dt.date = dt.date(2025, 6, 30)
+
+
+# --------------------------------------------------------------------------------------------
+# reading one file
+
+
+def _read_points_table(source: dict, qa: QALog, id_column: str | None) -> tuple[gpd.GeoDataFrame, CRS]:
+    path = source["path"]
+    table, delimiter = read_text_table(path, source.get("delimiter", "auto"), source.get("encoding", "utf-8-sig"))
+    xcol, ycol = source.get("x", "lon"), source.get("y", "lat")
+    for col in (xcol, ycol):
+        if col not in table.columns:
+            raise InputError(f"coordinate column '{col}' not found; the file has {list(table.columns)}. "
+                             "Set `x:`/`y:` for this file in the config", path=path, field=col)
+    crs = resolve_crs(None, source.get("crs"), path)
+    decimal = source.get("decimal", "auto")
+    if decimal == "auto":
+        sample = pd.concat([table[xcol], table[ycol]]).astype(str).str.strip()
+        comma = sample.str.fullmatch(r"[-+]?\d+,\d+").sum()
+        dot = sample.str.fullmatch(r"[-+]?\d+\.\d+").sum()
+        decimal = "," if comma > dot else "."
+    if decimal == "," and delimiter == ",":
+        raise InputError("decimal comma with comma delimiter is ambiguous; re-export with ';'",
+                         path=path)
+    # plain lists: a pandas Series would turn None into NaN and build Point(nan, nan)
+    xs = [parse.parse_coordinate(v, decimal) for v in table[xcol]]
+    ys = [parse.parse_coordinate(v, decimal) for v in table[ycol]]
+    geoms = [shapely.Point(x, y) if x is not None and y is not None else None for x, y in zip(xs, ys)]
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        for value, col in ((x, xcol), (y, ycol)):
+            if value is None:
+                raw = table.at[i, col]
+                problem = "coordinate missing" if parse.is_missing(raw) else f"coordinate {raw!r} is not a number or DMS value"
+                ident = table.at[i, id_column] if id_column in table.columns else None
+                qa.add(path, i + 1, ident, col, problem, REJECTED)
+    frame = gpd.GeoDataFrame(table.drop(columns=[xcol, ycol]), geometry=geoms, crs=crs)
+    log.info("%s: %d rows (delimiter %r, decimal %r)", path, len(frame), delimiter, decimal)
+    return frame, crs
+
+
+def read_source(source: dict, qa: QALog, id_column: str | None = None) -> tuple[gpd.GeoDataFrame, CRS]:
+    """Read one configured file into a GeoDataFrame in its own CRS, with a 1-based ``_row``."""
+    path = source["path"]
+    if is_table(path):
+        frame, crs = _read_points_table(source, qa, id_column)
+    else:
+        frame = read_vector(path, source.get("layer"))
+        crs = horizontal(resolve_crs(frame.crs, source.get("crs"), path))
+        frame = frame.set_crs(crs, allow_override=True)
+    frame = frame.reset_index(drop=True)
+    frame["_row"] = np.arange(1, len(frame) + 1)
+    return frame, crs
+
+
+# --------------------------------------------------------------------------------------------
+# attributes
+
+
+def map_columns(frame: pd.DataFrame, layer: str, source: dict) -> pd.DataFrame:
+    """Rename the file's columns to the canonical ones; constants fill a column for every row."""
+    mapping = source.get("columns") or {}
+    unknown = set(mapping) - set(schema.COLUMNS[layer])
+    if unknown:
+        raise InputError(f"config maps unknown canonical column(s) {sorted(unknown)}; "
+                         f"the {layer} layer has {list(schema.COLUMNS[layer])}", path=source["path"])
+    out = pd.DataFrame(index=frame.index)
+    for canonical in schema.COLUMNS[layer]:
+        if canonical in (source.get("constants") or {}):
+            out[canonical] = source["constants"][canonical]
+            continue
+        column = mapping.get(canonical, canonical)
+        if column in frame.columns:
+            out[canonical] = frame[column]
+        elif canonical in mapping:
+            raise InputError(f"column '{column}' (mapped to {canonical}) not found; the file has "
+                             f"{[c for c in frame.columns if c not in ('geometry', '_row')]}",
+                             path=source["path"], field=column)
+        else:
+            out[canonical] = None
+    return out
+
+
+def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Series, qa: QALog,
+                      options: IngestOptions) -> pd.DataFrame:
+    id_col = schema.ID_COLUMN[layer]
+    ids = attrs[id_col]
+    out = pd.DataFrame(index=attrs.index)
+    for column, kind in schema.COLUMNS[layer].items():
+        values = attrs[column]
+        if kind == "str":
+            out[column] = values.map(lambda v: None if parse.is_missing(v) else " ".join(str(v).split()))
+        elif kind == "minerals":
+            out[column] = values.map(parse.normalise_minerals)
+        elif kind in ("int", "float"):
+            parsed = values.map(parse.parse_number)
+            bad = values.map(lambda v: not parse.is_missing(v)) & parsed.isna()
+            for i in attrs.index[bad]:
+                qa.add(path, rows[i], ids[i], column, f"{values[i]!r} is not a number; left empty", KEPT)
+            if kind == "int":
+                parsed = parsed.map(lambda v: None if v is None or pd.isna(v) else int(round(v)))
+                out[column] = pd.array(parsed, dtype="Int64")
+            else:
+                out[column] = pd.array(parsed, dtype="Float64")
+        elif kind == "date":
+            parsed = values.map(lambda v: parse.parse_date(v, options.date_order))
+            bad = values.map(lambda v: not parse.is_missing(v)) & parsed.isna()
+            for i in attrs.index[bad]:
+                qa.add(path, rows[i], ids[i], column,
+                       f"date {values[i]!r} is not ISO (YYYY-MM-DD) or {options.date_order.upper()}; left empty", KEPT)
+            out[column] = parsed.map(lambda d: d.isoformat() if d else None)
+        elif kind == "enum":
+            allowed = schema.ENUMS[column]
+            value_map = {**schema.VALUE_MAPS.get(column, {}), **(options.value_maps.get(column) or {})}
+            parsed = values.map(lambda v: parse.normalise_enum(v, allowed, value_map))
+            fallback = schema.ENUM_FALLBACK[column]
+            unmapped = parsed.isna()
+            for i in attrs.index[unmapped & values.map(lambda v: not parse.is_missing(v))]:
+                qa.add(path, rows[i], ids[i], column,
+                       f"value {values[i]!r} is not one of {list(allowed)} and no value map covers it; "
+                       f"set to '{fallback}' (add it to ingest.value_maps.{column})", KEPT)
+            out[column] = parsed.fillna(fallback)
+    return out
+
+
+def _layer_specific_checks(frame: pd.DataFrame, layer: str, path: str, rows: pd.Series, qa: QALog,
+                           options: IngestOptions, raw: pd.DataFrame) -> None:
+    id_col = schema.ID_COLUMN[layer]
+    if layer == "concessions":
+        granted = pd.to_datetime(frame["granted_on"])
+        expires = pd.to_datetime(frame["expires_on"])
+        for i in frame.index[(expires < granted).fillna(False)]:
+            qa.add(path, rows[i], frame.at[i, id_col], "expires_on",
+                   f"expires_on {frame.at[i, 'expires_on']} is before granted_on {frame.at[i, 'granted_on']}; "
+                   "kept as given, so the licence is never valid", KEPT)
+        as_of = pd.Timestamp(options.as_of)
+        stale = (frame["status"] == "active") & (expires < as_of).fillna(False)
+        for i in frame.index[stale]:
+            qa.add(path, rows[i], frame.at[i, id_col], "status",
+                   f"status is active but expires_on {frame.at[i, 'expires_on']} is before as_of "
+                   f"{options.as_of.isoformat()}; treated as expired after that date", KEPT)
+    if layer == "tenure":
+        given = raw["protection"].map(lambda v: not parse.is_missing(v))
+        for i in frame.index[~given]:
+            frame.at[i, "protection"] = schema.DEFAULT_PROTECTION.get(frame.at[i, "tenure_type"], "none")
+
+
+# --------------------------------------------------------------------------------------------
+# geometry
+
+
+def _geometry_checks(frame: gpd.GeoDataFrame, layer: str, path: str, crs: CRS, qa: QALog,
+                     ids: pd.Series) -> pd.Series:
+    """Return a boolean Series of rows to reject for geometry reasons (reported to ``qa``)."""
+    geoms = frame.geometry.values
+    reject = pd.Series(False, index=frame.index)
+    missing = pd.Series(shapely.is_missing(geoms) | shapely.is_empty(geoms), index=frame.index)
+    already = {(issue["row"]) for issue in qa.issues if issue["action"] == REJECTED}
+    for i in frame.index[missing]:
+        if frame.at[i, "_row"] not in already:
+            qa.add(path, frame.at[i, "_row"], ids[i], "geometry", "geometry is missing or empty", REJECTED)
+    reject |= missing
+    coords_ok = pd.Series(True, index=frame.index)
+    present = ~missing
+    if present.any():
+        finite = [bool(np.isfinite(shapely.get_coordinates(g)).all()) for g in geoms[present.values]]
+        coords_ok[present] = finite
+    for i in frame.index[present & ~coords_ok]:
+        qa.add(path, frame.at[i, "_row"], ids[i], "geometry", "coordinates are not finite (NaN or infinity)", REJECTED)
+    reject |= present & ~coords_ok
+    if crs.is_geographic:
+        check = present & coords_ok
+        for i in frame.index[check]:
+            xy = shapely.get_coordinates(geoms[frame.index.get_loc(i)])
+            lon_bad = (np.abs(xy[:, 0]) > 180).any()
+            lat_bad = (np.abs(xy[:, 1]) > 90).any()
+            if lon_bad or lat_bad:
+                swapped = (np.abs(xy[:, 1]) <= 180).all() and (np.abs(xy[:, 0]) <= 90).all()
+                hint = "; longitude and latitude look swapped (check the x/y columns)" if swapped else ""
+                field_name = "latitude" if lat_bad else "longitude"
+                qa.add(path, frame.at[i, "_row"], ids[i], "geometry",
+                       f"{field_name} out of range (lon {xy[0, 0]:g}, lat {xy[0, 1]:g}){hint}", REJECTED)
+                reject[i] = True
+    allowed = _ALLOWED_TYPES[schema.GEOMETRY_KIND[layer]]
+    types = pd.Series(shapely.get_type_id(geoms), index=frame.index).map(
+        lambda t: shapely.GeometryType(t).name.title().replace("string", "String") if t >= 0 else None)
+    types = types.replace({"Multipolygon": "MultiPolygon", "Multipoint": "MultiPoint",
+                           "Multilinestring": "MultiLineString", "Linestring": "LineString",
+                           "Geometrycollection": "GeometryCollection", "Linearring": "LinearRing"})
+    wrong = present & coords_ok & ~types.isin(allowed)
+    if wrong.sum() and wrong.sum() == (present & coords_ok).sum():
+        raise InputError(f"the {layer} layer needs {sorted(allowed)} geometries but every geometry is "
+                         f"{sorted(set(types[wrong]))}", path=path, field="geometry")
+    for i in frame.index[wrong & ~reject]:
+        qa.add(path, frame.at[i, "_row"], ids[i], "geometry",
+               f"{types[i]} geometry where the {layer} layer needs {sorted(allowed)}", REJECTED)
+    reject |= wrong
+    return reject
+
+
+def _keep_kind(geom, kind: str):
+    """From a make_valid result, keep the parts of the layer's geometry kind."""
+    if geom is None or geom.is_empty:
+        return geom
+    gtype = geom.geom_type
+    if kind == "polygon" and gtype in _POLY_TYPES:
+        return geom
+    if kind == "line_or_polygon" and gtype in _POLY_TYPES | _LINE_TYPES:
+        return geom
+    if gtype == "GeometryCollection":
+        wanted = _POLY_TYPES if kind in ("polygon",) else _POLY_TYPES | _LINE_TYPES
+        parts = [g for g in shapely.get_parts(geom) if g.geom_type in wanted]
+        polys = [p for p in parts if p.geom_type in _POLY_TYPES]
+        if polys:
+            return shapely.union_all(polys)
+        return shapely.union_all(parts) if parts else shapely.Polygon()
+    if kind == "polygon" and gtype not in _POLY_TYPES:
+        return shapely.Polygon()
+    return geom
+
+
+def repair_geometries(frame: gpd.GeoDataFrame, layer: str, path: str, qa: QALog, ids: pd.Series) -> pd.Series:
+    """make_valid every invalid geometry (in place), report each; return rows left empty (to reject)."""
+    kind = schema.GEOMETRY_KIND[layer]
+    geoms = frame.geometry.values
+    invalid = ~shapely.is_valid(geoms)
+    empty_after = pd.Series(False, index=frame.index)
+    if not invalid.any():
+        return empty_after
+    reasons = shapely.is_valid_reason(geoms[invalid])
+    repaired = shapely.make_valid(geoms[invalid])
+    new = [_keep_kind(g, kind) for g in repaired]
+    idx = frame.index[invalid]
+    for i, reason, before, after in zip(idx, reasons, geoms[invalid], new):
+        row = frame.at[i, "_row"]
+        if after is None or after.is_empty:
+            qa.add(path, row, ids[i], "geometry", f"invalid geometry ({reason}) has no area after repair", REJECTED)
+            empty_after[i] = True
+        else:
+            note = ""
+            if kind == "polygon":
+                note = f"; area {shapely.area(before):.1f} m2 as drawn -> {after.area:.1f} m2 repaired"
+            qa.add(path, row, ids[i], "geometry", f"invalid geometry ({reason}) repaired with make_valid{note}", REPAIRED)
+    frame.loc[idx, "geometry"] = new
+    return empty_after
+
+
+# --------------------------------------------------------------------------------------------
+# ids
+
+
+def resolve_ids(frame: gpd.GeoDataFrame, layer: str, qa: QALog, missing_policy: pd.Series,
+                duplicate_policy: pd.Series) -> gpd.GeoDataFrame:
+    """Apply the missing-id and duplicate-id policies across all files of a layer."""
+    id_col = schema.ID_COLUMN[layer]
+    missing = frame[id_col].isna()
+    drop = pd.Series(False, index=frame.index)
+    for i in frame.index[missing]:
+        if missing_policy[i] == "generate":
+            new_id = f"{layer}-{frame.at[i, '_file_no']}-row{frame.at[i, '_row']}"
+            frame.at[i, id_col] = new_id
+            qa.add(frame.at[i, "_file"], frame.at[i, "_row"], new_id, id_col, "id missing; generated", REPAIRED)
+            frame.at[i, "_repaired"] = True
+        else:
+            qa.add(frame.at[i, "_file"], frame.at[i, "_row"], None, id_col,
+                   "id missing (set ingest.missing_ids: generate to keep such rows)", REJECTED)
+            drop[i] = True
+    dup = frame[id_col].duplicated(keep=False) & ~drop
+    for ident, group in frame[dup].groupby(id_col, sort=True):
+        policy = duplicate_policy[group.index[0]]
+        first = group.index[0]
+        where = ", ".join(f"{frame.at[i, '_file']} row {frame.at[i, '_row']}" for i in group.index)
+        if policy == "reject":
+            for i in group.index:
+                qa.add(frame.at[i, "_file"], frame.at[i, "_row"], ident, id_col,
+                       f"id {ident!r} used by {len(group)} rows ({where}); all rejected "
+                       "(ingest.duplicate_ids: merge or suffix keeps them)", REJECTED)
+                drop[i] = True
+        elif policy == "merge":
+            merged = shapely.union_all(frame.loc[group.index, "geometry"].values)
+            frame.at[first, "geometry"] = merged
+            for i in group.index[1:]:
+                qa.add(frame.at[i, "_file"], frame.at[i, "_row"], ident, id_col,
+                       f"id {ident!r} repeated; geometry merged into {frame.at[first, '_file']} row "
+                       f"{frame.at[first, '_row']} (attributes of that row kept)", REPAIRED)
+                frame.at[i, "_repaired"] = True
+                frame.at[i, "_merged"] = True
+            frame.at[first, "_repaired"] = True
+        else:  # suffix
+            for n, i in enumerate(group.index[1:], start=2):
+                new_id = f"{ident}#{n}"
+                frame.at[i, id_col] = new_id
+                qa.add(frame.at[i, "_file"], frame.at[i, "_row"], new_id, id_col,
+                       f"id {ident!r} repeated; renamed {new_id!r}", REPAIRED)
+                frame.at[i, "_repaired"] = True
+    frame["_rejected"] = frame["_rejected"] | drop
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# the public verb
+
+
+def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
+                 options: IngestOptions | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read, clean and reproject every file of ``layer``.
+
+    Returns (clean layer in ``analysis_crs``, QA issues, counts per file with rows_read,
+    accepted, repaired, rejected). ``accepted + repaired + rejected == rows_read`` per file.
+    """
+    if layer not in schema.COLUMNS:
+        raise ValueError(f"unknown layer {layer!r}; expected one of {list(schema.COLUMNS)}")
+    options = options or IngestOptions()
+    analysis_crs = CRS.from_user_input(analysis_crs)
+    qa = QALog(layer)
+    id_col = schema.ID_COLUMN[layer]
+    parts = []
+    for file_no, source in enumerate(sources, start=1):
+        path = source["path"]
+        n_before = len(qa.issues)
+        raw, crs = read_source(source, qa, (source.get("columns") or {}).get(id_col, id_col))
+        rejected_rows = {issue["row"] for issue in qa.issues[n_before:] if issue["action"] == REJECTED}
+        rows = raw["_row"]
+        attrs_raw = map_columns(raw, layer, source)
+        attrs = _parse_attributes(attrs_raw, layer, path, rows, qa, options)
+        _layer_specific_checks(attrs, layer, path, rows, qa, options, attrs_raw)
+        frame = gpd.GeoDataFrame(attrs, geometry=raw.geometry.values, crs=crs)
+        frame["_row"] = rows.values
+        has_z = shapely.has_z(frame.geometry.values)
+        if has_z.any():
+            frame["geometry"] = shapely.force_2d(frame.geometry.values)
+            qa.add(path, "*", None, "geometry", f"{int(has_z.sum())} geometries had Z coordinates; "
+                   "flattened to 2-D (heights are not used)", KEPT)
+        reject = frame["_row"].isin(rejected_rows)
+        reject |= _geometry_checks(frame, layer, path, crs, qa, attrs[id_col])
+        frame = frame.to_crs(analysis_crs) if not reject.all() else frame.set_crs(analysis_crs, allow_override=True)
+        frame["_rejected"] = reject
+        good = frame[~reject].copy()
+        empty = repair_geometries(good, layer, path, qa, good[id_col])
+        frame.loc[good.index, "geometry"] = good.geometry.values
+        frame["_rejected"] |= empty.reindex(frame.index, fill_value=False)
+        frame["_file"] = path
+        frame["_file_no"] = file_no
+        frame["_missing_policy"] = source.get("missing_ids") or options.missing_ids
+        frame["_duplicate_policy"] = source.get("duplicate_ids") or options.duplicate_ids
+        parts.append(frame)
+    if not parts:
+        empty_frame = gpd.GeoDataFrame({c: [] for c in schema.COLUMNS[layer]}, geometry=[], crs=analysis_crs)
+        return empty_frame, qa.frame(), pd.DataFrame(columns=["layer", "file", "rows_read", "accepted", "repaired", "rejected"])
+    frame = pd.concat(parts, ignore_index=True)
+    frame["_repaired"] = False
+    frame["_merged"] = False
+    repaired_rows = {(i["file"], i["row"]) for i in qa.issues if i["action"] == REPAIRED}
+    frame["_repaired"] = [(f, r) in repaired_rows for f, r in zip(frame["_file"], frame["_row"])]
+    alive = frame[~frame["_rejected"]].copy()
+    alive = resolve_ids(alive, layer, qa, alive["_missing_policy"], alive["_duplicate_policy"])
+    frame.loc[alive.index, ["_rejected", "_repaired", "_merged"]] = alive[["_rejected", "_repaired", "_merged"]].values
+    frame.loc[alive.index, id_col] = alive[id_col].values
+    frame.loc[alive.index, "geometry"] = alive.geometry.values
+    counts = (frame.assign(rejected=frame["_rejected"], repaired=frame["_repaired"] & ~frame["_rejected"],
+                           accepted=~frame["_repaired"] & ~frame["_rejected"])
+              .groupby("_file", sort=False)[["accepted", "repaired", "rejected"]].sum().astype(int))
+    counts.insert(0, "rows_read", frame.groupby("_file", sort=False).size())
+    counts = counts.reset_index().rename(columns={"_file": "file"})
+    counts.insert(0, "layer", layer)
+    clean = frame[~frame["_rejected"] & ~frame["_merged"]].copy()
+    clean = clean.rename(columns={"_file": "source_file", "_row": "source_row"})
+    keep = list(schema.COLUMNS[layer]) + ["source_file", "source_row", "geometry"]
+    clean = gpd.GeoDataFrame(clean[keep], geometry="geometry", crs=analysis_crs).reset_index(drop=True)
+    clean["source_row"] = clean["source_row"].astype("int64")
+    for row in counts.itertuples():
+        log.info("%s %s: read %d = accepted %d + repaired %d + rejected %d", layer, row.file,
+                 row.rows_read, row.accepted, row.repaired, row.rejected)
+    return clean, qa.frame(), counts
+
+
+def sources_lonlat_bounds(sources: list[dict]) -> list[tuple[float, float, float, float]]:
+    """Lon/lat bounds of each file's valid coordinates (used to choose the analysis CRS)."""
+    from asmgeo.crs import bounds_to_wgs84
+
+    boxes = []
+    qa = QALog("bounds")
+    for source in sources:
+        frame, crs = read_source(source, qa)
+        geoms = frame.geometry.values
+        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        if not ok.any():
+            continue
+        xy = shapely.get_coordinates(geoms[ok])
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if crs.is_geographic:
+            xy = xy[(np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90)]
+        if len(xy) == 0:
+            continue
+        # robust to a stray outlier: the 0.1-99.9 percentile box
+        lo = np.percentile(xy, 0.1, axis=0) if len(xy) > 1000 else xy.min(axis=0)
+        hi = np.percentile(xy, 99.9, axis=0) if len(xy) > 1000 else xy.max(axis=0)
+        boxes.append(bounds_to_wgs84((lo[0], lo[1], hi[0], hi[1]), crs))
+    return boxes
+
+

@@ -1,0 +1,78 @@
+# Ingest: choose the analysis CRS, clean each layer, gather the QA report, record the run.
+
+
+rule choose_crs:
+    input:
+        all_input_files(),
+    output:
+        run_path("analysis_crs.json"),
+    params:
+        layers=config["layers"],
+        analysis_crs=config["analysis_crs"],
+    log:
+        log_path("choose_crs"),
+    benchmark:
+        bench_path("choose_crs")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/choose_crs.py"
+
+
+rule ingest:
+    input:
+        files=lambda w: layer_files(w.layer),
+        crs=run_path("analysis_crs.json"),
+    output:
+        clean=run_path("clean", "{layer}.gpkg"),
+        issues=run_path("qa", "{layer}_issues.csv"),
+        counts=run_path("qa", "{layer}_counts.csv"),
+    wildcard_constraints:
+        layer="|".join(LAYERS),
+    params:
+        sources=lambda w: config["layers"].get(w.layer, []),
+        duplicate_ids=config["ingest"]["duplicate_ids"],
+        missing_ids=config["ingest"]["missing_ids"],
+        value_maps=config["ingest"]["value_maps"],
+        date_order=config["date_order"],
+        as_of=config["as_of"],
+    log:
+        log_path("ingest_{layer}"),
+    benchmark:
+        bench_path("ingest_{layer}")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/ingest.py"
+
+
+rule qa_report:
+    input:
+        issues=expand(run_path("qa", "{layer}_issues.csv"), layer=LAYERS),
+        counts=expand(run_path("qa", "{layer}_counts.csv"), layer=LAYERS),
+    output:
+        issues=run_path("qa_issues.csv"),
+        summary=run_path("qa_summary.csv"),
+    log:
+        log_path("qa_report"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/qa_report.py"
+
+
+rule manifest:
+    input:
+        files=all_input_files(),
+        outputs=[run_path("qa_issues.csv"), run_path("qa_summary.csv")]
+        + expand(run_path("clean", "{layer}.gpkg"), layer=LAYERS),
+    output:
+        run_path("manifest.json"),
+    params:
+        config=config,
+    log:
+        log_path("manifest"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/manifest.py"
