@@ -13,9 +13,13 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pyproj import Transformer
+
+if TYPE_CHECKING:
+    from affine import Affine
 
 log = logging.getLogger(__name__)
 
@@ -240,4 +244,113 @@ def write_demo_vectors(out_dir: str | Path, seed: int = SEED) -> list[Path]:
         encoding="utf-8")
     paths = [out / n for n in ("sites.csv", "concessions.geojson", "tenure.geojson", "rivers.geojson", "expected_sites.csv")]
     log.info("demo vectors written: %s", ", ".join(str(p) for p in paths))
+    return paths
+
+
+# ------------------------------------------------------------------------------------------
+# rasters
+
+RASTER_ORIGIN = (-600.0, 15600.0)  # local metres of the upper-left corner; 300 m grid aligns 30 m and 20 m pixels
+RASTER_EXTENT = (21600.0, 16200.0)  # width, height in metres
+LOSS_PIXEL_M = 30.0
+IMAGE_PIXEL_M = 20.0
+IMAGE_DATES = ("2020-06-15", "2024-06-15")
+
+# clearing code, local box, loss year (Hansen-style: year), visible in the image pair
+CLEARINGS: list[tuple[str, tuple[float, float, float, float], int]] = [
+    ("L1", (6000, 6600, 6600, 7200), 2022),    # inside artisanal zone DEMO-ZEA-220 (valid): licensed clearing
+    ("L2", (4200, 6000, 4800, 6600), 2019),    # inside DEMO-PE-101, before the 2020-12-31 cutoff: context
+    ("L3", (11100, 14100, 11700, 14700), 2023),  # far from any valid licence and any site: unexplained
+    ("L4", (16800, 7200, 17400, 7800), 2023),  # among the unlicensed river sites (category D)
+    ("L5", (15000, 12000, 15300, 12300), 2021),  # inside the national park DEMO-T-PA1
+    ("L6", (1200, 1200, 1500, 1500), 2022),    # under the cloud of the 2024 image: only the loss-year product sees it
+]
+CLOUD_BOX = (900, 900, 3000, 3000)
+NODATA_STRIP_M = 600.0  # the 2024 image has no data west of local x = 0
+
+
+def _grid(pixel: float) -> tuple[np.ndarray, np.ndarray, Affine]:
+    from rasterio.transform import from_origin
+
+    width = int(round(RASTER_EXTENT[0] / pixel))
+    height = int(round(RASTER_EXTENT[1] / pixel))
+    xs = RASTER_ORIGIN[0] + (np.arange(width) + 0.5) * pixel
+    ys = RASTER_ORIGIN[1] - (np.arange(height) + 0.5) * pixel
+    transform = from_origin(ORIGIN_UTM[0] + RASTER_ORIGIN[0], ORIGIN_UTM[1] + RASTER_ORIGIN[1], pixel, pixel)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    return grid_x, grid_y, transform
+
+
+def _in_box(x: np.ndarray, y: np.ndarray, b: tuple[float, float, float, float]) -> np.ndarray:
+    return (x >= b[0]) & (x < b[2]) & (y >= b[1]) & (y < b[3])
+
+
+def _tree_cover(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    cover = np.clip(rng.normal(82, 5, x.shape), 60, 100)
+    cover[_in_box(x, y, (5000, 0, 9000, 4000))] = 20  # customary land: farm-fallow mosaic below the canopy threshold
+    cover[_in_box(x, y, (9500, 3000, 10500, 3500))] = 5  # the farm
+    cover[np.abs(y - river_y(x)) < 45] = 0  # the river channel
+    return cover.astype("uint8")
+
+
+def _write_tif(path: Path, data: np.ndarray, transform, nodata: float | None, descriptions: list[str]) -> None:
+    import rasterio
+
+    bands = data if data.ndim == 3 else data[None]
+    profile = {"driver": "GTiff", "height": bands.shape[1], "width": bands.shape[2], "count": bands.shape[0],
+               "dtype": bands.dtype, "crs": f"EPSG:{UTM_EPSG}", "transform": transform, "nodata": nodata,
+               "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
+    tmp = path.with_suffix(".tmp.tif")
+    with rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(bands)
+        for i, d in enumerate(descriptions, start=1):
+            dst.set_band_description(i, d)
+    tmp.replace(path)
+
+
+def write_demo_rasters(out_dir: str | Path, seed: int = SEED) -> list[Path]:
+    """Write the loss-year product (30 m) and the two-date 4-band image pair (20 m) with its cloud mask."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed + 1)
+    x, y, transform = _grid(LOSS_PIXEL_M)
+    cover = _tree_cover(x, y, rng)
+    lossyear = np.zeros(x.shape, dtype="uint8")
+    for _, b, year in CLEARINGS:
+        lossyear[_in_box(x, y, b) & (cover >= 30)] = year - 2000
+    _write_tif(out / "treecover2000.tif", cover, transform, None, ["treecover2000 (%)"])
+    _write_tif(out / "lossyear.tif", lossyear, transform, 255, ["lossyear (0 = none, N = 2000+N)"])
+
+    x, y, transform = _grid(IMAGE_PIXEL_M)
+    cover = _tree_cover(x, y, rng)
+    forest = cover >= 30
+    water = cover == 0
+
+    def scene(cleared_before: int) -> np.ndarray:
+        red = np.where(forest, 300, 800).astype("float64")
+        green = np.where(forest, 500, 900).astype("float64")
+        blue = np.where(forest, 250, 600).astype("float64")
+        nir = np.where(forest, 3500, 2200).astype("float64")
+        for _, b, year in CLEARINGS:
+            bare = _in_box(x, y, b) & forest & (year < cleared_before)
+            red[bare], green[bare], blue[bare], nir[bare] = 1500, 1300, 1100, 1800
+        red[water], green[water], blue[water], nir[water] = 500, 600, 700, 300
+        bands = np.stack([red, green, blue, nir]) + rng.normal(0, 40, (4, *x.shape))
+        return np.clip(bands, 1, 10000).astype("uint16")
+
+    before = scene(2020)
+    after = scene(2025)
+    cloud = _in_box(x, y, CLOUD_BOX)
+    after[:, cloud] = 9000
+    after[:, x < RASTER_ORIGIN[0] + NODATA_STRIP_M] = 0
+    names = ["red", "green", "blue", "nir"]
+    paths = [out / "treecover2000.tif", out / "lossyear.tif"]
+    for date, data in zip(IMAGE_DATES, (before, after)):
+        path = out / f"image_{date}.tif"
+        _write_tif(path, data, transform, 0, names)
+        paths.append(path)
+    mask_path = out / f"cloudmask_{IMAGE_DATES[1]}.tif"
+    _write_tif(mask_path, cloud.astype("uint8"), transform, None, ["cloud (1 = cloud)"])
+    paths.append(mask_path)
+    log.info("demo rasters written: %s", ", ".join(str(p) for p in paths))
     return paths

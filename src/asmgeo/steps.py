@@ -39,7 +39,7 @@ def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: 
         boxes.extend(sources_lonlat_bounds(sources))
     crs = choose_analysis_crs(boxes, analysis_crs)
     io.write_json({"name": crs.name, "wkt": crs.to_wkt(), "epsg": crs.to_epsg(),
-                   "proj4": crs.to_proj4(), "setting": analysis_crs}, output)
+                   "setting": analysis_crs}, output)
     return crs
 
 
@@ -57,6 +57,23 @@ def ingest(layer: str, sources: list[dict], crs_path: str | Path, clean: str | P
     io.write_csv(qa, issues)
     io.write_csv(table, counts)
     return frame
+
+
+def raster_qa(rasters: dict, crs_path: str | Path, clean_layers: list[str | Path], table: str | Path,
+              issues: str | Path) -> pd.DataFrame:
+    """Check the configured rasters against the study area; write their description and QA notes."""
+    from asmgeo.rasters import check_rasters
+
+    bounds = [gpd.read_file(p).total_bounds for p in clean_layers]
+    bounds = [b for b in bounds if all(map(lambda v: v == v, b))]
+    study = None
+    if bounds:
+        study = (min(b[0] for b in bounds), min(b[1] for b in bounds),
+                 max(b[2] for b in bounds), max(b[3] for b in bounds))
+    described, qa = check_rasters(rasters, study, read_crs(crs_path))
+    io.write_csv(described, table)
+    io.write_csv(qa, issues)
+    return described
 
 
 def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issues: str | Path,

@@ -1,3 +1,17 @@
 # The bundled demo region. Its vectors are committed (small and byte-deterministic:
 # `asmgeo demo` regenerates them, and a test checks they match); its rasters are large,
 # so rule demo_rasters generates them on first use.
+
+
+rule demo_rasters:
+    output:
+        demo_raster_files(),
+    params:
+        out_dir=lambda w, output: Path(output[0]).parent,
+        seed=config["demo"]["seed"],
+    log:
+        log_path("demo_rasters"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/demo_rasters.py"

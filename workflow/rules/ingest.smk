@@ -46,9 +46,28 @@ rule ingest:
         "../scripts/ingest.py"
 
 
+rule raster_qa:
+    input:
+        rasters=raster_files(),
+        crs=run_path("analysis_crs.json"),
+        clean=expand(run_path("clean", "{layer}.gpkg"), layer=["sites", "concessions", "tenure"]),
+    output:
+        table=run_path("qa", "rasters.csv"),
+        issues=run_path("qa", "rasters_issues.csv"),
+    params:
+        rasters=config["rasters"],
+    log:
+        log_path("raster_qa"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/raster_qa.py"
+
+
 rule qa_report:
     input:
-        issues=expand(run_path("qa", "{layer}_issues.csv"), layer=LAYERS),
+        issues=expand(run_path("qa", "{layer}_issues.csv"), layer=LAYERS)
+        + [run_path("qa", "rasters_issues.csv")],
         counts=expand(run_path("qa", "{layer}_counts.csv"), layer=LAYERS),
     output:
         issues=run_path("qa_issues.csv"),
@@ -64,7 +83,7 @@ rule qa_report:
 rule manifest:
     input:
         files=all_input_files(),
-        outputs=[run_path("qa_issues.csv"), run_path("qa_summary.csv")]
+        outputs=[run_path("qa_issues.csv"), run_path("qa_summary.csv"), run_path("qa", "rasters.csv")]
         + expand(run_path("clean", "{layer}.gpkg"), layer=LAYERS),
     output:
         run_path("manifest.json"),
