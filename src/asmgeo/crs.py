@@ -97,10 +97,14 @@ def choose_analysis_crs(lonlat_bounds: list[tuple[float, float, float, float]], 
         log.info("analysis CRS: UTM zone %d%s (EPSG:%d) for data in lon %.3f..%.3f, lat %.3f..%.3f",
                  zone, "N" if lat0 >= 0 else "S", epsg, west, east, south, north)
         return CRS.from_epsg(epsg)
-    proj = (f"+proj=laea +lat_0={lat0:.4f} +lon_0={lon0:.4f} +x_0=0 +y_0=0 "
-            "+datum=WGS84 +units=m +no_defs")
-    log.info("analysis CRS: equal-area %s (data spans lon %.3f..%.3f)", proj, west, east)
-    return CRS.from_proj4(proj)
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
+
+    crs = ProjectedCRS(name=f"WGS 84 / asmgeo LAEA centred on lat {lat0:.4f} lon {lon0:.4f}",
+                       conversion=LambertAzimuthalEqualAreaConversion(round(lat0, 4), round(lon0, 4)),
+                       geodetic_crs=CRS.from_epsg(4326))
+    log.info("analysis CRS: %s (data spans lon %.3f..%.3f, beyond one UTM zone)", crs.name, west, east)
+    return crs
 
 
 def _finite(value: float) -> bool:

@@ -321,16 +321,17 @@ def resolve_ids(frame: gpd.GeoDataFrame, layer: str, qa: QALog, missing_policy: 
     id_col = schema.ID_COLUMN[layer]
     missing = frame[id_col].isna()
     drop = pd.Series(False, index=frame.index)
-    for i in frame.index[missing]:
-        if missing_policy[i] == "generate":
-            new_id = f"{layer}-{frame.at[i, '_file_no']}-row{frame.at[i, '_row']}"
-            frame.at[i, id_col] = new_id
-            qa.add(frame.at[i, "_file"], frame.at[i, "_row"], new_id, id_col, "id missing; generated", REPAIRED)
-            frame.at[i, "_repaired"] = True
-        else:
-            qa.add(frame.at[i, "_file"], frame.at[i, "_row"], None, id_col,
-                   "id missing (set ingest.missing_ids: generate to keep such rows)", REJECTED)
-            drop[i] = True
+    generate = missing & (missing_policy == "generate")
+    for file, group in frame[generate].groupby("_file", sort=False):
+        # asked for in the config, so one note per file rather than a repair per row
+        first = group.index[0]
+        frame.loc[group.index, id_col] = [f"{layer}-{frame.at[i, '_file_no']}-row{frame.at[i, '_row']}" for i in group.index]
+        qa.add(file, "*", None, id_col, f"{len(group)} rows had no id; ids generated as "
+               f"'{layer}-{frame.at[first, '_file_no']}-row<N>' (N = row in the file), e.g. {frame.at[first, id_col]!r}", KEPT)
+    for i in frame.index[missing & ~generate]:
+        qa.add(frame.at[i, "_file"], frame.at[i, "_row"], None, id_col,
+               "id missing (set ingest.missing_ids: generate to keep such rows)", REJECTED)
+        drop[i] = True
     dup = frame[id_col].duplicated(keep=False) & ~drop
     for ident, group in frame[dup].groupby(id_col, sort=True):
         policy = duplicate_policy[group.index[0]]

@@ -141,6 +141,7 @@ def test_missing_ids_rejected_or_generated(tmp_path):
     conc, qa, _ = ingest_layer("concessions", [{"path": str(tmp_path / "c.gpkg")}], UTM,
                                IngestOptions(missing_ids="generate"))
     assert conc.licence_id.tolist() == ["concessions-1-row1", "Y"]
+    assert qa.row.tolist() == ["*"] and "1 rows had no id" in qa.problem[0]
 
 
 def test_dates_enums_and_expiry_before_grant(tmp_path):
