@@ -109,3 +109,23 @@ def choose_analysis_crs(lonlat_bounds: list[tuple[float, float, float, float]], 
 
 def _finite(value: float) -> bool:
     return value == value and abs(value) != float("inf")
+
+
+def geodesic_area_check(frame, id_column: str) -> "pd.DataFrame":
+    """Planar area (analysis CRS) against the geodesic area on the WGS84 ellipsoid, per feature.
+
+    Returns id, area_ha, geodesic_ha and rel_diff_pct; a local projection should stay within 0.1%.
+    """
+    import numpy as np
+    import pandas as pd
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    lonlat = frame.to_crs(4326).geometry
+    geodesic = np.array([abs(geod.geometry_area_perimeter(g)[0]) if g is not None else np.nan for g in lonlat])
+    planar = frame.geometry.area.to_numpy()
+    return pd.DataFrame({
+        id_column: frame[id_column].to_numpy(), "area_ha": np.round(planar / 1e4, 4),
+        "geodesic_ha": np.round(geodesic / 1e4, 4),
+        "rel_diff_pct": np.round(100 * (planar - geodesic) / np.where(geodesic > 0, geodesic, np.nan), 5),
+    })

@@ -76,6 +76,46 @@ def raster_qa(rasters: dict, crs_path: str | Path, clean_layers: list[str | Path
     return described
 
 
+def overlaps(concessions: str | Path, tenure: str | Path, overlaps_gpkg: str | Path, summary: str | Path,
+             flags: str | Path, qa: str | Path, area_check: str | Path, as_of: str = "2025-06-30",
+             sliver_tolerance_m2: float = 100.0, sliver_share_pct: float = 0.0, high_share_pct: float = 10.0,
+             high_area_ha: float = 25.0, containment_share_pct: float = 99.9) -> gpd.GeoDataFrame:
+    """Licence x licence and licence x tenure overlaps, their flags, summary, QA and an area check."""
+    from asmgeo import overlaps as ov
+    from asmgeo.crs import geodesic_area_check
+
+    rules = ov.OverlapRules(sliver_tolerance_m2=sliver_tolerance_m2, sliver_share_pct=sliver_share_pct,
+                            high_share_pct=high_share_pct, high_area_ha=high_area_ha,
+                            containment_share_pct=containment_share_pct, as_of=dt.date.fromisoformat(as_of))
+    conc = gpd.read_file(concessions)
+    ten = gpd.read_file(tenure)
+    pairs, pair_qa = ov.find_concession_overlaps(conc, rules)
+    tenure_pairs, tenure_qa = ov.find_tenure_overlaps(conc, ten, rules)
+    io.write_gpkg({"concession_overlaps": pairs[~pairs.same_holder.astype(bool)],
+                   "same_holder_overlaps": pairs[pairs.same_holder.astype(bool)],
+                   "tenure_overlaps": tenure_pairs}, overlaps_gpkg)
+    io.write_csv(ov.summarise_overlaps(pairs, tenure_pairs), summary)
+    io.write_csv(pd.concat([pair_qa, tenure_qa], ignore_index=True).reindex(columns=QA_COLUMNS), qa)
+    check = geodesic_area_check(conc, "licence_id") if len(conc) else pd.DataFrame()
+    io.write_csv(check, area_check)
+    if len(check):
+        log.info("planar vs geodesic licence areas: max |difference| %.4f%%", check.rel_diff_pct.abs().max())
+    flag_table = ov.overlap_flags(pairs, tenure_pairs, rules)
+    io.write_gpkg({"flags": flag_table}, flags)
+    return flag_table
+
+
+def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path, csv: str | Path) -> gpd.GeoDataFrame:
+    """Gather every stage's flags into flags.gpkg and flags.csv (stable order, stable ids)."""
+    from asmgeo.flags import combine_flags, flags_table
+
+    table = combine_flags([gpd.read_file(p) for p in stage_flags], read_crs(crs_path))
+    io.write_gpkg({"flags": table}, gpkg)
+    io.write_csv(flags_table(table), csv)
+    log.info("flags: %d (%s)", len(table), ", ".join(f"{k} {v}" for k, v in table.flag_type.value_counts().sort_index().items()))
+    return table
+
+
 def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issues: str | Path,
               summary: str | Path) -> pd.DataFrame:
     """Gather every layer's QA issues into one table and a per-file summary."""

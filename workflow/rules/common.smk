@@ -51,8 +51,19 @@ def demo_raster_files():
     return demo
 
 
+FLAG_STAGES = ["overlaps"]
+
+
+def flag_stage_files():
+    return [run_path("flags", f"{stage}.gpkg") for stage in FLAG_STAGES]
+
+
 def all_outputs():
     return [
+        run_path("overlaps.gpkg"),
+        run_path("overlaps", "summary.csv"),
+        run_path("flags.gpkg"),
+        run_path("flags.csv"),
         run_path("qa_issues.csv"),
         run_path("qa_summary.csv"),
         run_path("qa", "rasters.csv"),

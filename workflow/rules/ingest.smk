@@ -67,7 +67,7 @@ rule raster_qa:
 rule qa_report:
     input:
         issues=expand(run_path("qa", "{layer}_issues.csv"), layer=LAYERS)
-        + [run_path("qa", "rasters_issues.csv")],
+        + [run_path("qa", "rasters_issues.csv"), run_path("qa", "overlaps_issues.csv")],
         counts=expand(run_path("qa", "{layer}_counts.csv"), layer=LAYERS),
     output:
         issues=run_path("qa_issues.csv"),

@@ -1,0 +1,435 @@
+"""Overlapping claims: licence vs licence and licence vs land tenure, date-aware and explained.
+
+Pairs come from one bulk STRtree query (no loop over all pairs); intersections are computed
+vectorised in chunks, falling back to pair-by-pair only for a chunk in which GEOS fails, so a
+single pathological pair is reported instead of stopping the stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from asmgeo.flags import empty_flags, make_flags
+from asmgeo.logs import Progress
+
+log = logging.getLogger(__name__)
+
+NEVER, ALWAYS = "0001-01-01", "9999-12-31"  # ISO sentinels: open interval ends compare correctly as text
+CHUNK = 20_000
+
+
+@dataclass
+class OverlapRules:
+    """Thresholds of the overlap stage; defaults equal the config schema's `overlaps` defaults."""
+
+    sliver_tolerance_m2: float = 100.0
+    sliver_share_pct: float = 0.0
+    high_share_pct: float = 10.0
+    high_area_ha: float = 25.0
+    containment_share_pct: float = 99.9
+    as_of: dt.date = field(default_factory=lambda: dt.date(2025, 6, 30))
+
+    def describe(self) -> str:
+        return (f"sliver_tolerance_m2={self.sliver_tolerance_m2:g}; sliver_share_pct={self.sliver_share_pct:g}; "
+                f"high_share_pct={self.high_share_pct:g}; high_area_ha={self.high_area_ha:g}; "
+                f"as_of={self.as_of.isoformat()}")
+
+
+# ------------------------------------------------------------------------------------------
+# validity
+
+
+def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per licence: validity interval (ISO text, open ends as sentinels) and its state on ``as_of``.
+
+    state is one of valid, expired, not_yet_valid, pending, suspended, revoked, invalid_dates
+    (DESIGN.md section 3: revoked/suspended/pending are never valid; an expiry before the grant
+    makes a licence never valid).
+    """
+    start = concessions["granted_on"].fillna(NEVER).replace("", NEVER).astype(str)
+    end = concessions["expires_on"].fillna(ALWAYS).replace("", ALWAYS).astype(str)
+    status = concessions["status"].fillna("unknown")
+    day = as_of.isoformat()
+    state = np.select(
+        [status == "pending", status == "suspended", status == "revoked", end < start,
+         (start <= day) & (day <= end), end < day],
+        ["pending", "suspended", "revoked", "invalid_dates", "valid", "expired"],
+        default="not_yet_valid")
+    return pd.DataFrame({"valid_from": start, "valid_to": end, "state": state, "status": status},
+                        index=concessions.index)
+
+
+def valid_on(validity: pd.DataFrame, day: pd.Series | str) -> pd.Series:
+    """True where a licence is valid on ``day`` (ISO text, scalar or per row)."""
+    usable = ~validity["state"].isin(["pending", "suspended", "revoked", "invalid_dates"])
+    return usable & (validity["valid_from"] <= day) & (day <= validity["valid_to"])
+
+
+def _period_text(row: pd.Series) -> str:
+    start = "" if row.valid_from == NEVER else row.valid_from
+    end = "" if row.valid_to == ALWAYS else row.valid_to
+    if row.state == "pending":
+        return "pending application" + (f" of {start}" if start else "")
+    if row.state in ("suspended", "revoked"):
+        return f"{row.state}" + (f", granted {start}" if start else "")
+    if row.state == "invalid_dates":
+        return f"inconsistent dates: granted {start}, expires {end}"
+    period = f"{start or 'an unknown date'} to {end or 'no expiry date'}"
+    if row.status == "unknown":
+        return f"status unknown, dated {period}"
+    return f"valid {period}"
+
+
+def normalise_holder(holder: object) -> str:
+    """Holder name for comparison: lower case, punctuation and repeated spaces removed."""
+    if holder is None or (isinstance(holder, float) and np.isnan(holder)):
+        return ""
+    return " ".join(re.sub(r"[^\w\s]", " ", str(holder).casefold()).split())
+
+
+# ------------------------------------------------------------------------------------------
+# geometry
+
+
+def intersecting_pairs(left: np.ndarray, right: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs whose geometries intersect (bulk STRtree query); for a self-join, each pair once with i < j."""
+    tree = shapely.STRtree(left if right is None else right)
+    query = tree.query(left, predicate="intersects")
+    i, j = query[0], query[1]
+    if right is None:
+        keep = i < j
+        i, j = i[keep], j[keep]
+    return i, j
+
+
+def _polygonal(geom):
+    if geom is None or geom.is_empty or geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[dict]]:
+    """Polygonal intersections of a[k] and b[k]; pairs where GEOS fails come back empty and reported."""
+    out = np.empty(len(a), dtype=object)
+    failures: list[dict] = []
+    progress = Progress(len(a), "intersections", log, every=max(CHUNK, len(a) // 10 or 1))
+    for start in range(0, len(a), CHUNK):
+        stop = min(start + CHUNK, len(a))
+        try:
+            out[start:stop] = shapely.intersection(a[start:stop], b[start:stop])
+        except shapely.errors.GEOSException:
+            for k in range(start, stop):
+                try:
+                    out[k] = shapely.intersection(a[k], b[k])
+                except shapely.errors.GEOSException as exc:
+                    out[k] = shapely.Polygon()
+                    failures.append({"pair": labels[k], "problem": f"GEOS could not intersect: {exc}"})
+        progress.step(stop - start)
+    collections = np.array([g is not None and g.geom_type not in ("Polygon", "MultiPolygon") for g in out])
+    if collections.any():
+        out[collections] = [_polygonal(g) for g in out[collections]]
+    return out, failures
+
+
+# ------------------------------------------------------------------------------------------
+# licence vs licence
+
+PAIR_COLUMNS = ["licence_a", "licence_b", "area_ha", "share_a_pct", "share_b_pct", "relation", "same_holder",
+                "conflict", "severity", "holder_a", "holder_b", "type_a", "type_b", "status_a", "status_b",
+                "state_a", "state_b", "valid_a", "valid_b", "concurrent_from", "concurrent_to", "reason"]
+
+
+def _pair_class(sa: str, sb: str, concurrent: bool, concurrent_to: str, as_of: str) -> str:
+    states = {sa, sb}
+    if "pending" in states:
+        other = sb if sa == "pending" else sa
+        return "priority" if other in ("pending", "valid", "not_yet_valid") else "historic"
+    if states & {"suspended", "revoked"}:
+        other = sb if sa in ("suspended", "revoked") else sa
+        return "dormant" if other in ("valid", "not_yet_valid") else "historic"
+    if "invalid_dates" in states or not concurrent:
+        return "historic"
+    return "live" if concurrent_to >= as_of else "past"
+
+
+def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules | None = None
+                             ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every pair of licences whose interiors overlap beyond the sliver tolerance.
+
+    Returns (overlaps, qa): one row per pair (licence_a < licence_b) with the intersection
+    geometry, area, shares, relation (partial / a_inside_b / b_inside_a / identical), holders,
+    validity, conflict class (live, past, historic, priority, dormant) and severity; and a QA
+    table of slivers under the tolerance and pairs GEOS could not intersect.
+    """
+    rules = rules or OverlapRules()
+    conc = concessions.reset_index(drop=True)
+    # order ids so that every pair comes out once with licence_a < licence_b
+    conc = conc.iloc[np.argsort(conc["licence_id"].astype(str).to_numpy(), kind="stable")].reset_index(drop=True)
+    geoms = conc.geometry.values
+    i, j = intersecting_pairs(geoms)
+    log.info("licence pairs whose geometries intersect (touching included): %d", len(i))
+    labels = [f"{a} / {b}" for a, b in zip(conc.licence_id.values[i], conc.licence_id.values[j])]
+    inter, failures = safe_intersections(geoms[i], geoms[j], labels)
+    area = shapely.area(inter)
+    area_a, area_b = shapely.area(geoms[i]), shapely.area(geoms[j])
+    smaller = np.minimum(area_a, area_b)
+    share_small = np.divide(100 * area, smaller, out=np.zeros_like(area), where=smaller > 0)
+    positive = area > 0
+    sliver = positive & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
+    qa = [{"layer": "concessions", "file": "", "row": "", "id": labels[k], "field": "geometry",
+           "problem": f"overlap of {area[k]:.3f} m2 ({share_small[k]:.4f}% of the smaller licence) is below the "
+                      f"sliver tolerance ({rules.sliver_tolerance_m2:g} m2 / {rules.sliver_share_pct:g}%): "
+                      "treated as a digitising sliver, not an overlap", "action": "kept"}
+          for k in np.flatnonzero(sliver)]
+    qa += [{"layer": "concessions", "file": "", "row": "", "id": f["pair"], "field": "geometry",
+            "problem": f["problem"], "action": "kept"} for f in failures]
+    keep = positive & ~sliver
+    i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
+    validity = licence_validity(conc, rules.as_of)
+    a, b = conc.iloc[i].reset_index(drop=True), conc.iloc[j].reset_index(drop=True)
+    va, vb = validity.iloc[i].reset_index(drop=True), validity.iloc[j].reset_index(drop=True)
+    table = pd.DataFrame({
+        "licence_a": a.licence_id, "licence_b": b.licence_id,
+        "area_ha": np.round(area / 1e4, 2),
+        "share_a_pct": np.round(100 * area / area_a, 2), "share_b_pct": np.round(100 * area / area_b, 2),
+        "holder_a": a.holder, "holder_b": b.holder, "type_a": a.licence_type, "type_b": b.licence_type,
+        "status_a": a.status, "status_b": b.status, "state_a": va.state, "state_b": vb.state,
+        "valid_a": [_period_text(r) for _, r in va.iterrows()], "valid_b": [_period_text(r) for _, r in vb.iterrows()],
+    })
+    contained = rules.containment_share_pct
+    table["relation"] = np.select(
+        [(table.share_a_pct >= contained) & (table.share_b_pct >= contained), table.share_a_pct >= contained,
+         table.share_b_pct >= contained], ["identical", "a_inside_b", "b_inside_a"], default="partial")
+    table["same_holder"] = [normalise_holder(x) != "" and normalise_holder(x) == normalise_holder(y)
+                            for x, y in zip(a.holder, b.holder)]
+    # ISO dates compare correctly as text
+    start = np.where(va.valid_from >= vb.valid_from, va.valid_from, vb.valid_from).astype(str)
+    end = np.where(va.valid_to <= vb.valid_to, va.valid_to, vb.valid_to).astype(str)
+    concurrent = start <= end
+    table["concurrent_from"] = np.where(concurrent & (start != NEVER), start, "")
+    table["concurrent_to"] = np.where(concurrent & (end != ALWAYS), end, "")
+    as_of = rules.as_of.isoformat()
+    table["conflict"] = [_pair_class(sa, sb, c, e, as_of) for sa, sb, c, e in
+                         zip(table.state_a, table.state_b, concurrent, end)]
+    # a shared validity period means something only for licences that were or are valid
+    dated = table.conflict.isin(["live", "past"])
+    table.loc[~dated, ["concurrent_from", "concurrent_to"]] = ""
+    big = (np.maximum(table.share_a_pct, table.share_b_pct) >= rules.high_share_pct) | (table.area_ha >= rules.high_area_ha)
+    table["severity"] = np.select(
+        [(table.conflict == "live") & table.same_holder, (table.conflict == "live") & big,
+         table.conflict.isin(["live", "priority", "dormant"])], ["low", "high", "medium"], default="low")
+    table["reason"] = [_pair_reason(r, x, y) for r, x, y in zip(table.itertuples(), va.itertuples(), vb.itertuples())]
+    overlaps = gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=concessions.crs)
+    log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
+             len(overlaps), int(sliver.sum()), len(failures))
+    return overlaps, pd.DataFrame(qa, columns=["layer", "file", "row", "id", "field", "problem", "action"])
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _party(licence: str, holder: object, ltype: str, period: str) -> str:
+    holder_text = holder if isinstance(holder, str) and holder else "holder unknown"
+    return f"licence {licence} ({holder_text}, {str(ltype).replace('_', ' ')}, {period})"
+
+
+def _pair_reason(r, va, vb) -> str:
+    head = (f"{_sentence(_party(r.licence_a, r.holder_a, r.type_a, r.valid_a))} overlaps "
+            f"{_party(r.licence_b, r.holder_b, r.type_b, r.valid_b)} by {r.area_ha:.2f} ha: "
+            f"{r.share_b_pct:.2f}% of {r.licence_b}, {r.share_a_pct:.2f}% of {r.licence_a}")
+    if r.conflict == "live":
+        when = f"both valid since {r.concurrent_from}" if r.concurrent_from else "both valid at the same time"
+        if r.concurrent_to:
+            when += f" until {r.concurrent_to}"
+    elif r.conflict == "past":
+        when = f"both were valid from {r.concurrent_from or 'an unknown date'} to {r.concurrent_to}, a past conflict"
+    elif r.conflict == "priority":
+        pending, other, vp, vo = (r.licence_a, r.licence_b, va, vb) if r.state_a == "pending" else (r.licence_b, r.licence_a, vb, va)
+        if vo.state == "pending":
+            when = "two pending applications claim the same ground: a first-come-first-served priority question"
+        else:
+            first = f"granted {vo.valid_from}" if vo.valid_from != NEVER else "granted (date unknown)"
+            applied = f"applied for {vp.valid_from}" if vp.valid_from != NEVER else "no application date given"
+            when = (f"{pending} is a pending application ({applied}) over {other} ({first}, {vo.state.replace('_', ' ')}): "
+                    "a first-come-first-served priority question")
+    elif r.conflict == "dormant":
+        when = "one of them is suspended or revoked: the conflict revives if it is reinstated"
+    else:
+        when = "their validity periods never overlapped, a historic overlap"
+    if r.relation == "a_inside_b":
+        when += f"; {r.licence_a} lies entirely inside {r.licence_b}"
+    elif r.relation == "b_inside_a":
+        when += f"; {r.licence_b} lies entirely inside {r.licence_a}"
+    elif r.relation == "identical":
+        when += "; the two outlines coincide"
+    if r.same_holder:
+        when += " (same holder)"
+    return f"{head}; {when}."
+
+
+# ------------------------------------------------------------------------------------------
+# licence vs tenure
+
+TENURE_FLAG = {
+    "protected_area": "concession_in_protected_area", "indigenous_territory": "concession_on_indigenous_land",
+    "customary_land": "concession_on_customary_land", "agricultural": "concession_on_farmland",
+    "community_forest": "concession_on_community_forest", "private_title": "concession_on_private_title",
+    "other": "concession_on_other_tenure",
+}
+TENURE_WORDS = {
+    "protected_area": "protected area", "indigenous_territory": "indigenous territory",
+    "customary_land": "customary land", "agricultural": "farmland", "community_forest": "community forest",
+    "private_title": "private title", "other": "tenure parcel",
+}
+TENURE_COLUMNS = ["licence_id", "tenure_id", "tenure_type", "tenure_name", "tenure_holder", "protection",
+                  "area_ha", "share_licence_pct", "share_tenure_pct", "holder", "licence_type", "status", "state",
+                  "valid", "severity", "flag_type", "reason"]
+
+
+def _tenure_base_severity(tenure_type: str, protection: str) -> str:
+    if tenure_type == "protected_area":
+        return "high" if protection == "strict" else "medium"
+    if tenure_type == "indigenous_territory":
+        return "high"
+    if tenure_type in ("customary_land", "community_forest", "private_title"):
+        return "medium"
+    return "low"
+
+
+def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
+                         rules: OverlapRules | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every licence x tenure-parcel overlap beyond the sliver tolerance, with shares and severity.
+
+    Severity by tenure: strict protected areas and indigenous territories high; other protected
+    areas, customary land, community forests and private titles medium; farmland and other low.
+    A licence that is not valid, not yet valid or pending on ``as_of`` (expired, suspended,
+    revoked, inconsistent dates) drops to low: a historic overlap.
+    """
+    rules = rules or OverlapRules()
+    conc = concessions.reset_index(drop=True)
+    ten = tenure.reset_index(drop=True)
+    if conc.empty or ten.empty:
+        return gpd.GeoDataFrame({c: [] for c in TENURE_COLUMNS}, geometry=[], crs=concessions.crs), pd.DataFrame()
+    i, j = intersecting_pairs(conc.geometry.values, ten.geometry.values)
+    labels = [f"{a} / {b}" for a, b in zip(conc.licence_id.values[i], ten.tenure_id.values[j])]
+    inter, failures = safe_intersections(conc.geometry.values[i], ten.geometry.values[j], labels)
+    area = shapely.area(inter)
+    area_l, area_t = shapely.area(conc.geometry.values[i]), shapely.area(ten.geometry.values[j])
+    share_small = 100 * area / np.maximum(np.minimum(area_l, area_t), 1e-9)
+    sliver = (area > 0) & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
+    qa = [{"layer": "tenure", "file": "", "row": "", "id": labels[k], "field": "geometry",
+           "problem": f"licence/tenure overlap of {area[k]:.3f} m2 is below the sliver tolerance: not reported",
+           "action": "kept"} for k in np.flatnonzero(sliver)]
+    qa += [{"layer": "tenure", "file": "", "row": "", "id": f["pair"], "field": "geometry", "problem": f["problem"],
+            "action": "kept"} for f in failures]
+    keep = (area > 0) & ~sliver
+    i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
+    validity = licence_validity(conc, rules.as_of).iloc[i].reset_index(drop=True)
+    lic, par = conc.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
+    table = pd.DataFrame({
+        "licence_id": lic.licence_id, "tenure_id": par.tenure_id, "tenure_type": par.tenure_type,
+        "tenure_name": par["name"], "tenure_holder": par.holder, "protection": par.protection,
+        "area_ha": np.round(area / 1e4, 2), "share_licence_pct": np.round(100 * area / area_l, 2),
+        "share_tenure_pct": np.round(100 * area / area_t, 2), "holder": lic.holder,
+        "licence_type": lic.licence_type, "status": lic.status, "state": validity.state,
+        "valid": [_period_text(r) for _, r in validity.iterrows()],
+    })
+    base = [_tenure_base_severity(t, p) for t, p in zip(table.tenure_type, table.protection)]
+    current = table.state.isin(["valid", "not_yet_valid", "pending"])
+    table["severity"] = np.where(current, base, "low")
+    table["flag_type"] = table.tenure_type.map(TENURE_FLAG).fillna("concession_on_other_tenure")
+    table["reason"] = [_tenure_reason(r) for r in table.itertuples()]
+    overlaps = gpd.GeoDataFrame(table[TENURE_COLUMNS], geometry=list(inter), crs=concessions.crs)
+    log.info("licence x tenure overlaps: %d (slivers: %d)", len(overlaps), int(sliver.sum()))
+    return overlaps, pd.DataFrame(qa, columns=["layer", "file", "row", "id", "field", "problem", "action"])
+
+
+def _tenure_reason(r) -> str:
+    words = TENURE_WORDS.get(r.tenure_type, "tenure parcel")
+    name = r.tenure_name if isinstance(r.tenure_name, str) and r.tenure_name else r.tenure_id
+    details = [r.tenure_id] if name != r.tenure_id else []
+    if r.tenure_type == "protected_area":
+        details.append(f"{str(r.protection).replace('_', ' ')} protection")
+    if isinstance(r.tenure_holder, str) and r.tenure_holder:
+        details.append(f"held by {r.tenure_holder}")
+    detail = f" ({', '.join(details)})" if details else ""
+    text = (f"{_sentence(_party(r.licence_id, r.holder, r.licence_type, r.valid))} overlaps {words} "
+            f"{name}{detail} by {r.area_ha:.2f} ha: {r.share_licence_pct:.2f}% of the licence, "
+            f"{r.share_tenure_pct:.2f}% of the {words}")
+    if r.state not in ("valid", "not_yet_valid", "pending"):
+        text += f"; the licence is {r.state.replace('_', ' ')} on the run date, so this is a historic overlap"
+    return text + "."
+
+
+# ------------------------------------------------------------------------------------------
+# flags and summary
+
+
+def overlap_flags(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.GeoDataFrame,
+                  rules: OverlapRules | None = None) -> gpd.GeoDataFrame:
+    """Flags for every overlap (DESIGN.md vocabulary), with the rule and thresholds used."""
+    rules = rules or OverlapRules()
+    crs = concession_overlaps.crs or tenure_overlaps.crs
+    parts = []
+    if len(concession_overlaps):
+        c = concession_overlaps
+        parts.append(make_flags(pd.DataFrame({
+            "flag_type": "concession_overlap", "severity": c.severity, "layer": "concessions", "id": c.licence_a,
+            "other_layer": "concessions", "other_id": c.licence_b, "area_ha": c.area_ha, "share_pct": c.share_a_pct,
+            "other_share_pct": c.share_b_pct, "date_start": c.concurrent_from, "date_end": c.concurrent_to,
+            "rule": [f"overlap > sliver tolerance; conflict={k}; same_holder={s}; {rules.describe()}"
+                     for k, s in zip(c.conflict, c.same_holder)],
+            "reason": c.reason}), c.geometry.values, crs))
+    if len(tenure_overlaps):
+        t = tenure_overlaps
+        parts.append(make_flags(pd.DataFrame({
+            "flag_type": t.flag_type, "severity": t.severity, "layer": "concessions", "id": t.licence_id,
+            "other_layer": "tenure", "other_id": t.tenure_id, "area_ha": t.area_ha, "share_pct": t.share_licence_pct,
+            "other_share_pct": t.share_tenure_pct, "date_start": "", "date_end": "",
+            "rule": [f"licence overlaps {tt} (protection {p}); licence state on as_of: {s}; {rules.describe()}"
+                     for tt, p, s in zip(t.tenure_type, t.protection, t.state)],
+            "reason": t.reason}), t.geometry.values, crs))
+    if not parts:
+        return empty_flags(crs)
+    from asmgeo.flags import combine_flags
+
+    return combine_flags(parts, crs)
+
+
+def summarise_overlaps(concession_overlaps: pd.DataFrame, tenure_overlaps: pd.DataFrame) -> pd.DataFrame:
+    """Counts and hectares per overlap type and severity, and per holder."""
+    rows = []
+    c = pd.DataFrame(concession_overlaps).drop(columns="geometry", errors="ignore")
+    t = pd.DataFrame(tenure_overlaps).drop(columns="geometry", errors="ignore")
+    if len(c):
+        c = c.assign(overlap_type=np.where(c.same_holder, "concession_same_holder", "concession_overlap"))
+        rows.append(c.groupby(["overlap_type", "severity"]).agg(count=("area_ha", "size"), area_ha=("area_ha", "sum"))
+                    .reset_index().assign(holder="(all)"))
+        c = c.assign(pair=c.licence_a + " / " + c.licence_b)
+        both = pd.concat([c[["pair", "overlap_type", "severity", "holder_a", "area_ha"]].rename(columns={"holder_a": "holder"}),
+                          c[["pair", "overlap_type", "severity", "holder_b", "area_ha"]].rename(columns={"holder_b": "holder"})])
+        # a same-holder pair counts once for its holder
+        both = both.fillna({"holder": "(unknown)"}).drop_duplicates(["pair", "holder"])
+        rows.append(both.groupby(["overlap_type", "severity", "holder"])
+                    .agg(count=("area_ha", "size"), area_ha=("area_ha", "sum")).reset_index())
+    if len(t):
+        t = t.assign(overlap_type=t.flag_type)
+        rows.append(t.groupby(["overlap_type", "severity"]).agg(count=("area_ha", "size"), area_ha=("area_ha", "sum"))
+                    .reset_index().assign(holder="(all)"))
+        rows.append(t.fillna({"holder": "(unknown)"}).groupby(["overlap_type", "severity", "holder"])
+                    .agg(count=("area_ha", "size"), area_ha=("area_ha", "sum")).reset_index())
+    if not rows:
+        return pd.DataFrame(columns=["overlap_type", "severity", "holder", "count", "area_ha"])
+    summary = pd.concat(rows, ignore_index=True)[["overlap_type", "severity", "holder", "count", "area_ha"]]
+    summary["area_ha"] = summary.area_ha.round(2)
+    return summary.sort_values(["overlap_type", "severity", "holder"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,24 @@
+# Overlapping claims: licence x licence and licence x tenure.
+
+
+rule overlaps:
+    input:
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+    output:
+        overlaps=run_path("overlaps.gpkg"),
+        summary=run_path("overlaps", "summary.csv"),
+        flags=run_path("flags", "overlaps.gpkg"),
+        qa=run_path("qa", "overlaps_issues.csv"),
+        area_check=run_path("overlaps", "area_check.csv"),
+    params:
+        as_of=config["as_of"],
+        rules=config["overlaps"],
+    log:
+        log_path("overlaps"),
+    benchmark:
+        bench_path("overlaps")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/overlaps.py"

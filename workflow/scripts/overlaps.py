@@ -1,0 +1,15 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import overlaps
+
+configure_logging(snakemake.log[0])
+overlaps(
+    snakemake.input.concessions,
+    snakemake.input.tenure,
+    overlaps_gpkg=snakemake.output.overlaps,
+    summary=snakemake.output.summary,
+    flags=snakemake.output.flags,
+    qa=snakemake.output.qa,
+    area_check=snakemake.output.area_check,
+    as_of=snakemake.params.as_of,
+    **snakemake.params.rules,
+)
