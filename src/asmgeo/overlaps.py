@@ -110,6 +110,17 @@ def intersecting_pairs(left: np.ndarray, right: np.ndarray | None = None) -> tup
     return i, j
 
 
+def _trace(frame: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> tuple[list[str], list[str]]:
+    """Source file(s) and row(s) of pairs, for QA rows that point back to the input files."""
+    if "source_file" not in frame.columns:
+        return [""] * len(i), [""] * len(i)
+    fa, fb = frame.source_file.to_numpy()[i], frame.source_file.to_numpy()[j]
+    ra, rb = frame.source_row.to_numpy()[i], frame.source_row.to_numpy()[j]
+    files = [a if a == b else f"{a} / {b}" for a, b in zip(fa, fb)]
+    rows = [f"{a} / {b}" for a, b in zip(ra, rb)]
+    return files, rows
+
+
 def _polygonal(geom):
     if geom is None or geom.is_empty or geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
@@ -185,13 +196,15 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     share_small = np.divide(100 * area, smaller, out=np.zeros_like(area), where=smaller > 0)
     positive = area > 0
     sliver = positive & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
-    qa = [{"layer": "concessions", "file": "", "row": "", "id": labels[k], "field": "geometry",
+    files, rows = _trace(conc, i, j)
+    qa = [{"layer": "concessions", "file": files[k], "row": rows[k], "id": labels[k], "field": "geometry",
            "problem": f"overlap of {area[k]:.3f} m2 ({share_small[k]:.4f}% of the smaller licence) is below the "
                       f"sliver tolerance ({rules.sliver_tolerance_m2:g} m2 / {rules.sliver_share_pct:g}%): "
                       "treated as a digitising sliver, not an overlap", "action": "kept"}
           for k in np.flatnonzero(sliver)]
-    qa += [{"layer": "concessions", "file": "", "row": "", "id": f["pair"], "field": "geometry",
-            "problem": f["problem"], "action": "kept"} for f in failures]
+    where = {label: (files[k], rows[k]) for k, label in enumerate(labels)}
+    qa += [{"layer": "concessions", "file": where[f["pair"]][0], "row": where[f["pair"]][1], "id": f["pair"],
+            "field": "geometry", "problem": f["problem"], "action": "kept"} for f in failures]
     keep = positive & ~sliver
     i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
     validity = licence_validity(conc, rules.as_of)
@@ -327,11 +340,16 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
     area_l, area_t = shapely.area(conc.geometry.values[i]), shapely.area(ten.geometry.values[j])
     share_small = 100 * area / np.maximum(np.minimum(area_l, area_t), 1e-9)
     sliver = (area > 0) & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
-    qa = [{"layer": "tenure", "file": "", "row": "", "id": labels[k], "field": "geometry",
+    files_l, rows_l = _trace(conc, i, i)
+    files_t, rows_t = _trace(ten, j, j)
+    files = [a if a == b else f"{a} / {b}" for a, b in zip(files_l, files_t)]
+    rows = [f"{a.split(' / ')[0]} / {b.split(' / ')[0]}" for a, b in zip(rows_l, rows_t)]
+    qa = [{"layer": "tenure", "file": files[k], "row": rows[k], "id": labels[k], "field": "geometry",
            "problem": f"licence/tenure overlap of {area[k]:.3f} m2 is below the sliver tolerance: not reported",
            "action": "kept"} for k in np.flatnonzero(sliver)]
-    qa += [{"layer": "tenure", "file": "", "row": "", "id": f["pair"], "field": "geometry", "problem": f["problem"],
-            "action": "kept"} for f in failures]
+    where = {label: (files[k], rows[k]) for k, label in enumerate(labels)}
+    qa += [{"layer": "tenure", "file": where[f["pair"]][0], "row": where[f["pair"]][1], "id": f["pair"],
+            "field": "geometry", "problem": f["problem"], "action": "kept"} for f in failures]
     keep = (area > 0) & ~sliver
     i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
     validity = licence_validity(conc, rules.as_of).iloc[i].reset_index(drop=True)

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 QA_COLUMNS = ["layer", "file", "row", "id", "field", "problem", "action"]
 REJECTED, REPAIRED, KEPT = "rejected", "repaired", "kept"
+TINY_POLYGON_M2 = 1.0
 
 _POLY_TYPES = {"Polygon", "MultiPolygon"}
 _LINE_TYPES = {"LineString", "MultiLineString"}
@@ -405,6 +406,12 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
         good = frame[~reject].copy()
         empty = repair_geometries(good, layer, path, qa, good[id_col])
         frame.loc[good.index, "geometry"] = good.geometry.values
+        if schema.GEOMETRY_KIND[layer] == "polygon":
+            tiny = good.index[(good.geometry.area < TINY_POLYGON_M2) & ~empty.reindex(good.index, fill_value=False)]
+            for i in tiny:
+                qa.add(path, frame.at[i, "_row"], frame.at[i, id_col], "geometry",
+                       f"polygon area {frame.geometry[i].area:.6f} m2 is below {TINY_POLYGON_M2:g} m2: "
+                       "probably a digitising artefact", KEPT)
         frame["_rejected"] |= empty.reindex(frame.index, fill_value=False)
         frame["_file"] = path
         frame["_file_no"] = file_no
