@@ -54,9 +54,14 @@ def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     (DESIGN.md section 3: revoked/suspended/pending are never valid; an expiry before the grant
     makes a licence never valid).
     """
-    start = concessions["granted_on"].fillna(NEVER).replace("", NEVER).astype(str)
-    end = concessions["expires_on"].fillna(ALWAYS).replace("", ALWAYS).astype(str)
-    status = concessions["status"].fillna("unknown")
+    def iso(column: str, missing: str) -> np.ndarray:
+        values = concessions[column].to_numpy(dtype=object)
+        filled = [missing if v is None or v != v or v == "" else str(v) for v in values]
+        return np.array(filled, dtype="U10")  # numpy compares fixed-width text in C
+
+    start = iso("granted_on", NEVER)
+    end = iso("expires_on", ALWAYS)
+    status = np.array([s if isinstance(s, str) and s else "unknown" for s in concessions["status"].to_numpy(dtype=object)])
     day = as_of.isoformat()
     state = np.select(
         [status == "pending", status == "suspended", status == "revoked", end < start,
@@ -73,7 +78,7 @@ def valid_on(validity: pd.DataFrame, day: pd.Series | str) -> pd.Series:
     return usable & (validity["valid_from"] <= day) & (day <= validity["valid_to"])
 
 
-def _period_text(row: pd.Series) -> str:
+def _period_text(row) -> str:
     start = "" if row.valid_from == NEVER else row.valid_from
     end = "" if row.valid_to == ALWAYS else row.valid_to
     if row.state == "pending":
@@ -108,6 +113,15 @@ def intersecting_pairs(left: np.ndarray, right: np.ndarray | None = None) -> tup
         keep = i < j
         i, j = i[keep], j[keep]
     return i, j
+
+
+def _rows(frame: pd.DataFrame):
+    """Fast row tuples: pandas string arrays iterate slowly element by element, numpy arrays do not."""
+    from collections import namedtuple
+
+    row = namedtuple("Row", list(frame.columns))
+    columns = [frame[c].to_numpy() for c in frame.columns]
+    return (row._make(values) for values in zip(*columns))
 
 
 def _trace(frame: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> tuple[list[str], list[str]]:
@@ -185,10 +199,11 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     conc = concessions.reset_index(drop=True)
     # order ids so that every pair comes out once with licence_a < licence_b
     conc = conc.iloc[np.argsort(conc["licence_id"].astype(str).to_numpy(), kind="stable")].reset_index(drop=True)
-    geoms = conc.geometry.values
+    geoms = conc.geometry.to_numpy()  # plain shapely objects: GeometryArray ufuncs take a slow path
     i, j = intersecting_pairs(geoms)
     log.info("licence pairs whose geometries intersect (touching included): %d", len(i))
-    labels = [f"{a} / {b}" for a, b in zip(conc.licence_id.values[i], conc.licence_id.values[j])]
+    ids = conc.licence_id.to_numpy()
+    labels = [f"{a} / {b}" for a, b in zip(ids[i], ids[j])]
     inter, failures = safe_intersections(geoms[i], geoms[j], labels)
     area = shapely.area(inter)
     area_a, area_b = shapely.area(geoms[i]), shapely.area(geoms[j])
@@ -208,6 +223,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     keep = positive & ~sliver
     i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
     validity = licence_validity(conc, rules.as_of)
+    period = np.array([_period_text(r) for r in _rows(validity)], dtype=object)  # once per licence
     a, b = conc.iloc[i].reset_index(drop=True), conc.iloc[j].reset_index(drop=True)
     va, vb = validity.iloc[i].reset_index(drop=True), validity.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({
@@ -216,17 +232,19 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         "share_a_pct": np.round(100 * area / area_a, 2), "share_b_pct": np.round(100 * area / area_b, 2),
         "holder_a": a.holder, "holder_b": b.holder, "type_a": a.licence_type, "type_b": b.licence_type,
         "status_a": a.status, "status_b": b.status, "state_a": va.state, "state_b": vb.state,
-        "valid_a": [_period_text(r) for _, r in va.iterrows()], "valid_b": [_period_text(r) for _, r in vb.iterrows()],
+        "valid_a": period[i], "valid_b": period[j],
     })
     contained = rules.containment_share_pct
     table["relation"] = np.select(
         [(table.share_a_pct >= contained) & (table.share_b_pct >= contained), table.share_a_pct >= contained,
          table.share_b_pct >= contained], ["identical", "a_inside_b", "b_inside_a"], default="partial")
-    table["same_holder"] = [normalise_holder(x) != "" and normalise_holder(x) == normalise_holder(y)
-                            for x, y in zip(a.holder, b.holder)]
+    holder_key = np.array([normalise_holder(h) for h in conc.holder.to_numpy(dtype=object)], dtype=object)
+    table["same_holder"] = (holder_key[i] != "") & (holder_key[i] == holder_key[j])
     # ISO dates compare correctly as text
-    start = np.where(va.valid_from >= vb.valid_from, va.valid_from, vb.valid_from).astype(str)
-    end = np.where(va.valid_to <= vb.valid_to, va.valid_to, vb.valid_to).astype(str)
+    fa, fb = va.valid_from.to_numpy(dtype="U10"), vb.valid_from.to_numpy(dtype="U10")
+    ta, tb = va.valid_to.to_numpy(dtype="U10"), vb.valid_to.to_numpy(dtype="U10")
+    start = np.where(fa >= fb, fa, fb)
+    end = np.where(ta <= tb, ta, tb)
     concurrent = start <= end
     table["concurrent_from"] = np.where(concurrent & (start != NEVER), start, "")
     table["concurrent_to"] = np.where(concurrent & (end != ALWAYS), end, "")
@@ -240,7 +258,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     table["severity"] = np.select(
         [(table.conflict == "live") & table.same_holder, (table.conflict == "live") & big,
          table.conflict.isin(["live", "priority", "dormant"])], ["low", "high", "medium"], default="low")
-    table["reason"] = [_pair_reason(r, x, y) for r, x, y in zip(table.itertuples(), va.itertuples(), vb.itertuples())]
+    table["reason"] = [_pair_reason(r, x, y) for r, x, y in zip(_rows(table), _rows(va), _rows(vb))]
     overlaps = gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
              len(overlaps), int(sliver.sum()), len(failures))
@@ -333,11 +351,12 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
     ten = tenure.reset_index(drop=True)
     if conc.empty or ten.empty:
         return gpd.GeoDataFrame({c: [] for c in TENURE_COLUMNS}, geometry=[], crs=concessions.crs), pd.DataFrame()
-    i, j = intersecting_pairs(conc.geometry.values, ten.geometry.values)
-    labels = [f"{a} / {b}" for a, b in zip(conc.licence_id.values[i], ten.tenure_id.values[j])]
-    inter, failures = safe_intersections(conc.geometry.values[i], ten.geometry.values[j], labels)
+    conc_geoms, ten_geoms = conc.geometry.to_numpy(), ten.geometry.to_numpy()
+    i, j = intersecting_pairs(conc_geoms, ten_geoms)
+    labels = [f"{a} / {b}" for a, b in zip(conc.licence_id.to_numpy()[i], ten.tenure_id.to_numpy()[j])]
+    inter, failures = safe_intersections(conc_geoms[i], ten_geoms[j], labels)
     area = shapely.area(inter)
-    area_l, area_t = shapely.area(conc.geometry.values[i]), shapely.area(ten.geometry.values[j])
+    area_l, area_t = shapely.area(conc_geoms[i]), shapely.area(ten_geoms[j])
     share_small = 100 * area / np.maximum(np.minimum(area_l, area_t), 1e-9)
     sliver = (area > 0) & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
     files_l, rows_l = _trace(conc, i, i)
@@ -352,7 +371,9 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
             "field": "geometry", "problem": f["problem"], "action": "kept"} for f in failures]
     keep = (area > 0) & ~sliver
     i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
-    validity = licence_validity(conc, rules.as_of).iloc[i].reset_index(drop=True)
+    all_validity = licence_validity(conc, rules.as_of)
+    period = np.array([_period_text(r) for r in _rows(all_validity)], dtype=object)
+    validity = all_validity.iloc[i].reset_index(drop=True)
     lic, par = conc.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({
         "licence_id": lic.licence_id, "tenure_id": par.tenure_id, "tenure_type": par.tenure_type,
@@ -360,13 +381,13 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
         "area_ha": np.round(area / 1e4, 2), "share_licence_pct": np.round(100 * area / area_l, 2),
         "share_tenure_pct": np.round(100 * area / area_t, 2), "holder": lic.holder,
         "licence_type": lic.licence_type, "status": lic.status, "state": validity.state,
-        "valid": [_period_text(r) for _, r in validity.iterrows()],
+        "valid": period[i],
     })
     base = [_tenure_base_severity(t, p) for t, p in zip(table.tenure_type, table.protection)]
     current = table.state.isin(["valid", "not_yet_valid", "pending"])
     table["severity"] = np.where(current, base, "low")
     table["flag_type"] = table.tenure_type.map(TENURE_FLAG).fillna("concession_on_other_tenure")
-    table["reason"] = [_tenure_reason(r) for r in table.itertuples()]
+    table["reason"] = [_tenure_reason(r) for r in _rows(table)]
     overlaps = gpd.GeoDataFrame(table[TENURE_COLUMNS], geometry=list(inter), crs=concessions.crs)
     log.info("licence x tenure overlaps: %d (slivers: %d)", len(overlaps), int(sliver.sum()))
     return overlaps, pd.DataFrame(qa, columns=["layer", "file", "row", "id", "field", "problem", "action"])
