@@ -11,6 +11,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/overlaps.smk"
+include: "workflow/rules/licensing.smk"
 include: "workflow/rules/flags.smk"
 
 

@@ -27,7 +27,8 @@ def _check_config(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    command = ["snakemake", "--cores", str(args.cores), "--configfile", args.config, *args.extra]
+    command = ["snakemake", "--cores", str(args.cores), "--configfile", args.config, "--replace-workflow-config",
+               *args.extra]
     raise SystemExit(subprocess.call(command))
 
 

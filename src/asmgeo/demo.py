@@ -68,6 +68,8 @@ TENURE: list[tuple] = [
     ("DEMO-T-CL1", "customary_land", "DEMO Chefferie Mfano customary land", "DEMO Mwami of Mfano", None, box(5000, 0, 9000, 4000)),
     ("DEMO-T-FA1", "agricultural", "DEMO Farm Shamba 1", "DEMO Family Mugisho", None, box(9500, 3000, 10500, 3500)),
     ("DEMO-T-CF1", "community_forest", "DEMO Mfano community forest", "DEMO Mfano forest committee", None, box(16000, 0, 19000, 3000)),
+    # downstream on the river (which flows west to east): the villages that drink and fish from it
+    ("DEMO-T-CL2", "customary_land", "DEMO Mto fishing villages", "DEMO Mto village council", None, box(19000, 5000, 20000, 9000)),
 ]
 
 

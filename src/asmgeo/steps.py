@@ -105,6 +105,37 @@ def overlaps(concessions: str | Path, tenure: str | Path, overlaps_gpkg: str | P
     return flag_table
 
 
+def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, rivers: str | Path,
+              detections: str | Path, site_status: str | Path, cooperatives: str | Path, licences: str | Path,
+              detections_out: str | Path, flags: str | Path, as_of: str = "2025-06-30", gps_tolerance_m: float = 30.0,
+              nearest_search_m: float = 50_000.0, watercourse_distance_m: float = 200.0, downstream_km: float = 20.0,
+              expiring_window_days: int = 365, unlicensed_near_licence_m: float = 1000.0,
+              detection_outside_share_pct: float = 50.0) -> gpd.GeoDataFrame:
+    """Site status, site and licence flags, detection reconciliation, cooperative and licence summaries."""
+    from asmgeo import cooperatives as coop
+    from asmgeo import detections as det
+    from asmgeo import licensing as lic
+    from asmgeo.flags import combine_flags
+
+    rules = lic.LicensingRules(as_of=dt.date.fromisoformat(as_of), gps_tolerance_m=gps_tolerance_m,
+                               nearest_search_m=nearest_search_m, watercourse_distance_m=watercourse_distance_m,
+                               downstream_km=downstream_km, expiring_window_days=expiring_window_days,
+                               unlicensed_near_licence_m=unlicensed_near_licence_m,
+                               detection_outside_share_pct=detection_outside_share_pct)
+    site_layer, conc, ten = gpd.read_file(sites), gpd.read_file(concessions), gpd.read_file(tenure)
+    riv, found = gpd.read_file(rivers), gpd.read_file(detections)
+    status = lic.classify_sites(site_layer, conc, ten, riv, rules)
+    reconciled = det.reconcile_detections(found, conc, rules)
+    flag_table = combine_flags([lic.site_flags(status, conc, ten, rules), coop.expiring_licences(status, conc, rules),
+                                det.detection_flags(reconciled, have_licences=not conc.empty, rules=rules)], status.crs)
+    io.write_gpkg({"site_status": status}, site_status)
+    io.write_gpkg({"detections": reconciled}, detections_out)
+    io.write_csv(coop.cooperative_summary(status, flag_table, conc), cooperatives)
+    io.write_csv(coop.licence_summary(status, conc, rules), licences)
+    io.write_gpkg({"flags": flag_table}, flags)
+    return flag_table
+
+
 def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path, csv: str | Path) -> gpd.GeoDataFrame:
     """Gather every stage's flags into flags.gpkg and flags.csv (stable order, stable ids)."""
     from asmgeo.flags import combine_flags, flags_table

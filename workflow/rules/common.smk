@@ -51,7 +51,7 @@ def demo_raster_files():
     return demo
 
 
-FLAG_STAGES = ["overlaps"]
+FLAG_STAGES = ["overlaps", "licensing"]
 
 
 def flag_stage_files():
@@ -62,6 +62,8 @@ def all_outputs():
     return [
         run_path("overlaps.gpkg"),
         run_path("overlaps", "summary.csv"),
+        run_path("site_status.gpkg"),
+        run_path("licensing", "cooperatives.csv"),
         run_path("flags.gpkg"),
         run_path("flags.csv"),
         run_path("qa_issues.csv"),

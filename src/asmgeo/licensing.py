@@ -1,0 +1,406 @@
+"""Site licensing status: can minerals from this site enter a legal, traceable channel on the
+date it was observed, and if not, why not?
+
+Every spatial step is a bulk STRtree query over all sites at once (no per-site loop over
+licences); per-pair logic (validity on the site's date, mineral cover) is vectorised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from asmgeo.flags import combine_flags, empty_flags, make_flags
+from asmgeo.overlaps import ALWAYS, NEVER, licence_validity, normalise_holder
+from asmgeo.parse import split_minerals
+
+log = logging.getLogger(__name__)
+
+LEGAL = ("licensed", "licensed_near_boundary", "declared_licence_mismatch")
+NOT_VALID_FLAG_STATUSES = ("expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent")
+
+
+@dataclass
+class LicensingRules:
+    """Thresholds of the licensing stage; defaults equal the config schema's `licensing` defaults."""
+
+    as_of: dt.date = field(default_factory=lambda: dt.date(2025, 6, 30))
+    gps_tolerance_m: float = 30.0
+    nearest_search_m: float = 50_000.0
+    watercourse_distance_m: float = 200.0
+    downstream_km: float = 20.0
+    expiring_window_days: int = 365
+    unlicensed_near_licence_m: float = 1000.0
+    detection_outside_share_pct: float = 50.0
+
+    def describe(self) -> str:
+        return (f"as_of={self.as_of.isoformat()}; gps_tolerance_m={self.gps_tolerance_m:g}; "
+                f"nearest_search_m={self.nearest_search_m:g}")
+
+
+def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Compass words for the direction (dx east, dy north) from a site to a point."""
+    names = np.array(["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"])
+    angle = (np.degrees(np.arctan2(dx, dy)) + 360) % 360
+    return names[((angle + 22.5) // 45).astype(int) % 8]
+
+
+def _state_on(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """State of licence lic_idx[k] on date days[k]: valid, expired, not_yet_valid, pending, suspended, revoked, invalid_dates."""
+    base = validity["state"].to_numpy()[lic_idx]
+    start = validity["valid_from"].to_numpy(dtype="U10")[lic_idx]
+    end = validity["valid_to"].to_numpy(dtype="U10")[lic_idx]
+    fixed = np.isin(base, ["pending", "suspended", "revoked", "invalid_dates"])
+    dated = np.where(days < start, "not_yet_valid", np.where(days > end, "expired", "valid"))
+    return np.where(fixed, base, dated)
+
+
+def judgement_dates(sites: pd.DataFrame, as_of: dt.date) -> np.ndarray:
+    """Each site's observation date, or ``as_of`` where it has none (ISO text)."""
+    observed = sites["observed_on"].to_numpy(dtype=object)
+    return np.array([d if isinstance(d, str) and d else as_of.isoformat() for d in observed], dtype="U10")
+
+
+def _covers(site_minerals: np.ndarray, licence_minerals: np.ndarray) -> np.ndarray:
+    """Does the licence cover every mineral of the site? Unknown on either side counts as covered."""
+    out = np.empty(len(site_minerals), dtype=bool)
+    for k, (s, m) in enumerate(zip(site_minerals, licence_minerals)):
+        site_set, lic_set = split_minerals(s), split_minerals(m)
+        out[k] = not site_set or not lic_set or site_set <= lic_set
+    return out
+
+
+def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules) -> pd.DataFrame:
+    """Every (site, licence) pair within the GPS tolerance, with distance, validity on the site's date and mineral cover."""
+    points = sites.geometry.to_numpy()
+    polygons = concessions.geometry.to_numpy()
+    if len(points) == 0 or len(polygons) == 0:
+        return pd.DataFrame({"site": np.array([], dtype=int), "licence": np.array([], dtype=int),
+                             "distance_m": np.array([], dtype=float), "inside": np.array([], dtype=bool),
+                             "state": np.array([], dtype=object), "covers": np.array([], dtype=bool)})
+    tree = shapely.STRtree(polygons)
+    s, c = tree.query(points, predicate="dwithin", distance=rules.gps_tolerance_m)
+    distance = shapely.distance(points[s], polygons[c])
+    days = judgement_dates(sites, rules.as_of)[s]
+    validity = licence_validity(concessions, rules.as_of)
+    state = _state_on(validity, c, days)
+    covers = _covers(sites["minerals"].to_numpy(dtype=object)[s], concessions["minerals"].to_numpy(dtype=object)[c])
+    return pd.DataFrame({"site": s, "licence": c, "distance_m": distance, "inside": distance == 0,
+                         "state": state, "covers": covers})
+
+
+def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
+                          which: np.ndarray) -> pd.DataFrame:
+    """For the sites selected by ``which``: the nearest licence valid on each site's date, searching
+    outward in growing rings up to ``nearest_search_m``. Returns site index, licence index, distance."""
+    result = pd.DataFrame({"site": np.flatnonzero(which)}).assign(licence=-1, distance_m=np.nan)
+    if result.empty or concessions.empty:
+        return result
+    points = sites.geometry.to_numpy()
+    polygons = concessions.geometry.to_numpy()
+    tree = shapely.STRtree(polygons)
+    validity = licence_validity(concessions, rules.as_of)
+    days_all = judgement_dates(sites, rules.as_of)
+    todo = result["site"].to_numpy()
+    radius = min(2_000.0, rules.nearest_search_m)
+    found: dict[int, tuple[int, float]] = {}
+    while len(todo) and radius <= rules.nearest_search_m:
+        s_local, c = tree.query(points[todo], predicate="dwithin", distance=radius)
+        s = todo[s_local]
+        ok = _state_on(validity, c, days_all[s]) == "valid"
+        s, c = s[ok], c[ok]
+        if len(s):
+            d = shapely.distance(points[s], polygons[c])
+            frame = pd.DataFrame({"site": s, "licence": c, "d": d}).sort_values(["site", "d", "licence"], kind="stable")
+            best = frame.drop_duplicates("site")
+            found.update({int(r.site): (int(r.licence), float(r.d)) for r in best.itertuples()})
+        todo = np.array([t for t in todo if t not in found], dtype=int)
+        if radius >= rules.nearest_search_m:
+            break
+        radius = min(radius * 4, rules.nearest_search_m)
+    result["licence"] = [found.get(int(s), (-1, np.nan))[0] for s in result.site]
+    result["distance_m"] = [found.get(int(s), (-1, np.nan))[1] for s in result.site]
+    return result
+
+
+def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None = None,
+                   rivers: gpd.GeoDataFrame | None = None, rules: LicensingRules | None = None) -> gpd.GeoDataFrame:
+    """One row per site: status on its date, the licences around it, which one legalises it,
+    the nearest valid licence, tenure context and watercourse distance.
+
+    Statuses: licensed, licensed_near_boundary, declared_licence_mismatch (legalised by another
+    licence than the one it declares), mineral_not_licensed, expired_licence, suspended_or_revoked,
+    licence_not_valid_yet, licence_dates_inconsistent, unlicensed.
+    """
+    rules = rules or LicensingRules()
+    if sites.geometry.is_empty.any() or (~np.isfinite(shapely.get_coordinates(sites.geometry.to_numpy()))).any():
+        # ingest rejects such rows; one NaN point would corrupt the STRtree answers for all sites
+        raise ValueError("sites with empty or non-finite coordinates reached classify_sites; ingest them first")
+    sites = sites.reset_index(drop=True)
+    conc = concessions.reset_index(drop=True)
+    n = len(sites)
+    ids = conc["licence_id"].to_numpy(dtype=object) if len(conc) else np.array([], dtype=object)
+    pairs = site_licence_pairs(sites, conc, rules)
+    declared = sites["declared_licence_id"].to_numpy(dtype=object)
+    declared = np.array([d if isinstance(d, str) and d else "" for d in declared], dtype=object)
+
+    pairs["legal"] = pairs.state.eq("valid") & pairs.covers
+    pairs["declared"] = (ids[pairs.licence.to_numpy(dtype=int)] == declared[pairs.site.to_numpy(dtype=int)]
+                         if len(pairs) else np.array([], dtype=bool))
+    inside = pairs[pairs.inside]
+    near = pairs[~pairs.inside]
+
+    def any_by_site(frame: pd.DataFrame, mask: pd.Series) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        out[frame.site[mask].to_numpy(dtype=int)] = True
+        return out
+
+    def ids_by_site(frame: pd.DataFrame) -> list[str]:
+        listed = frame.assign(lid=ids[frame.licence.to_numpy(dtype=int)]).sort_values("lid").groupby("site").lid.agg(",".join)
+        return [listed.get(k, "") for k in range(n)]
+
+    has_legal = any_by_site(inside, inside.legal)
+    has_near_legal = any_by_site(near, near.legal)
+    legal_pick = pd.concat([inside[inside.legal], near[near.legal]]).assign(
+        order=lambda f: (~f.inside).astype(int) * 2 + (~f["declared"]).astype(int))
+    legal_pick = legal_pick.assign(lid=ids[legal_pick.licence.to_numpy(dtype=int)]).sort_values(["site", "order", "lid"])
+    legal_pick = legal_pick.drop_duplicates("site").set_index("site")
+    around = pairs.assign(lid=ids[pairs.licence.to_numpy(dtype=int)] if len(pairs) else [])
+    declared_found = np.zeros(n, dtype=bool)
+    if len(around):
+        declared_found[around.site[around["declared"]].to_numpy(dtype=int)] = True
+    mismatch = (declared != "") & ~declared_found
+
+    inside_valid_uncovered = any_by_site(inside, inside.state.eq("valid") & ~inside.covers)
+    inside_expired = any_by_site(inside, inside.state.eq("expired"))
+    inside_suspended = any_by_site(inside, inside.state.isin(["suspended", "revoked"]))
+    inside_not_yet = any_by_site(inside, inside.state.isin(["pending", "not_yet_valid"]))
+    inside_bad_dates = any_by_site(inside, inside.state.eq("invalid_dates"))
+    status = np.select(
+        [has_legal & mismatch, has_legal, has_near_legal, inside_valid_uncovered, inside_expired,
+         inside_suspended, inside_not_yet, inside_bad_dates],
+        ["declared_licence_mismatch", "licensed", "licensed_near_boundary", "mineral_not_licensed",
+         "expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent"],
+        default="unlicensed")
+
+    out = sites.copy()
+    out["judged_on"] = judgement_dates(sites, rules.as_of)
+    out["date_source"] = np.where(sites["observed_on"].fillna("").astype(str) != "", "observed_on", "as_of")
+    out["status"] = status
+    out["licences_inside"] = ids_by_site(inside)
+    out["licences_near"] = ids_by_site(near)
+    out["legalised_by"] = [legal_pick.lid.get(k, "") for k in range(n)]
+    boundary = np.full(n, np.nan)
+    if len(legal_pick):
+        k = legal_pick.index.to_numpy(dtype=int)
+        boundary[k] = shapely.distance(sites.geometry.to_numpy()[k], shapely.boundary(conc.geometry.to_numpy()[legal_pick.licence.to_numpy(dtype=int)]))
+    out["legal_boundary_distance_m"] = np.round(boundary, 1)
+    out["declared_mismatch"] = mismatch
+
+    nearest = nearest_valid_licence(sites, conc, rules, ~np.isin(status, LEGAL))
+    out["nearest_valid_licence"] = ""
+    out["nearest_holder"] = ""
+    out["nearest_distance_m"] = np.nan
+    out["nearest_direction"] = ""
+    hit = nearest[nearest.licence >= 0]
+    if len(hit):
+        k, lic = hit.site.to_numpy(dtype=int), hit.licence.to_numpy(dtype=int)
+        out.loc[k, "nearest_valid_licence"] = ids[lic]
+        out.loc[k, "nearest_holder"] = conc.holder.to_numpy(dtype=object)[lic]
+        out.loc[k, "nearest_distance_m"] = np.round(hit.distance_m.to_numpy(), 1)
+        near_points = shapely.shortest_line(sites.geometry.to_numpy()[k], conc.geometry.to_numpy()[lic])
+        ends = shapely.get_coordinates(shapely.get_point(near_points, 1))
+        starts = shapely.get_coordinates(sites.geometry.to_numpy()[k])
+        out.loc[k, "nearest_direction"] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
+
+    out = add_tenure_context(out, tenure)
+    out = add_watercourse_distance(out, rivers, tenure, rules)
+    log.info("site status: %s", ", ".join(f"{k} {v}" for k, v in out.status.value_counts().sort_index().items()))
+    return out
+
+
+def add_tenure_context(sites: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The tenure parcels each site lies in (ids, types, names), and protected / indigenous markers."""
+    out = sites.copy()
+    n = len(out)
+    out["tenure_ids"] = ""
+    out["tenure_types"] = ""
+    out["tenure_names"] = ""
+    out["in_protected_area"] = ""
+    out["on_indigenous_land"] = ""
+    if tenure is None or tenure.empty or n == 0:
+        return out
+    ten = tenure.reset_index(drop=True)
+    tree = shapely.STRtree(ten.geometry.to_numpy())
+    s, t = tree.query(out.geometry.to_numpy(), predicate="intersects")
+    frame = pd.DataFrame({"site": s, "tid": ten.tenure_id.to_numpy(dtype=object)[t],
+                          "type": ten.tenure_type.to_numpy(dtype=object)[t],
+                          "name": ten["name"].fillna(ten.tenure_id).to_numpy(dtype=object)[t],
+                          "protection": ten.protection.to_numpy(dtype=object)[t]}).sort_values(["site", "tid"])
+    grouped = frame.groupby("site")
+    for column, source in (("tenure_ids", "tid"), ("tenure_types", "type"), ("tenure_names", "name")):
+        joined = grouped[source].agg(lambda v: "; ".join(map(str, v)))
+        out.loc[joined.index.to_numpy(), column] = joined.to_numpy()
+    pa = frame[frame.type == "protected_area"].groupby("site").tid.agg(",".join)
+    out.loc[pa.index.to_numpy(), "in_protected_area"] = pa.to_numpy()
+    it = frame[frame.type == "indigenous_territory"].groupby("site").tid.agg(",".join)
+    out.loc[it.index.to_numpy(), "on_indigenous_land"] = it.to_numpy()
+    return out
+
+
+def add_watercourse_distance(sites: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None,
+                             tenure: gpd.GeoDataFrame | None, rules: LicensingRules) -> gpd.GeoDataFrame:
+    """Distance to the nearest watercourse and, for sites near one, the tenure parcels downstream.
+
+    Downstream assumes lines are digitised in the direction of flow (the usual hydrography
+    convention); it is the next ``downstream_km`` of the river after the site's projection on it.
+    """
+    out = sites.copy()
+    out["watercourse_id"] = ""
+    out["watercourse_distance_m"] = np.nan
+    out["downstream_tenure"] = ""
+    if rivers is None or rivers.empty or out.empty:
+        return out
+    riv = rivers.reset_index(drop=True)
+    tree = shapely.STRtree(riv.geometry.to_numpy())
+    (s, r), d = tree.query_nearest(out.geometry.to_numpy(), max_distance=rules.nearest_search_m,
+                                   return_distance=True, all_matches=False)
+    out.loc[s, "watercourse_id"] = riv.river_id.to_numpy(dtype=object)[r]
+    out.loc[s, "watercourse_distance_m"] = np.round(d, 1)
+    near = s[d <= rules.watercourse_distance_m]
+    if tenure is None or tenure.empty or len(near) == 0:
+        return out
+    ten = tenure.reset_index(drop=True)
+    for river_index in np.unique(r[np.isin(s, near)]):
+        line = riv.geometry.iloc[river_index]
+        if line.geom_type not in ("LineString", "MultiLineString"):
+            continue
+        line = shapely.line_merge(line) if line.geom_type == "MultiLineString" else line
+        if line.geom_type != "LineString":
+            continue
+        # where each tenure parcel sits along the river, as [start, end] positions in metres
+        pieces = shapely.intersection(line, ten.geometry.to_numpy())
+        spans = []
+        for k, piece in enumerate(pieces):
+            if piece.is_empty:
+                continue
+            coords = shapely.get_coordinates(piece)
+            positions = line.project(shapely.points(coords))
+            spans.append((positions.min(), positions.max(), ten.tenure_id.iloc[k], ten["name"].iloc[k] or ten.tenure_id.iloc[k]))
+        if not spans:
+            continue
+        members = s[(r == river_index) & (d <= rules.watercourse_distance_m)]
+        at = line.project(out.geometry.to_numpy()[members])
+        reach = rules.downstream_km * 1000
+        for site_index, position in zip(members, at):
+            names = [f"{name} ({tid})" for start, end, tid, name in spans if end > position and start <= position + reach]
+            out.at[site_index, "downstream_tenure"] = "; ".join(dict.fromkeys(names))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# flags
+
+
+def _site_label(row) -> str:
+    minerals = row.minerals.replace(",", ", ") if isinstance(row.minerals, str) and row.minerals else "mineral unknown"
+    when = f"observed {row.judged_on}" if row.date_source == "observed_on" else f"no observation date, judged on {row.judged_on}"
+    return f"Site {row.site_id} ({minerals}, {when})"
+
+
+def _nearest_text(row) -> str:
+    if row.nearest_valid_licence:
+        holder = f" ({row.nearest_holder})" if isinstance(row.nearest_holder, str) and row.nearest_holder else ""
+        return (f"the nearest licence valid on that date, {row.nearest_valid_licence}{holder}, is "
+                f"{row.nearest_distance_m:,.0f} m to the {row.nearest_direction}")
+    return "no licence valid on that date lies within the search distance"
+
+
+def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None,
+               rules: LicensingRules | None = None) -> gpd.GeoDataFrame:
+    """Flags for sites: unlicensed, in a licence not valid on their date, mineral not licensed,
+    declared-licence mismatch, in a protected area, on indigenous land, near a watercourse."""
+    rules = rules or LicensingRules()
+    records, geoms = [], []
+    licence = concessions.set_index("licence_id") if len(concessions) else None
+    protection = tenure.set_index("tenure_id").protection.to_dict() if tenure is not None and len(tenure) else {}
+
+    def add(row, geom, **values):
+        records.append({"layer": "sites", "id": row.site_id, "date_start": row.judged_on, **values})
+        geoms.append(geom)
+
+    rule = rules.describe()
+    for row, geom in zip(status.itertuples(), status.geometry):
+        label = _site_label(row)
+        sensitive = bool(row.in_protected_area or row.on_indigenous_land)
+        if row.status == "unlicensed":
+            none_text = "lies in no licence" if not concessions.empty else "lies where no licence layer was given"
+            add(row, geom, flag_type="site_unlicensed", severity="high" if sensitive else "medium",
+                other_layer="concessions" if row.nearest_valid_licence else "", other_id=row.nearest_valid_licence,
+                distance_m=row.nearest_distance_m,
+                rule=f"status unlicensed: in no licence valid on the site's date and none within the GPS tolerance; {rule}",
+                reason=f"{label} {none_text} valid on that date (GPS tolerance {rules.gps_tolerance_m:g} m); {_nearest_text(row)}.")
+        elif row.status in NOT_VALID_FLAG_STATUSES:
+            around = row.licences_inside.split(",")
+            details = []
+            for lid in around:
+                if licence is not None and lid in licence.index:
+                    lic = licence.loc[lid]
+                    details.append(f"{lid} ({lic.holder or 'holder unknown'}, status {lic.status}, "
+                                   f"{lic.granted_on or '?'} to {lic.expires_on or '?'})")
+            why = {"expired_licence": "has expired by that date", "suspended_or_revoked": "is suspended or revoked",
+                   "licence_not_valid_yet": "was not yet granted or is still pending on that date",
+                   "licence_dates_inconsistent": "has an expiry date before its grant date"}[row.status]
+            add(row, geom, flag_type="site_in_expired_licence", severity="medium", other_layer="concessions",
+                other_id=row.licences_inside, distance_m=row.nearest_distance_m,
+                rule=f"status {row.status}: every licence around the site is not valid on its date; {rule}",
+                reason=f"{label} lies in {', '.join(details) or row.licences_inside}, which {why}; {_nearest_text(row)}.")
+        elif row.status == "mineral_not_licensed":
+            add(row, geom, flag_type="site_mineral_not_licensed", severity="medium", other_layer="concessions",
+                other_id=row.licences_inside,
+                rule=f"status mineral_not_licensed: the valid licence(s) around the site do not list its mineral; {rule}",
+                reason=f"{label} lies in {row.licences_inside}, valid on that date, but "
+                       f"{'it does' if ',' not in row.licences_inside else 'they do'} not cover "
+                       f"{row.minerals.replace(',', ', ')} ({_licence_minerals(licence, row.licences_inside)}).")
+        if row.declared_mismatch:
+            where = (f"lies in {row.licences_inside}" if row.licences_inside else "lies in no licence")
+            legal = f", which legalises it" if row.legalised_by and row.legalised_by == row.licences_inside else ""
+            add(row, geom, flag_type="site_declared_licence_mismatch",
+                severity="low" if row.status in LEGAL else "medium", other_layer="concessions",
+                other_id=row.declared_licence_id,
+                rule=f"declared_licence_id not among the licences containing the site or within the GPS tolerance; {rule}",
+                reason=f"{label} declares licence {row.declared_licence_id} but {where}{legal}.")
+        if row.in_protected_area:
+            strict = any(protection.get(t) == "strict" for t in row.in_protected_area.split(","))
+            add(row, geom, flag_type="site_in_protected_area", severity="high" if strict else "medium",
+                other_layer="tenure", other_id=row.in_protected_area,
+                rule="site inside a protected_area tenure parcel",
+                reason=f"{label} lies in the protected area {row.tenure_names or row.in_protected_area}; status {row.status.replace('_', ' ')}.")
+        if row.on_indigenous_land:
+            add(row, geom, flag_type="site_on_indigenous_land", severity="high" if row.status not in LEGAL else "medium",
+                other_layer="tenure", other_id=row.on_indigenous_land,
+                rule="site inside an indigenous_territory tenure parcel",
+                reason=f"{label} lies on indigenous land ({row.tenure_names or row.on_indigenous_land}); status {row.status.replace('_', ' ')}.")
+        if row.watercourse_id and row.watercourse_distance_m <= rules.watercourse_distance_m:
+            downstream = f"; downstream within {rules.downstream_km:g} km: {row.downstream_tenure}" if row.downstream_tenure else ""
+            add(row, geom, flag_type="site_near_watercourse", severity="medium" if row.status not in LEGAL else "low",
+                other_layer="rivers", other_id=row.watercourse_id, distance_m=row.watercourse_distance_m,
+                rule=f"distance to watercourse <= watercourse_distance_m={rules.watercourse_distance_m:g}",
+                reason=f"{label} is {row.watercourse_distance_m:,.0f} m from watercourse {row.watercourse_id} "
+                       f"(within {rules.watercourse_distance_m:g} m): mercury and siltation risk{downstream}.")
+    if not records:
+        return empty_flags(status.crs)
+    return make_flags(pd.DataFrame(records), geoms, status.crs)
+
+
+def _licence_minerals(licence: pd.DataFrame | None, ids: str) -> str:
+    if licence is None:
+        return ""
+    parts = [f"{lid}: {licence.loc[lid].minerals.replace(',', ', ') or 'none listed'}" for lid in ids.split(",") if lid in licence.index]
+    return "; ".join(parts)

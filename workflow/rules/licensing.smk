@@ -1,0 +1,27 @@
+# Site licensing status, site flags, licence renewal, detections, cooperative summaries.
+
+
+rule licensing:
+    input:
+        sites=run_path("clean", "sites.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+        detections=run_path("clean", "detections.gpkg"),
+    output:
+        site_status=run_path("site_status.gpkg"),
+        cooperatives=run_path("licensing", "cooperatives.csv"),
+        licences=run_path("licensing", "licences.csv"),
+        detections=run_path("licensing", "detections.gpkg"),
+        flags=run_path("flags", "licensing.gpkg"),
+    params:
+        as_of=config["as_of"],
+        rules=config["licensing"],
+    log:
+        log_path("licensing"),
+    benchmark:
+        bench_path("licensing")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/licensing.py"

@@ -1,0 +1,14 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import licensing
+
+configure_logging(snakemake.log[0])
+licensing(
+    **snakemake.input,
+    site_status=snakemake.output.site_status,
+    cooperatives=snakemake.output.cooperatives,
+    licences=snakemake.output.licences,
+    detections_out=snakemake.output.detections,
+    flags=snakemake.output.flags,
+    as_of=snakemake.params.as_of,
+    **snakemake.params.rules,
+)
