@@ -142,24 +142,43 @@ def _polygonal(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[dict]]:
-    """Polygonal intersections of a[k] and b[k]; pairs where GEOS fails come back empty and reported."""
+def _intersect_chunk(a: np.ndarray, b: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[dict]]:
+    try:
+        return shapely.intersection(a, b), []
+    except shapely.errors.GEOSException:
+        out = np.empty(len(a), dtype=object)
+        failures = []
+        for k in range(len(a)):
+            try:
+                out[k] = shapely.intersection(a[k], b[k])
+            except shapely.errors.GEOSException as exc:
+                out[k] = shapely.Polygon()
+                failures.append({"pair": labels[k], "problem": f"GEOS could not intersect: {exc}"})
+        return out, failures
+
+
+def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str], threads: int | None = None
+                       ) -> tuple[np.ndarray, list[dict]]:
+    """Polygonal intersections of a[k] and b[k]; pairs where GEOS fails come back empty and reported.
+
+    Chunks run on a thread pool: shapely releases the GIL inside GEOS, so the cores share the work.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
     out = np.empty(len(a), dtype=object)
     failures: list[dict] = []
     progress = Progress(len(a), "intersections", log, every=max(CHUNK, len(a) // 10 or 1))
-    for start in range(0, len(a), CHUNK):
-        stop = min(start + CHUNK, len(a))
-        try:
-            out[start:stop] = shapely.intersection(a[start:stop], b[start:stop])
-        except shapely.errors.GEOSException:
-            for k in range(start, stop):
-                try:
-                    out[k] = shapely.intersection(a[k], b[k])
-                except shapely.errors.GEOSException as exc:
-                    out[k] = shapely.Polygon()
-                    failures.append({"pair": labels[k], "problem": f"GEOS could not intersect: {exc}"})
-        progress.step(stop - start)
-    collections = np.array([g is not None and g.geom_type not in ("Polygon", "MultiPolygon") for g in out])
+    starts = list(range(0, len(a), CHUNK))
+    workers = threads or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        jobs = [pool.submit(_intersect_chunk, a[s:s + CHUNK], b[s:s + CHUNK], labels[s:s + CHUNK]) for s in starts]
+        for start, job in zip(starts, jobs):
+            chunk, chunk_failures = job.result()
+            out[start:start + len(chunk)] = chunk
+            failures += chunk_failures
+            progress.step(len(chunk))
+    collections = ~np.isin(shapely.get_type_id(out), [3, 6])  # anything but Polygon / MultiPolygon
     if collections.any():
         out[collections] = [_polygonal(g) for g in out[collections]]
     return out, failures
@@ -238,7 +257,10 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     table["relation"] = np.select(
         [(table.share_a_pct >= contained) & (table.share_b_pct >= contained), table.share_a_pct >= contained,
          table.share_b_pct >= contained], ["identical", "a_inside_b", "b_inside_a"], default="partial")
-    holder_key = np.array([normalise_holder(h) for h in conc.holder.to_numpy(dtype=object)], dtype=object)
+    holders = conc.holder.to_numpy(dtype=object)
+    unique_holders = pd.unique(holders)
+    keys = {h: normalise_holder(h) for h in unique_holders}  # holders repeat: normalise each name once
+    holder_key = np.array([keys[h] for h in holders], dtype=object)
     table["same_holder"] = (holder_key[i] != "") & (holder_key[i] == holder_key[j])
     # ISO dates compare correctly as text
     fa, fb = va.valid_from.to_numpy(dtype="U10"), vb.valid_from.to_numpy(dtype="U10")
@@ -250,7 +272,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     table["concurrent_to"] = np.where(concurrent & (end != ALWAYS), end, "")
     as_of = rules.as_of.isoformat()
     table["conflict"] = [_pair_class(sa, sb, c, e, as_of) for sa, sb, c, e in
-                         zip(table.state_a, table.state_b, concurrent, end)]
+                         zip(va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object), concurrent, end)]
     # a shared validity period means something only for licences that were or are valid
     dated = table.conflict.isin(["live", "past"])
     table.loc[~dated, ["concurrent_from", "concurrent_to"]] = ""
@@ -258,7 +280,10 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     table["severity"] = np.select(
         [(table.conflict == "live") & table.same_holder, (table.conflict == "live") & big,
          table.conflict.isin(["live", "priority", "dormant"])], ["low", "high", "medium"], default="low")
-    table["reason"] = [_pair_reason(r, x, y) for r, x, y in zip(_rows(table), _rows(va), _rows(vb))]
+    party = np.array([_party(lid, h, t, p) for lid, h, t, p in zip(conc.licence_id.to_numpy(dtype=object), holders,
+                                                                     conc.licence_type.to_numpy(dtype=object), period)],
+                     dtype=object)
+    table["reason"] = _pair_reasons(table, va, vb, party, i, j)
     overlaps = gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
              len(overlaps), int(sliver.sum()), len(failures))
@@ -274,38 +299,48 @@ def _party(licence: str, holder: object, ltype: str, period: str) -> str:
     return f"licence {licence} ({holder_text}, {str(ltype).replace('_', ' ')}, {period})"
 
 
-def _pair_reason(r, va, vb) -> str:
-    head = (f"{_sentence(_party(r.licence_a, r.holder_a, r.type_a, r.valid_a))} overlaps "
-            f"{_party(r.licence_b, r.holder_b, r.type_b, r.valid_b)} by {r.area_ha:.2f} ha: "
-            f"{r.share_b_pct:.2f}% of {r.licence_b}, {r.share_a_pct:.2f}% of {r.licence_a}")
-    if r.conflict == "live":
-        when = f"both valid since {r.concurrent_from}" if r.concurrent_from else "both valid at the same time"
-        if r.concurrent_to:
-            when += f" until {r.concurrent_to}"
-    elif r.conflict == "past":
-        when = f"both were valid from {r.concurrent_from or 'an unknown date'} to {r.concurrent_to}, a past conflict"
-    elif r.conflict == "priority":
-        pending, other, vp, vo = (r.licence_a, r.licence_b, va, vb) if r.state_a == "pending" else (r.licence_b, r.licence_a, vb, va)
-        if vo.state == "pending":
-            when = "two pending applications claim the same ground: a first-come-first-served priority question"
+def _fmt(values: np.ndarray, digits: int = 2) -> np.ndarray:
+    return np.char.mod(f"%.{digits}f", np.asarray(values, dtype=float)).astype(object)
+
+
+def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party: np.ndarray,
+                  i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """One sentence per pair, built column-wise (per-licence texts once, then array concatenation)."""
+    a, b = table.licence_a.to_numpy(dtype=object), table.licence_b.to_numpy(dtype=object)
+    opening = np.array([_sentence(p) for p in party], dtype=object)
+    head = (opening[i] + " overlaps " + party[j] + " by " + _fmt(table.area_ha) + " ha: " + _fmt(table.share_b_pct)
+            + "% of " + b + ", " + _fmt(table.share_a_pct) + "% of " + a)
+    conflict = table.conflict.to_numpy(dtype=object)
+    since = table.concurrent_from.to_numpy(dtype=object)
+    until = table.concurrent_to.to_numpy(dtype=object)
+    when = np.full(len(table), "their validity periods never overlapped, a historic overlap", dtype=object)
+    live = conflict == "live"
+    when[live] = np.where(since[live] != "", "both valid since " + since[live], "both valid at the same time")
+    when[live] = when[live] + np.where(until[live] != "", " until " + until[live], "")
+    past = conflict == "past"
+    when[past] = ("both were valid from " + np.where(since[past] != "", since[past], "an unknown date") + " to "
+                  + until[past] + ", a past conflict")
+    when[conflict == "dormant"] = "one of them is suspended or revoked: the conflict revives if it is reinstated"
+    state_a, state_b = va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object)
+    from_a, from_b = va.valid_from.to_numpy(dtype=object), vb.valid_from.to_numpy(dtype=object)
+    for k in np.flatnonzero(conflict == "priority"):
+        if state_a[k] == "pending":
+            pending, other, pending_from, other_from, other_state = a[k], b[k], from_a[k], from_b[k], state_b[k]
         else:
-            first = f"granted {vo.valid_from}" if vo.valid_from != NEVER else "granted (date unknown)"
-            applied = f"applied for {vp.valid_from}" if vp.valid_from != NEVER else "no application date given"
-            when = (f"{pending} is a pending application ({applied}) over {other} ({first}, {vo.state.replace('_', ' ')}): "
-                    "a first-come-first-served priority question")
-    elif r.conflict == "dormant":
-        when = "one of them is suspended or revoked: the conflict revives if it is reinstated"
-    else:
-        when = "their validity periods never overlapped, a historic overlap"
-    if r.relation == "a_inside_b":
-        when += f"; {r.licence_a} lies entirely inside {r.licence_b}"
-    elif r.relation == "b_inside_a":
-        when += f"; {r.licence_b} lies entirely inside {r.licence_a}"
-    elif r.relation == "identical":
-        when += "; the two outlines coincide"
-    if r.same_holder:
-        when += " (same holder)"
-    return f"{head}; {when}."
+            pending, other, pending_from, other_from, other_state = b[k], a[k], from_b[k], from_a[k], state_a[k]
+        if other_state == "pending":
+            when[k] = "two pending applications claim the same ground: a first-come-first-served priority question"
+        else:
+            first = f"granted {other_from}" if other_from != NEVER else "granted (date unknown)"
+            applied = f"applied for {pending_from}" if pending_from != NEVER else "no application date given"
+            when[k] = (f"{pending} is a pending application ({applied}) over {other} ({first}, "
+                       f"{other_state.replace('_', ' ')}): a first-come-first-served priority question")
+    relation = table.relation.to_numpy(dtype=object)
+    when = when + np.select([relation == "a_inside_b", relation == "b_inside_a", relation == "identical"],
+                            ["; " + a + " lies entirely inside " + b, "; " + b + " lies entirely inside " + a,
+                             np.full(len(table), "; the two outlines coincide", dtype=object)], default="")
+    when = when + np.where(table.same_holder.to_numpy(dtype=bool), " (same holder)", "")
+    return head + "; " + when + "."
 
 
 # ------------------------------------------------------------------------------------------
