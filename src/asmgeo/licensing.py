@@ -44,6 +44,24 @@ class LicensingRules:
                 f"nearest_search_m={self.nearest_search_m:g}")
 
 
+def join_by(index: np.ndarray, values: np.ndarray, n: int, sep: str = ",") -> np.ndarray:
+    """Per position 0..n-1, the sorted unique ``values`` whose ``index`` is that position, joined by ``sep``.
+
+    A groupby with a Python join per group is slow for a million sites; most sites have zero or
+    one value, so first values are placed at once and only the extra ones are appended.
+    """
+    out = np.full(n, "", dtype=object)
+    if len(index) == 0:
+        return out
+    frame = pd.DataFrame({"i": index, "v": values}).drop_duplicates().sort_values(["i", "v"], kind="stable")
+    i, v = frame.i.to_numpy(), frame.v.to_numpy(dtype=object)
+    first = np.r_[True, i[1:] != i[:-1]]
+    out[i[first]] = v[first]
+    for k in np.flatnonzero(~first):
+        out[i[k]] = out[i[k]] + sep + v[k]
+    return out
+
+
 def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """Compass words for the direction (dx east, dy north) from a site to a point."""
     names = np.array(["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"])
@@ -109,7 +127,8 @@ def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame
     days_all = judgement_dates(sites, rules.as_of)
     todo = result["site"].to_numpy()
     radius = min(2_000.0, rules.nearest_search_m)
-    found: dict[int, tuple[int, float]] = {}
+    best_licence = np.full(len(points), -1, dtype=int)
+    best_distance = np.full(len(points), np.nan)
     while len(todo) and radius <= rules.nearest_search_m:
         s_local, c = tree.query(points[todo], predicate="dwithin", distance=radius)
         s = todo[s_local]
@@ -119,13 +138,14 @@ def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame
             d = shapely.distance(points[s], polygons[c])
             frame = pd.DataFrame({"site": s, "licence": c, "d": d}).sort_values(["site", "d", "licence"], kind="stable")
             best = frame.drop_duplicates("site")
-            found.update({int(r.site): (int(r.licence), float(r.d)) for r in best.itertuples()})
-        todo = np.array([t for t in todo if t not in found], dtype=int)
+            best_licence[best.site.to_numpy()] = best.licence.to_numpy()
+            best_distance[best.site.to_numpy()] = best.d.to_numpy()
+        todo = todo[best_licence[todo] < 0]
         if radius >= rules.nearest_search_m:
             break
         radius = min(radius * 4, rules.nearest_search_m)
-    result["licence"] = [found.get(int(s), (-1, np.nan))[0] for s in result.site]
-    result["distance_m"] = [found.get(int(s), (-1, np.nan))[1] for s in result.site]
+    result["licence"] = best_licence[result.site.to_numpy()]
+    result["distance_m"] = best_distance[result.site.to_numpy()]
     return result
 
 
@@ -161,9 +181,8 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
         out[frame.site[mask].to_numpy(dtype=int)] = True
         return out
 
-    def ids_by_site(frame: pd.DataFrame) -> list[str]:
-        listed = frame.assign(lid=ids[frame.licence.to_numpy(dtype=int)]).sort_values("lid").groupby("site").lid.agg(",".join)
-        return [listed.get(k, "") for k in range(n)]
+    def ids_by_site(frame: pd.DataFrame) -> np.ndarray:
+        return join_by(frame.site.to_numpy(dtype=int), ids[frame.licence.to_numpy(dtype=int)], n)
 
     has_legal = any_by_site(inside, inside.legal)
     has_near_legal = any_by_site(near, near.legal)
@@ -195,7 +214,7 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     out["status"] = status
     out["licences_inside"] = ids_by_site(inside)
     out["licences_near"] = ids_by_site(near)
-    out["legalised_by"] = [legal_pick.lid.get(k, "") for k in range(n)]
+    out["legalised_by"] = legal_pick.lid.reindex(range(n), fill_value="").to_numpy(dtype=object)
     boundary = np.full(n, np.nan)
     if len(legal_pick):
         k = legal_pick.index.to_numpy(dtype=int)
@@ -239,18 +258,16 @@ def add_tenure_context(sites: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None)
     ten = tenure.reset_index(drop=True)
     tree = shapely.STRtree(ten.geometry.to_numpy())
     s, t = tree.query(out.geometry.to_numpy(), predicate="intersects")
-    frame = pd.DataFrame({"site": s, "tid": ten.tenure_id.to_numpy(dtype=object)[t],
-                          "type": ten.tenure_type.to_numpy(dtype=object)[t],
-                          "name": ten["name"].fillna(ten.tenure_id).to_numpy(dtype=object)[t],
-                          "protection": ten.protection.to_numpy(dtype=object)[t]}).sort_values(["site", "tid"])
-    grouped = frame.groupby("site")
-    for column, source in (("tenure_ids", "tid"), ("tenure_types", "type"), ("tenure_names", "name")):
-        joined = grouped[source].agg(lambda v: "; ".join(map(str, v)))
-        out.loc[joined.index.to_numpy(), column] = joined.to_numpy()
-    pa = frame[frame.type == "protected_area"].groupby("site").tid.agg(",".join)
-    out.loc[pa.index.to_numpy(), "in_protected_area"] = pa.to_numpy()
-    it = frame[frame.type == "indigenous_territory"].groupby("site").tid.agg(",".join)
-    out.loc[it.index.to_numpy(), "on_indigenous_land"] = it.to_numpy()
+    n = len(out)
+    tid = ten.tenure_id.to_numpy(dtype=object)[t]
+    kind = ten.tenure_type.to_numpy(dtype=object)[t]
+    names = ten["name"].fillna(ten.tenure_id).to_numpy(dtype=object)[t]
+    out["tenure_ids"] = join_by(s, tid, n, "; ")
+    out["tenure_types"] = join_by(s, kind, n, "; ")
+    out["tenure_names"] = join_by(s, names, n, "; ")
+    pa, it = kind == "protected_area", kind == "indigenous_territory"
+    out["in_protected_area"] = join_by(s[pa], tid[pa], n)
+    out["on_indigenous_land"] = join_by(s[it], tid[it], n)
     return out
 
 
