@@ -12,6 +12,7 @@ include: "workflow/rules/demo.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/overlaps.smk"
 include: "workflow/rules/licensing.smk"
+include: "workflow/rules/forest.smk"
 include: "workflow/rules/flags.smk"
 
 

@@ -256,7 +256,7 @@ RASTER_ORIGIN = (-600.0, 15600.0)  # local metres of the upper-left corner; 300 
 RASTER_EXTENT = (21600.0, 16200.0)  # width, height in metres
 LOSS_PIXEL_M = 30.0
 IMAGE_PIXEL_M = 20.0
-IMAGE_DATES = ("2020-06-15", "2024-06-15")
+IMAGE_DATES = ("2021-01-15", "2024-06-15")
 
 # clearing code, local box, loss year (Hansen-style: year), visible in the image pair
 CLEARINGS: list[tuple[str, tuple[float, float, float, float], int]] = [
@@ -264,7 +264,7 @@ CLEARINGS: list[tuple[str, tuple[float, float, float, float], int]] = [
     ("L2", (4200, 6000, 4800, 6600), 2019),    # inside DEMO-PE-101, before the 2020-12-31 cutoff: context
     ("L3", (11100, 14100, 11700, 14700), 2023),  # far from any valid licence and any site: unexplained
     ("L4", (16800, 7200, 17400, 7800), 2023),  # among the unlicensed river sites (category D)
-    ("L5", (15000, 12000, 15300, 12300), 2021),  # inside the national park DEMO-T-PA1
+    ("L5", (19000, 14000, 19300, 14300), 2021),  # inside the national park DEMO-T-PA1, > 2 km from any site
     ("L6", (1200, 1200, 1500, 1500), 2022),    # under the cloud of the 2024 image: only the loss-year product sees it
 ]
 CLOUD_BOX = (900, 900, 3000, 3000)
@@ -340,7 +340,7 @@ def write_demo_rasters(out_dir: str | Path, seed: int = SEED) -> list[Path]:
         bands = np.stack([red, green, blue, nir]) + rng.normal(0, 40, (4, *x.shape))
         return np.clip(bands, 1, 10000).astype("uint16")
 
-    before = scene(2020)
+    before = scene(int(IMAGE_DATES[0][:4]))  # clearings of earlier years are already bare
     after = scene(2025)
     cloud = _in_box(x, y, CLOUD_BOX)
     after[:, cloud] = 9000

@@ -184,3 +184,15 @@ def manifest(config: dict, input_files: list[str | Path], output: str | Path,
     }
     io.write_json(record, output)
     return record
+
+
+# the forest stage's steps live in their own module; re-exported so every rule finds its step here
+from asmgeo.forest_steps import (  # noqa: E402,F401
+    change_merge,
+    change_patches,
+    change_tile,
+    change_tiles,
+    forest_flags,
+    loss_patches,
+    loss_zonal,
+)

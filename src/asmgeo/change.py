@@ -1,0 +1,237 @@
+"""Two-date imagery change: NDVI clearing masks computed window by window, and clearing patches.
+
+The later image (and any cloud masks) are read through a WarpedVRT onto the earlier image's
+grid, so dates with other CRSs, resolutions or extents are aligned on the fly without loading
+either whole. Work is split into tiles (one Snakemake job each) and each tile into windows of
+a bounded size. Patches are vectorised strip by strip and stitched across strip edges.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from rasterio.enums import Resampling
+from rasterio.features import shapes
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window
+
+from asmgeo.errors import InputError
+from asmgeo.io import atomic_path
+from asmgeo.logs import Progress
+
+log = logging.getLogger(__name__)
+
+NODATA = 255  # in the change mask: 0 no clearing, 1 clearing, 255 no data (nodata or cloud in either date)
+
+
+@dataclass
+class ChangeRules:
+    """NDVI thresholds and limits; defaults equal the config schema's `forest` defaults."""
+
+    red_band: int = 1
+    nir_band: int = 4
+    reflectance_scale: float = 0.0001
+    forest_ndvi: float = 0.6
+    cleared_ndvi: float = 0.4
+    min_ndvi_drop: float = 0.2
+    min_mapping_unit_ha: float = 0.5
+    max_block_mb: float = 256.0
+
+
+def ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
+    """(NIR - red) / (NIR + red), NaN where the sum is not positive."""
+    red = red.astype("float32")
+    nir = nir.astype("float32")
+    total = nir + red
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, (nir - red) / total, np.nan).astype("float32")
+
+
+def clearing_mask(ndvi_before: np.ndarray, ndvi_after: np.ndarray, valid: np.ndarray, rules: ChangeRules) -> np.ndarray:
+    """uint8 mask: 1 where forest before became non-forest after with at least the minimum drop."""
+    drop = ndvi_before - ndvi_after
+    cleared = (ndvi_before >= rules.forest_ndvi) & (ndvi_after < rules.cleared_ndvi) & (drop >= rules.min_ndvi_drop)
+    out = np.where(cleared, 1, 0).astype("uint8")
+    out[~valid] = NODATA
+    return out
+
+
+def _open_aligned(path: str, reference, resampling: Resampling):
+    src = rasterio.open(path)
+    if src.crs is None:
+        raise InputError("the image has no CRS", path=path)
+    same = src.crs == reference.crs and src.transform == reference.transform and src.shape == reference.shape
+    if same:
+        return src, src, False
+    vrt = WarpedVRT(src, crs=reference.crs, transform=reference.transform, width=reference.width,
+                    height=reference.height, resampling=resampling)
+    return src, vrt, True
+
+
+def check_overlap(before: str, after: str) -> dict:
+    """Describe how the two dates relate; raise InputError when they do not overlap at all."""
+    from rasterio.warp import transform_bounds
+
+    with rasterio.open(before) as a, rasterio.open(after) as b:
+        bb = transform_bounds(b.crs, a.crs, *b.bounds, densify_pts=21)
+        overlap_x = min(a.bounds.right, bb[2]) - max(a.bounds.left, bb[0])
+        overlap_y = min(a.bounds.top, bb[3]) - max(a.bounds.bottom, bb[1])
+        if overlap_x <= 0 or overlap_y <= 0:
+            raise InputError(f"the image does not overlap the earlier image {before} (its extent in "
+                             f"{a.crs}: {tuple(round(v, 3) for v in bb)}; the earlier: {tuple(round(v, 3) for v in a.bounds)})",
+                             path=after)
+        aligned = not (a.crs == b.crs and a.transform == b.transform and a.shape == b.shape)
+        share = overlap_x * overlap_y / ((a.bounds.right - a.bounds.left) * (a.bounds.top - a.bounds.bottom))
+        return {"aligned": aligned, "before_crs": str(a.crs), "after_crs": str(b.crs), "before_res": a.res,
+                "after_res": b.res, "overlap_share": min(share, 1.0)}
+
+
+def tile_windows(width: int, height: int, tile_px: int) -> list[Window]:
+    """Tiles of at most tile_px x tile_px covering a raster, row by row (tile id = list index)."""
+    return [Window(c, r, min(tile_px, width - c), min(tile_px, height - r))
+            for r in range(0, height, tile_px) for c in range(0, width, tile_px)]
+
+
+def _blocks(window: Window, max_block_mb: float) -> list[Window]:
+    # about 40 bytes per pixel in flight: 4 bands x 2 dates read as float32, NDVIs, masks
+    side = max(256, int(math.sqrt(max_block_mb * 1e6 / 40)) // 256 * 256)
+    return [Window(window.col_off + c, window.row_off + r, min(side, window.width - c), min(side, window.height - r))
+            for r in range(0, window.height, side) for c in range(0, window.width, side)]
+
+
+def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mask: str | Path, out_drop: str | Path,
+                       rules: ChangeRules | None = None, before_mask: str | None = None,
+                       after_mask: str | None = None) -> dict:
+    """Clearing mask (uint8) and NDVI drop (float32) for one tile of the earlier image's grid."""
+    rules = rules or ChangeRules()
+    stats = {"tile": tile, "pixels": 0, "valid": 0, "cleared": 0}
+    with rasterio.open(before) as ref:
+        windows = tile_windows(ref.width, ref.height, tile_px)
+        if tile >= len(windows):
+            raise ValueError(f"tile {tile} does not exist: the image has {len(windows)} tiles of {tile_px} px")
+        window = windows[tile]
+        sources = [_open_aligned(after, ref, Resampling.bilinear)]
+        masks = [(_open_aligned(p, ref, Resampling.nearest), p) for p in (before_mask, after_mask) if p]
+        profile = {"driver": "GTiff", "width": int(window.width), "height": int(window.height), "count": 1,
+                   "crs": ref.crs, "transform": ref.window_transform(window), "tiled": True,
+                   "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
+        with atomic_path(out_mask) as tmp_mask, atomic_path(out_drop) as tmp_drop:
+            with rasterio.open(tmp_mask, "w", dtype="uint8", nodata=NODATA, **profile) as mask_dst, \
+                    rasterio.open(tmp_drop, "w", dtype="float32", nodata=np.nan, **profile) as drop_dst:
+                blocks = _blocks(window, rules.max_block_mb)
+                progress = Progress(len(blocks), f"tile {tile} blocks", log)
+                for block in blocks:
+                    local = Window(block.col_off - window.col_off, block.row_off - window.row_off, block.width, block.height)
+                    red1, nir1 = (ref.read(b, window=block) for b in (rules.red_band, rules.nir_band))
+                    valid = ref.read_masks(rules.red_band, window=block) > 0
+                    valid &= ref.read_masks(rules.nir_band, window=block) > 0
+                    _, vrt, _ = sources[0]
+                    red2, nir2 = (vrt.read(b, window=block) for b in (rules.red_band, rules.nir_band))
+                    valid &= vrt.read_masks(rules.red_band, window=block) > 0
+                    valid &= vrt.read_masks(rules.nir_band, window=block) > 0
+                    for (_, mask_vrt, _), _path in masks:
+                        valid &= mask_vrt.read(1, window=block) == 0
+                    scale = rules.reflectance_scale
+                    before_ndvi = ndvi(red1 * scale, nir1 * scale)
+                    after_ndvi = ndvi(red2 * scale, nir2 * scale)
+                    valid &= np.isfinite(before_ndvi) & np.isfinite(after_ndvi)
+                    cleared = clearing_mask(before_ndvi, after_ndvi, valid, rules)
+                    drop = np.where(cleared == 1, before_ndvi - after_ndvi, np.nan).astype("float32")
+                    mask_dst.write(cleared, 1, window=local)
+                    drop_dst.write(drop, 1, window=local)
+                    stats["pixels"] += int(cleared.size)
+                    stats["valid"] += int(valid.sum())
+                    stats["cleared"] += int((cleared == 1).sum())
+                    progress.step()
+        for src, vrt, warped in sources + [m for m, _ in masks]:
+            if warped:
+                vrt.close()
+            src.close()
+    log.info("tile %d: %d px, %d valid in both dates, %d cleared", tile, stats["pixels"], stats["valid"], stats["cleared"])
+    return stats
+
+
+def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Path, dtype: str, nodata) -> None:
+    """Mosaic tile rasters onto the reference grid and write a Cloud-Optimised GeoTIFF."""
+    from rasterio.shutil import copy as raster_copy
+
+    with rasterio.open(reference) as ref:
+        profile = {"driver": "GTiff", "width": ref.width, "height": ref.height, "count": 1, "crs": ref.crs,
+                   "transform": ref.transform, "dtype": dtype, "nodata": nodata, "tiled": True,
+                   "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
+        out_path = Path(out_path)
+        tmp = out_path.with_name(out_path.stem + ".mosaic.tif")
+        with rasterio.open(tmp, "w", **profile) as dst:
+            for path in tile_paths:
+                with rasterio.open(path) as tile:
+                    col = round((tile.transform.c - ref.transform.c) / ref.transform.a)
+                    row = round((tile.transform.f - ref.transform.f) / ref.transform.e)
+                    for _, block in tile.block_windows(1):
+                        data = tile.read(1, window=block)
+                        dst.write(data, 1, window=Window(col + block.col_off, row + block.row_off, block.width, block.height))
+        with atomic_path(out_path) as final:
+            raster_copy(tmp, final, driver="COG", compress="DEFLATE")
+        tmp.unlink()
+
+
+def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = None, strip_rows: int = 2048,
+                      value_name: str = "value") -> gpd.GeoDataFrame:
+    """Polygons of connected cells with the same non-zero value, read strip by strip.
+
+    Patches cut by a strip edge are stitched back: pieces of the same value touching the edge
+    are merged into one patch (union-find over those pieces only). Nodata cells are never patches.
+    """
+    pieces: list[tuple[int, object, bool]] = []
+    with rasterio.open(mask_path) as src:
+        nodata = src.nodata
+        height = src.height
+        for top in range(0, height, strip_rows):
+            window = Window(0, top, src.width, min(strip_rows, height - top))
+            data = src.read(1, window=window)
+            wanted = (data > 0) & ((data != nodata) if nodata is not None else True)
+            if values is not None:
+                wanted &= np.isin(data, values)
+            if not wanted.any():
+                continue
+            transform = src.window_transform(window)
+            for geom, value in shapes(data.astype("int32"), mask=wanted, transform=transform, connectivity=8):
+                poly = shapely.geometry.shape(geom)
+                on_edge = top > 0 or top + window.height < height
+                pieces.append((int(value), poly, on_edge))
+        crs = src.crs
+    if not pieces:
+        return gpd.GeoDataFrame({value_name: pd.Series(dtype=int)}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    frame = gpd.GeoDataFrame({value_name: [p[0] for p in pieces], "edge": [p[2] for p in pieces]},
+                             geometry=[p[1] for p in pieces], crs=crs)
+    return _stitch(frame, value_name)
+
+
+def _stitch(frame: gpd.GeoDataFrame, value_name: str) -> gpd.GeoDataFrame:
+    candidates = frame[frame.edge]
+    parent = {i: i for i in candidates.index}
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(candidates) > 1:
+        geoms = candidates.geometry.to_numpy()
+        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        idx = candidates.index.to_numpy()
+        vals = candidates[value_name].to_numpy()
+        for a, b in zip(left, right):
+            if a < b and vals[a] == vals[b]:
+                parent[root(idx[a])] = root(idx[b])
+    groups = pd.Series([root(i) if i in parent else i for i in frame.index], index=frame.index)
+    merged = frame.assign(group=groups).dissolve(by="group", aggfunc={value_name: "first"})
+    return merged.reset_index(drop=True)[[value_name, "geometry"]]

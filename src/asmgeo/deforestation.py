@@ -1,0 +1,263 @@
+"""Loss patches attributed to licences and sites, and the deforestation flags.
+
+A patch is explained when a licence valid at the time of the loss covers it, or a registered
+site lies within the attribution radius. Loss after the cutoff date (default 2020-12-31, the
+deforestation-free sourcing cutoff) counts for flags; earlier loss is context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from rasterio.windows import Window
+
+from asmgeo.flags import combine_flags, empty_flags, make_flags
+from asmgeo.forest import LossProduct
+from asmgeo.io import atomic_path
+from asmgeo.overlaps import licence_validity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ForestRules:
+    """Thresholds of the forest stage; defaults equal the config schema's `forest` defaults."""
+
+    cutoff_date: str = "2020-12-31"
+    min_mapping_unit_ha: float = 0.5
+    site_radius_m: float = 1000.0
+    near_site_loss_ha: float = 1.0
+    concession_loss_ha: float = 5.0
+    protected_loss_ha: float = 0.5
+    as_of: dt.date = field(default_factory=lambda: dt.date(2025, 6, 30))
+
+    def describe(self) -> str:
+        return (f"cutoff_date={self.cutoff_date}; min_mapping_unit_ha={self.min_mapping_unit_ha:g}; "
+                f"site_radius_m={self.site_radius_m:g}")
+
+
+def forest_loss_raster(product: LossProduct, out_path: str, rows_per_block: int = 1024) -> None:
+    """Loss years (1..N) where tree cover passes the canopy threshold, 0 elsewhere, nodata kept: windowed."""
+    with rasterio.open(product.lossyear) as loss:
+        cover = rasterio.open(product.treecover2000) if product.treecover2000 else None
+        nodata = product.nodata if product.nodata is not None else loss.nodata
+        profile = {"driver": "GTiff", "width": loss.width, "height": loss.height, "count": 1, "dtype": "uint8",
+                   "crs": loss.crs, "transform": loss.transform, "nodata": 0, "tiled": True, "compress": "deflate"}
+        with atomic_path(out_path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+            for top in range(0, loss.height, rows_per_block):
+                window = Window(0, top, loss.width, min(rows_per_block, loss.height - top))
+                years = loss.read(1, window=window).astype("int32")
+                keep = years >= 1
+                if nodata is not None:
+                    keep &= years != nodata
+                if cover is not None:
+                    keep &= cover.read(1, window=window) >= product.canopy_threshold_pct
+                dst.write(np.where(keep, years, 0).astype("uint8"), 1, window=window)
+        if cover is not None:
+            cover.close()
+
+
+def patches_from_lossyear(vectorised: gpd.GeoDataFrame, base_year: int, analysis_crs, mmu_ha: float) -> gpd.GeoDataFrame:
+    """Loss-year patches (value = year code) in the analysis CRS, at least the minimum mapping unit."""
+    out = vectorised.to_crs(analysis_crs)
+    out["year"] = base_year + out["value"].astype(int)
+    out["area_ha"] = (out.geometry.area / 1e4).round(2)
+    out = out[out.area_ha >= mmu_ha].copy()
+    out["source"] = "lossyear"
+    out["loss_from"] = out.year.astype(str) + "-01-01"
+    out["loss_to"] = out.year.astype(str) + "-12-31"
+    out["ndvi_drop"] = np.nan
+    return _name_patches(out, "LY")
+
+
+def patches_from_change(vectorised: gpd.GeoDataFrame, drop_raster: str | None, analysis_crs, mmu_ha: float,
+                        date_before: str, date_after: str) -> gpd.GeoDataFrame:
+    """NDVI clearing patches in the analysis CRS with their mean NDVI drop, at least the minimum mapping unit."""
+    out = vectorised.to_crs(analysis_crs)
+    out["area_ha"] = (out.geometry.area / 1e4).round(2)
+    out = out[out.area_ha >= mmu_ha].copy()
+    out["year"] = int(date_after[:4])
+    out["source"] = "ndvi"
+    out["loss_from"], out["loss_to"] = date_before, date_after
+    out["ndvi_drop"] = np.nan
+    if drop_raster and len(out):
+        from exactextract import exact_extract
+
+        with rasterio.open(drop_raster) as src:
+            stats = exact_extract(src, out.to_crs(src.crs).reset_index(drop=True), ["mean"], output="pandas")
+        out["ndvi_drop"] = np.round(stats["mean"].to_numpy(), 3)
+    return _name_patches(out, "NDVI")
+
+
+def _name_patches(patches: gpd.GeoDataFrame, prefix: str) -> gpd.GeoDataFrame:
+    # stable ids: ordered by year, then north to south, then west to east
+    point = patches.geometry.representative_point()
+    ordered = patches.assign(_y=-point.y.round(1), _x=point.x.round(1)).sort_values(["year", "_y", "_x"])
+    ordered["patch_id"] = [f"{prefix}-{year}-{k:04d}" for k, year in enumerate(ordered.year, start=1)]
+    columns = ["patch_id", "source", "year", "loss_from", "loss_to", "area_ha", "ndvi_drop", "geometry"]
+    return gpd.GeoDataFrame(ordered[columns], geometry="geometry", crs=patches.crs).reset_index(drop=True)
+
+
+def attribute_patches(patches: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, sites: gpd.GeoDataFrame,
+                      tenure: gpd.GeoDataFrame | None, rivers: gpd.GeoDataFrame | None,
+                      rules: ForestRules | None = None) -> gpd.GeoDataFrame:
+    """Who explains each patch: licences valid during the loss period covering it (with share),
+    sites within the radius (nearest with distance), watercourse distance, protected area; then
+    `after_cutoff`, `unexplained` and a rank of unexplained patches per source (area, then
+    nearness to a watercourse, then to a site)."""
+    rules = rules or ForestRules()
+    out = patches.reset_index(drop=True).copy()
+    n = len(out)
+    out["licences"] = ""
+    out["licensed_share_pct"] = 0.0
+    out["nearest_site"] = ""
+    out["nearest_site_m"] = np.nan
+    out["sites_within_radius"] = 0
+    out["watercourse_m"] = np.nan
+    out["protected_areas"] = ""
+    if n:
+        geoms = out.geometry.to_numpy()
+        if len(concessions):
+            conc = concessions.reset_index(drop=True)
+            validity = licence_validity(conc, rules.as_of)
+            p, c = shapely.STRtree(conc.geometry.to_numpy()).query(geoms, predicate="intersects")
+            usable = ~validity.state.isin(["pending", "suspended", "revoked", "invalid_dates"]).to_numpy()[c]
+            during = (validity.valid_from.to_numpy(dtype="U10")[c] <= out.loss_to.to_numpy(dtype="U10")[p]) & \
+                     (validity.valid_to.to_numpy(dtype="U10")[c] >= out.loss_from.to_numpy(dtype="U10")[p])
+            p, c = p[usable & during], c[usable & during]
+            # touching is not covering: keep licences that share area with the patch
+            shares = shapely.area(shapely.intersection(geoms[p], conc.geometry.to_numpy()[c])) > 0
+            p, c = p[shares], c[shares]
+            for k in np.unique(p):
+                members = c[p == k]
+                covered = shapely.intersection(geoms[k], shapely.union_all(conc.geometry.to_numpy()[members])).area
+                if covered > 0:
+                    out.at[k, "licences"] = ",".join(sorted(conc.licence_id.to_numpy()[members]))
+                    out.at[k, "licensed_share_pct"] = round(100 * covered / geoms[k].area, 2)
+        if len(sites):
+            site_geoms = sites.geometry.to_numpy()
+            (p, s), d = shapely.STRtree(site_geoms).query_nearest(geoms, max_distance=50_000, return_distance=True,
+                                                                  all_matches=False)
+            out.loc[p, "nearest_site"] = sites.site_id.to_numpy()[s]
+            out.loc[p, "nearest_site_m"] = np.round(d, 1)
+            p, s = shapely.STRtree(site_geoms).query(geoms, predicate="dwithin", distance=rules.site_radius_m)
+            out["sites_within_radius"] = np.bincount(p, minlength=n)
+        if rivers is not None and len(rivers):
+            (p, _), d = shapely.STRtree(rivers.geometry.to_numpy()).query_nearest(
+                geoms, max_distance=50_000, return_distance=True, all_matches=False)
+            out.loc[p, "watercourse_m"] = np.round(d, 1)
+        if tenure is not None and len(tenure):
+            parks = tenure[tenure.tenure_type == "protected_area"].reset_index(drop=True)
+            if len(parks):
+                p, t = shapely.STRtree(parks.geometry.to_numpy()).query(geoms, predicate="intersects")
+                ok = shapely.area(shapely.intersection(geoms[p], parks.geometry.to_numpy()[t])) > 0
+                for k, tid in zip(p[ok], parks.tenure_id.to_numpy()[t[ok]]):
+                    out.at[k, "protected_areas"] = ",".join(filter(None, [out.at[k, "protected_areas"], tid]))
+    out["after_cutoff"] = out.loss_from.astype(str) > rules.cutoff_date
+    out["explained_by_licence"] = out.licensed_share_pct >= 50
+    out["explained_by_site"] = out.sites_within_radius > 0
+    out["unexplained"] = out.after_cutoff & ~out.explained_by_licence & ~out.explained_by_site
+    out["unexplained_rank"] = 0
+    for source, group in out[out.unexplained].groupby("source"):
+        order = group.assign(_w=group.watercourse_m.fillna(np.inf), _s=group.nearest_site_m.fillna(np.inf)) \
+            .sort_values(["area_ha", "_w", "_s", "patch_id"], ascending=[False, True, True, True])
+        out.loc[order.index, "unexplained_rank"] = np.arange(1, len(order) + 1)
+    return out
+
+
+def _loss_after_cutoff(loss: pd.DataFrame, id_column: str, cutoff_year: int) -> pd.DataFrame:
+    after = loss[(loss.year > cutoff_year)]
+    grouped = after.groupby(id_column)
+    return pd.DataFrame({"loss_ha": grouped.loss_ha.sum().round(2),
+                         "years": grouped.year.agg(lambda y: ", ".join(map(str, sorted(y))))})
+
+
+def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, licence_loss: pd.DataFrame,
+                        tenure_loss: pd.DataFrame, sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
+                        tenure: gpd.GeoDataFrame, rules: ForestRules | None = None) -> gpd.GeoDataFrame:
+    """deforestation_near_site, deforestation_in_concession, deforestation_in_protected_area,
+    unexplained_clearing and site_without_activity flags, each with its numbers and a reason."""
+    rules = rules or ForestRules()
+    cutoff_year = int(rules.cutoff_date[:4]) if rules.cutoff_date.endswith("12-31") else int(rules.cutoff_date[:4]) - 1
+    crs = patches.crs or sites.crs
+    parts = []
+
+    def polygon_flags(loss, frame, id_col, flag_type, threshold, label, severity, geometry_of):
+        if loss.empty or frame.empty:
+            return
+        table = _loss_after_cutoff(loss, id_col, cutoff_year)
+        table = table[table.loss_ha >= threshold]
+        if table.empty:
+            return
+        indexed = frame.set_index(id_col)
+        records = [{"flag_type": flag_type, "severity": severity(ident), "layer": label[0], "id": ident,
+                    "loss_ha": row.loss_ha, "date_start": f"{cutoff_year + 1}-01-01", "date_end": "",
+                    "rule": f"forest loss after cutoff_date={rules.cutoff_date} >= {threshold:g} ha; {rules.describe()}",
+                    "reason": label[1](ident, row)} for ident, row in table.iterrows()]
+        parts.append(make_flags(pd.DataFrame(records), [geometry_of(indexed, i) for i in table.index], crs))
+
+    radius = rules.site_radius_m
+    polygon_flags(site_loss, sites, "site_id", "deforestation_near_site", rules.near_site_loss_ha,
+                  ("sites", lambda i, r: f"{r.loss_ha:.2f} ha of forest were lost within {radius:g} m of site {i} "
+                                         f"after {rules.cutoff_date} (loss years {r.years}), from the loss-year product."),
+                  lambda i: "medium", lambda f, i: f.geometry[i].buffer(radius))
+    validity = licence_validity(concessions.reset_index(drop=True), rules.as_of).set_index(concessions.licence_id.to_numpy()) \
+        if len(concessions) else None
+
+    def licence_reason(i, r):
+        v = validity.loc[i] if validity is not None else None
+        period = f"{v.valid_from if v.valid_from != '0001-01-01' else '?'} to {v.valid_to if v.valid_to != '9999-12-31' else '?'}"
+        return (f"{r.loss_ha:.2f} ha of forest were lost inside licence {i} after {rules.cutoff_date} (loss years "
+                f"{r.years}); the licence is {v.state.replace('_', ' ')} on the run date ({period}).")
+
+    polygon_flags(licence_loss, concessions, "licence_id", "deforestation_in_concession", rules.concession_loss_ha,
+                  ("concessions", licence_reason), lambda i: "medium", lambda f, i: f.geometry[i])
+    parks = tenure[tenure.tenure_type == "protected_area"] if len(tenure) else tenure
+    names = parks.set_index("tenure_id")["name"].to_dict() if len(parks) else {}
+    polygon_flags(tenure_loss[tenure_loss.tenure_id.isin(parks.tenure_id)] if len(tenure_loss) else tenure_loss,
+                  parks, "tenure_id", "deforestation_in_protected_area", rules.protected_loss_ha,
+                  ("tenure", lambda i, r: f"{r.loss_ha:.2f} ha of forest were lost inside the protected area "
+                                          f"{names.get(i) or i} ({i}) after {rules.cutoff_date} (loss years {r.years})."),
+                  lambda i: "high", lambda f, i: f.geometry[i])
+    lost = patches[patches.unexplained]
+    if len(lost):
+        totals = lost.groupby("source").size().to_dict()
+        reasons = []
+        for r in lost.itertuples():
+            when = f"in {r.year}" if r.source == "lossyear" else f"between {r.loss_from} and {r.loss_to} (NDVI drop {r.ndvi_drop:.2f})"
+            site = (f"the nearest registered site, {r.nearest_site}, is {r.nearest_site_m:,.0f} m away"
+                    if r.nearest_site else "no registered site lies within 50 km")
+            water = f"; {r.watercourse_m:,.0f} m from a watercourse" if r.watercourse_m == r.watercourse_m else ""
+            park = f"; inside protected area {r.protected_areas}" if r.protected_areas else ""
+            reasons.append(f"Clearing {r.patch_id} of {r.area_ha:.2f} ha {when} lies in no licence valid at that time "
+                           f"and no registered site lies within {radius:g} m ({site}){water}{park}: a lead for "
+                           f"unregistered mining (rank {r.unexplained_rank} of {totals[r.source]} by area).")
+        parts.append(make_flags(pd.DataFrame({
+            "flag_type": "unexplained_clearing", "severity": np.where(lost.protected_areas != "", "high", "medium"),
+            "layer": "forest_patches", "id": lost.patch_id, "area_ha": lost.area_ha, "distance_m": lost.nearest_site_m,
+            "loss_ha": lost.area_ha, "date_start": lost.loss_from, "date_end": lost.loss_to,
+            "rule": f"patch >= min_mapping_unit_ha, lost after cutoff, no valid licence covering >= 50%, no site within "
+                    f"site_radius_m; {rules.describe()}",
+            "reason": reasons}), lost.geometry.to_numpy(), crs))
+    if len(sites) and len(site_loss):
+        any_loss = set(site_loss[(site_loss.year > 0) & (site_loss.loss_ha > 0)].site_id)
+        if len(patches):
+            near = shapely.STRtree(patches.geometry.to_numpy()).query(sites.geometry.to_numpy(), predicate="dwithin",
+                                                                      distance=radius)[0]
+            any_loss |= set(sites.site_id.to_numpy()[near])
+        idle = sites[~sites.site_id.isin(any_loss)]
+        if len(idle):
+            parts.append(make_flags(pd.DataFrame({
+                "flag_type": "site_without_activity", "severity": "low", "layer": "sites", "id": idle.site_id,
+                "loss_ha": 0.0, "rule": f"no forest loss and no clearing patch within site_radius_m={radius:g} over the period",
+                "reason": [f"Registered site {i} shows no forest loss and no clearing within {radius:g} m over the "
+                           "period of the rasters: a possible paper site, worth a field check (mining on land that was "
+                           "already open would not show here)." for i in idle.site_id]}), idle.geometry.to_numpy(), crs))
+    return combine_flags(parts, crs) if parts else empty_flags(crs)

@@ -1,0 +1,161 @@
+"""Steps of the forest stage (one per rule; imported into asmgeo.steps)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from asmgeo import io
+
+log = logging.getLogger(__name__)
+
+
+def _read_crs(path):
+    from asmgeo.steps import read_crs
+
+    return read_crs(path)
+
+
+def _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct):
+    from asmgeo.forest import LossProduct
+
+    return LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
+                       base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct)
+
+
+def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, treecover: str | None, out_csv: str,
+               base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
+               site_buffers_m: list[float] | None = None) -> pd.DataFrame:
+    """Loss per year (and base-year forest, year 0) for site buffers, licences and tenure parcels."""
+    from asmgeo.forest import zonal_loss
+
+    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_ha"]
+    if not lossyear:
+        io.write_csv(pd.DataFrame(columns=columns), out_csv)
+        return pd.DataFrame(columns=columns)
+    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct)
+    parts = []
+    site_layer = gpd.read_file(sites)
+    for radius in site_buffers_m or [500, 1000]:
+        buffers = site_layer[["site_id", "geometry"]].assign(geometry=site_layer.buffer(radius))
+        table = zonal_loss(buffers, "site_id", product).rename(columns={"site_id": "polygon_id"})
+        parts.append(table.assign(layer="sites", buffer_m=radius))
+    for layer, id_col, path in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure)):
+        frame = gpd.read_file(path)
+        table = zonal_loss(frame[[id_col, "geometry"]], id_col, product).rename(columns={id_col: "polygon_id"})
+        parts.append(table.assign(layer=layer, buffer_m=0))
+    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    io.write_csv(out, out_csv)
+    return out
+
+
+def loss_patches(lossyear: str | None, treecover: str | None, crs_path: str, masked_tif: str, out_gpkg: str,
+                 base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
+                 min_mapping_unit_ha: float = 0.5) -> gpd.GeoDataFrame:
+    """Forest-loss patches per loss year from the loss-year product."""
+    from asmgeo.change import vectorise_patches
+    from asmgeo.deforestation import forest_loss_raster, patches_from_lossyear
+
+    crs = _read_crs(crs_path)
+    if not lossyear:
+        empty = gpd.GeoDataFrame({"patch_id": []}, geometry=[], crs=crs)
+        Path(masked_tif).parent.mkdir(parents=True, exist_ok=True)
+        Path(masked_tif).write_bytes(b"")
+        io.write_gpkg({"patches": empty}, out_gpkg)
+        return empty
+    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct)
+    forest_loss_raster(product, masked_tif)
+    patches = patches_from_lossyear(vectorise_patches(masked_tif), base_year, crs, min_mapping_unit_ha)
+    log.info("loss-year patches >= %g ha: %d", min_mapping_unit_ha, len(patches))
+    io.write_gpkg({"patches": patches}, out_gpkg)
+    return patches
+
+
+def change_tiles(before: str, after: str, out_json: str, tile_px: int = 4096) -> dict:
+    """Check the two dates overlap, note any alignment, and list the tiles of the earlier image's grid."""
+    import rasterio
+
+    from asmgeo.change import check_overlap, tile_windows
+
+    info = check_overlap(before, after)
+    with rasterio.open(before) as src:
+        tiles = len(tile_windows(src.width, src.height, tile_px))
+    if info["aligned"]:
+        log.warning("the two dates differ in grid (%s %s vs %s %s): the later is reprojected onto the earlier's grid",
+                    info["before_crs"], info["before_res"], info["after_crs"], info["after_res"])
+    record = {**info, "tiles": list(range(tiles)), "tile_px": tile_px}
+    io.write_json(record, out_json)
+    return record
+
+
+def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int = 4096,
+                before_mask: str | None = None, after_mask: str | None = None, red_band: int = 1, nir_band: int = 4,
+                reflectance_scale: float = 0.0001, forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
+                min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0) -> dict:
+    """Clearing mask and NDVI drop for one tile."""
+    from asmgeo.change import ChangeRules, detect_change_tile
+
+    rules = ChangeRules(red_band=red_band, nir_band=nir_band, reflectance_scale=reflectance_scale,
+                        forest_ndvi=forest_ndvi, cleared_ndvi=cleared_ndvi, min_ndvi_drop=min_ndvi_drop,
+                        max_block_mb=max_block_mb)
+    return detect_change_tile(before, after, int(tile), tile_px, out_mask, out_drop, rules, before_mask, after_mask)
+
+
+def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str) -> None:
+    """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs."""
+    import numpy as np
+
+    from asmgeo.change import NODATA, merge_tiles
+
+    merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA)
+    merge_tiles(drop_tiles, reference, out_drop, "float32", np.nan)
+
+
+def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str, date_before: str, date_after: str,
+                   min_mapping_unit_ha: float = 0.5) -> gpd.GeoDataFrame:
+    """Clearing patches from the change mask, at least the minimum mapping unit, with mean NDVI drop."""
+    from asmgeo.change import vectorise_patches
+    from asmgeo.deforestation import patches_from_change
+
+    patches = patches_from_change(vectorise_patches(change_tif, values=(1,)), drop_tif, _read_crs(crs_path),
+                                  min_mapping_unit_ha, date_before, date_after)
+    log.info("NDVI clearing patches >= %g ha: %d", min_mapping_unit_ha, len(patches))
+    io.write_gpkg({"patches": patches}, out_gpkg)
+    return patches
+
+
+def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions: str, tenure: str, rivers: str,
+                 out_patches: str, out_flags: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31",
+                 min_mapping_unit_ha: float = 0.5, site_radius_m: float = 1000.0, near_site_loss_ha: float = 1.0,
+                 concession_loss_ha: float = 5.0, protected_loss_ha: float = 0.5) -> gpd.GeoDataFrame:
+    """Attribute every patch and raise the deforestation flags."""
+    from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
+
+    rules = ForestRules(cutoff_date=cutoff_date, min_mapping_unit_ha=min_mapping_unit_ha, site_radius_m=site_radius_m,
+                        near_site_loss_ha=near_site_loss_ha, concession_loss_ha=concession_loss_ha,
+                        protected_loss_ha=protected_loss_ha, as_of=dt.date.fromisoformat(as_of))
+    site_layer, conc, ten, riv = (gpd.read_file(p) for p in (sites, concessions, tenure, rivers))
+    frames = [gpd.read_file(p) for p in patch_files]
+    frames = [f for f in frames if len(f)]
+    patches = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+               if frames else gpd.GeoDataFrame({"patch_id": [], "source": [], "year": [], "loss_from": [], "loss_to": [],
+                                                 "area_ha": [], "ndvi_drop": []}, geometry=[], crs=site_layer.crs))
+    attributed = attribute_patches(patches, conc, site_layer, ten, riv, rules)
+    loss = pd.read_csv(loss_csv, dtype={"polygon_id": str})
+    radius_loss = loss[(loss.layer == "sites") & (loss.buffer_m == site_radius_m)]
+    flags = deforestation_flags(
+        attributed,
+        radius_loss.rename(columns={"polygon_id": "site_id"}),
+        loss[loss.layer == "concessions"].rename(columns={"polygon_id": "licence_id"}),
+        loss[loss.layer == "tenure"].rename(columns={"polygon_id": "tenure_id"}),
+        site_layer, conc, ten, rules)
+    io.write_gpkg({"patches": attributed}, out_patches)
+    io.write_gpkg({"flags": flags}, out_flags)
+    log.info("patches: %d (%d unexplained after the cutoff); flags: %d", len(attributed),
+             int(attributed.unexplained.sum()) if len(attributed) else 0, len(flags))
+    return flags

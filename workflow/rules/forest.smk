@@ -1,0 +1,152 @@
+# Forest loss: zonal loss from the loss-year product, NDVI change from the image pair (tiled),
+# patches, attribution and flags.
+
+
+rule loss_zonal:
+    input:
+        unpack(loss_inputs),
+        sites=run_path("clean", "sites.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+    output:
+        run_path("forest", "loss_by_polygon.csv"),
+    params:
+        base_year=config["rasters"]["loss_base_year"],
+        nodata=config["rasters"]["loss_nodata"],
+        canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
+        site_buffers_m=site_buffers(),
+    log:
+        log_path("loss_zonal"),
+    benchmark:
+        bench_path("loss_zonal")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/loss_zonal.py"
+
+
+rule loss_patches:
+    input:
+        unpack(loss_inputs),
+        crs=run_path("analysis_crs.json"),
+    output:
+        masked=temp(run_path("forest", "lossyear_forest.tif")),
+        patches=run_path("forest", "lossyear_patches.gpkg"),
+    params:
+        base_year=config["rasters"]["loss_base_year"],
+        nodata=config["rasters"]["loss_nodata"],
+        canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
+        min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],
+    log:
+        log_path("loss_patches"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/loss_patches.py"
+
+
+checkpoint change_tiles:
+    input:
+        images=image_files(),
+    output:
+        run_path("forest", "tiles.json"),
+    params:
+        tile_px=config["forest"]["tile_px"],
+    log:
+        log_path("change_tiles"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/change_tiles.py"
+
+
+rule change_tile:
+    input:
+        images=image_files(),
+        masks=cloud_mask_files(),
+        tiles=run_path("forest", "tiles.json"),
+    output:
+        mask=temp(run_path("forest", "tiles", "mask_{tile}.tif")),
+        drop=temp(run_path("forest", "tiles", "drop_{tile}.tif")),
+    wildcard_constraints:
+        tile=r"\d+",
+    params:
+        tile_px=config["forest"]["tile_px"],
+        before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),
+        after_mask=lambda w: config["rasters"]["images"][1].get("cloud_mask"),
+        bands={k: config["rasters"][k] for k in ("red_band", "nir_band", "reflectance_scale")},
+        ndvi={k: config["forest"][k] for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb")},
+    log:
+        log_path("change_tile_{tile}"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/change_tile.py"
+
+
+rule change_merge:
+    input:
+        masks=lambda w: change_tile_outputs(w, "mask"),
+        drops=lambda w: change_tile_outputs(w, "drop"),
+        images=image_files(),
+    output:
+        mask=run_path("forest", "change.tif"),
+        drop=run_path("forest", "ndvi_drop.tif"),
+    log:
+        log_path("change_merge"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/change_merge.py"
+
+
+rule change_patches:
+    input:
+        mask=run_path("forest", "change.tif"),
+        drop=run_path("forest", "ndvi_drop.tif"),
+        crs=run_path("analysis_crs.json"),
+    output:
+        run_path("forest", "ndvi_patches.gpkg"),
+    params:
+        dates=[image["date"] for image in config["rasters"]["images"]],
+        min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],
+    log:
+        log_path("change_patches"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/change_patches.py"
+
+
+rule forest_flags:
+    input:
+        patches=patch_files(),
+        loss=run_path("forest", "loss_by_polygon.csv"),
+        sites=run_path("clean", "sites.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+    output:
+        patches=run_path("forest", "change_patches.gpkg"),
+        flags=run_path("flags", "forest.gpkg"),
+    params:
+        as_of=config["as_of"],
+        rules={
+            k: config["forest"][k]
+            for k in (
+                "cutoff_date",
+                "min_mapping_unit_ha",
+                "site_radius_m",
+                "near_site_loss_ha",
+                "concession_loss_ha",
+                "protected_loss_ha",
+            )
+        },
+    log:
+        log_path("forest_flags"),
+    benchmark:
+        bench_path("forest_flags")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/forest_flags.py"

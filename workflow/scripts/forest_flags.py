@@ -1,0 +1,16 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import forest_flags
+
+configure_logging(snakemake.log[0])
+forest_flags(
+    snakemake.input.patches,
+    snakemake.input.loss,
+    snakemake.input.sites,
+    snakemake.input.concessions,
+    snakemake.input.tenure,
+    snakemake.input.rivers,
+    out_patches=snakemake.output.patches,
+    out_flags=snakemake.output.flags,
+    as_of=snakemake.params.as_of,
+    **snakemake.params.rules,
+)

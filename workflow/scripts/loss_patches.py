@@ -1,0 +1,15 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import loss_patches
+
+configure_logging(snakemake.log[0])
+loss_patches(
+    snakemake.input.get("lossyear"),
+    snakemake.input.get("treecover"),
+    snakemake.input.crs,
+    snakemake.output.masked,
+    snakemake.output.patches,
+    base_year=snakemake.params.base_year,
+    nodata=snakemake.params.nodata,
+    canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
+    min_mapping_unit_ha=snakemake.params.min_mapping_unit_ha,
+)
