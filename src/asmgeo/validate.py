@@ -156,7 +156,7 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
     for column, kind in schema.COLUMNS[layer].items():
         values = attrs[column]
         if kind == "str":
-            out[column] = values.map(lambda v: None if parse.is_missing(v) else " ".join(str(v).split()))
+            out[column] = values.map(_as_text)
         elif kind == "minerals":
             out[column] = values.map(parse.normalise_minerals)
         elif kind in ("int", "float"):
@@ -188,6 +188,15 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
                        f"set to '{fallback}' (add it to ingest.value_maps.{column})", KEPT)
             out[column] = parsed.fillna(fallback)
     return out
+
+
+def _as_text(value: object) -> str | None:
+    """Text of a cell; whole numbers stored as floats (ids like 478140.0) lose the '.0'."""
+    if parse.is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
 
 
 def _layer_specific_checks(frame: pd.DataFrame, layer: str, path: str, rows: pd.Series, qa: QALog,

@@ -1,0 +1,74 @@
+"""Attribution of clearing patches and the deforestation flags, on hand-made geometries."""
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
+
+UTM = "EPSG:32735"
+RULES = ForestRules(as_of=dt.date(2025, 6, 30))
+
+
+def patches(*rows):
+    base = {"source": "lossyear", "year": 2022, "loss_from": "2022-01-01", "loss_to": "2022-12-31", "ndvi_drop": None}
+    frame = gpd.GeoDataFrame([{**base, **r} for r in rows], geometry="geometry", crs=UTM)
+    frame["area_ha"] = (frame.area / 1e4).round(2)
+    return frame
+
+
+LICENCES = gpd.GeoDataFrame({"licence_id": ["VALID", "EXPIRED"], "holder": ["A", "B"], "licence_type": ["exploitation"] * 2,
+                             "status": ["active", "expired"], "minerals": ["gold", "gold"],
+                             "granted_on": ["2020-01-01", "2010-01-01"], "expires_on": ["2030-01-01", "2015-01-01"]},
+                            geometry=[shapely.box(0, 0, 1000, 1000), shapely.box(5000, 0, 6000, 1000)], crs=UTM)
+SITES = gpd.GeoDataFrame({"site_id": ["S1"], "minerals": ["gold"]}, geometry=[shapely.Point(10_000, 500)], crs=UTM)
+TENURE = gpd.GeoDataFrame({"tenure_id": ["PA"], "tenure_type": ["protected_area"], "name": ["Park"], "holder": [None],
+                           "protection": ["strict"]}, geometry=[shapely.box(20_000, 0, 30_000, 10_000)], crs=UTM)
+
+
+def test_patches_are_explained_by_valid_licences_or_sites_and_the_rest_ranked():
+    found = patches(
+        {"patch_id": "IN_VALID", "geometry": shapely.box(100, 100, 300, 300)},
+        {"patch_id": "IN_EXPIRED", "geometry": shapely.box(5100, 100, 5300, 300)},       # licence expired 2015
+        {"patch_id": "NEAR_SITE", "geometry": shapely.box(10_500, 400, 10_600, 600)},    # 500 m from S1
+        {"patch_id": "BIG_PARK", "geometry": shapely.box(25_000, 5000, 25_400, 5400)},   # 16 ha in the park
+        {"patch_id": "OLD", "year": 2019, "loss_from": "2019-01-01", "loss_to": "2019-12-31",
+         "geometry": shapely.box(40_000, 0, 40_500, 500)},                              # before the cutoff
+    )
+    out = attribute_patches(found, LICENCES, SITES, TENURE, None, RULES).set_index("patch_id")
+    assert out.licences["IN_VALID"] == "VALID" and out.licensed_share_pct["IN_VALID"] == 100.0
+    assert out.licences["IN_EXPIRED"] == ""
+    assert out.nearest_site_m["NEAR_SITE"] == 500.0 and out.sites_within_radius["NEAR_SITE"] == 1
+    assert out.protected_areas["BIG_PARK"] == "PA"
+    assert out.unexplained.to_dict() == {"IN_VALID": False, "IN_EXPIRED": True, "NEAR_SITE": False,
+                                         "BIG_PARK": True, "OLD": False}
+    assert out.unexplained_rank["BIG_PARK"] == 1 and out.unexplained_rank["IN_EXPIRED"] == 2
+
+
+def test_flags_from_patches_and_zonal_loss():
+    found = attribute_patches(patches({"patch_id": "FAR", "geometry": shapely.box(25_000, 5000, 25_400, 5400)}),
+                              LICENCES, SITES, TENURE, None, RULES)
+    site_loss = pd.DataFrame({"site_id": ["S1", "S1"], "year": [2019, 2022], "loss_ha": [5.0, 1.5]})
+    licence_loss = pd.DataFrame({"licence_id": ["VALID", "VALID"], "year": [2021, 2023], "loss_ha": [3.0, 2.5]})
+    tenure_loss = pd.DataFrame({"tenure_id": ["PA"], "year": [2022], "loss_ha": [0.4]})
+    flags = deforestation_flags(found, site_loss, licence_loss, tenure_loss, SITES, LICENCES, TENURE, RULES)
+    got = flags.set_index("flag_type")
+    assert got.loss_ha["deforestation_near_site"] == 1.5            # 2019 is before the cutoff
+    assert got.loss_ha["deforestation_in_concession"] == 5.5        # 3.0 + 2.5 >= 5 ha
+    assert "deforestation_in_protected_area" not in got.index       # 0.4 ha < 0.5 ha
+    assert got.severity["unexplained_clearing"] == "high"          # inside the park
+    assert "rank 1 of 1" in got.reason["unexplained_clearing"]
+    assert "loss years 2021, 2023" in got.reason["deforestation_in_concession"]
+
+
+def test_site_without_activity():
+    site_loss = pd.DataFrame({"site_id": ["S1"], "year": [0], "loss_ha": [50.0]})  # forest, but never lost
+    empty = attribute_patches(patches({"patch_id": "X", "geometry": shapely.box(90_000, 0, 90_100, 100)}),
+                              LICENCES, SITES, TENURE, None, RULES)
+    flags = deforestation_flags(empty, site_loss, site_loss.iloc[0:0].rename(columns={"site_id": "licence_id"}),
+                                site_loss.iloc[0:0].rename(columns={"site_id": "tenure_id"}), SITES, LICENCES, TENURE, RULES)
+    idle = flags[flags.flag_type == "site_without_activity"]
+    assert idle["id"].tolist() == ["S1"] and "possible paper site" in idle.reason.iloc[0]

@@ -1,0 +1,167 @@
+"""Forest loss and NDVI change on 10x10 and 100x100 rasters with clearings placed by hand."""
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from pyproj import Geod
+from rasterio.transform import from_origin
+
+from asmgeo import change as ch
+from asmgeo.errors import InputError
+from asmgeo.forest import LossProduct, row_pixel_areas_m2, zonal_loss
+
+UTM = "EPSG:32735"
+
+
+def write_raster(path, data, transform, crs=UTM, nodata=None):
+    data = np.asarray(data)
+    bands = data if data.ndim == 3 else data[None]
+    with rasterio.open(path, "w", driver="GTiff", width=bands.shape[2], height=bands.shape[1], count=bands.shape[0],
+                       dtype=bands.dtype, crs=crs, transform=transform, nodata=nodata) as dst:
+        dst.write(bands)
+    return str(path)
+
+
+def test_projected_pixel_area_is_resolution_squared():
+    assert row_pixel_areas_m2(from_origin(0, 1000, 30, 30), 3, UTM).tolist() == [900.0] * 3
+
+
+@pytest.mark.parametrize("lat", [0.0, 18.7, 62.0, -75.0])
+def test_geographic_pixel_area_matches_the_geodesic_area(lat):
+    res = 0.00025  # a Hansen 30 m pixel
+    transform = from_origin(10.0, lat + res, res, res)
+    area = row_pixel_areas_m2(transform, 1, "EPSG:4326")[0]
+    cell = shapely.box(10.0, lat, 10.0 + res, lat + res)
+    geodesic = abs(Geod(ellps="WGS84").geometry_area_perimeter(shapely.geometry.polygon.orient(cell))[0])
+    assert area == pytest.approx(geodesic, rel=1e-6)
+    if lat == 62.0:
+        assert 360 < area < 370  # 27.8 m x 13.1 m there, not 30 m x 30 m
+
+
+def test_zonal_loss_counts_partial_pixels_and_the_canopy(tmp_path):
+    # 10 x 10 pixels of 10 m; loss in 2003 on rows 0-1 (20 pixels), in 2021 on pixel (5,5)
+    loss = np.zeros((10, 10), dtype="uint8")
+    loss[0:2, :] = 3
+    loss[5, 5] = 21
+    cover = np.full((10, 10), 80, dtype="uint8")
+    cover[1, :] = 10  # below the 30% canopy: not forest, its loss does not count
+    t = from_origin(0, 100, 10, 10)
+    product = LossProduct(write_raster(tmp_path / "loss.tif", loss, t, nodata=255), write_raster(tmp_path / "cover.tif", cover, t))
+    polygons = gpd.GeoDataFrame({"pid": ["ALL", "HALF_PIXEL"]},
+                                geometry=[shapely.box(0, 0, 100, 100), shapely.box(50, 40, 55, 50)], crs=UTM)
+    table = zonal_loss(polygons, "pid", product).set_index(["pid", "year"]).loss_ha
+    # ALL: 10 forest pixels lost in 2003 (row 0) = 0.1 ha; 1 pixel in 2021 = 0.01 ha; forest = 90 pixels
+    assert table[("ALL", 2003)] == pytest.approx(0.10)
+    assert table[("ALL", 2021)] == pytest.approx(0.01)
+    assert table[("ALL", 0)] == pytest.approx(0.90)
+    # HALF_PIXEL covers half of pixel (5,5): 50 m2
+    assert table[("HALF_PIXEL", 2021)] == pytest.approx(0.005)
+
+
+def test_zonal_loss_ignores_nodata(tmp_path):
+    loss = np.full((10, 10), 255, dtype="uint8")
+    loss[0, 0] = 5
+    t = from_origin(0, 100, 10, 10)
+    product = LossProduct(write_raster(tmp_path / "loss.tif", loss, t, nodata=255))
+    table = zonal_loss(gpd.GeoDataFrame({"pid": ["A"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=UTM), "pid", product)
+    assert table.set_index("year").loss_ha.to_dict() == {0: 0.01, 2005: 0.01}
+
+
+def scene(forest=None, cleared=None, size=10, fill=(300, 3500)):
+    """4-band image: forest everywhere (red 300, nir 3500), 'cleared' boxes bare (red 1500, nir 1800)."""
+    red = np.full((size, size), fill[0], dtype="uint16")
+    nir = np.full((size, size), fill[1], dtype="uint16")
+    for r0, r1, c0, c1 in cleared or []:
+        red[r0:r1, c0:c1], nir[r0:r1, c0:c1] = 1500, 1800
+    return np.stack([red, red, red, nir])
+
+
+def test_ndvi_and_clearing_mask_on_arrays():
+    before = ch.ndvi(np.array([[300, 300]]) * 1e-4, np.array([[3500, 3500]]) * 1e-4)
+    after = ch.ndvi(np.array([[300, 1500]]) * 1e-4, np.array([[3500, 1800]]) * 1e-4)
+    assert before[0, 0] == pytest.approx(3200 / 3800)
+    mask = ch.clearing_mask(before, after, np.array([[True, True]]), ch.ChangeRules())
+    assert mask.tolist() == [[0, 1]]
+    mask = ch.clearing_mask(before, after, np.array([[True, False]]), ch.ChangeRules())
+    assert mask.tolist() == [[0, ch.NODATA]]
+
+
+def run_change(tmp_path, before, after, t_before, t_after=None, crs_after=UTM, cloud=None, tile_px=4096, rules=None):
+    b = write_raster(tmp_path / "before.tif", before, t_before, nodata=0)
+    a = write_raster(tmp_path / "after.tif", after, t_after or t_before, crs=crs_after, nodata=0)
+    m = write_raster(tmp_path / "cloud.tif", cloud, t_after or t_before, crs=crs_after) if cloud is not None else None
+    info = ch.check_overlap(b, a)
+    with rasterio.open(b) as src:
+        n_tiles = len(ch.tile_windows(src.width, src.height, tile_px))
+    masks, drops = [], []
+    for tile in range(n_tiles):
+        masks.append(tmp_path / f"m{tile}.tif")
+        drops.append(tmp_path / f"d{tile}.tif")
+        ch.detect_change_tile(b, a, tile, tile_px, masks[-1], drops[-1], rules or ch.ChangeRules(), after_mask=m)
+    ch.merge_tiles(masks, b, tmp_path / "change.tif", "uint8", ch.NODATA)
+    with rasterio.open(tmp_path / "change.tif") as src:
+        return src.read(1), info
+
+
+def test_change_counts_clearings_and_masks_nodata_and_cloud_in_one_date(tmp_path):
+    t = from_origin(0, 100, 10, 10)
+    after = scene(cleared=[(0, 3, 0, 3), (8, 10, 8, 10)])  # 9 + 4 cleared pixels
+    after[:, 0, 0] = 0  # nodata in the later date only: masked
+    cloud = np.zeros((10, 10), dtype="uint8")
+    cloud[8:10, 8:10] = 1  # the second clearing is under a cloud
+    mask, info = run_change(tmp_path, scene(), after, t, cloud=cloud)
+    assert (mask == 1).sum() == 8 and mask[0, 0] == ch.NODATA and (mask[8:, 8:] == ch.NODATA).all()
+    assert not info["aligned"]
+
+
+def test_change_aligns_dates_on_different_grids(tmp_path):
+    # before: 100 x 100 px of 10 m; after: 50 x 50 px of 20 m in WGS84 over the same ground
+    t = from_origin(640_000, 9_701_000, 10, 10)
+    before = scene(size=100)
+    mask_box = (20, 60, 20, 60)  # rows, cols in the 10 m grid: a 400 m x 400 m clearing = 16 ha
+    from rasterio.warp import reproject, Resampling, calculate_default_transform
+
+    after_utm = scene(size=100, cleared=[mask_box])
+    dst_t, w, h = calculate_default_transform(UTM, "EPSG:4326", 100, 100, *rasterio.transform.array_bounds(100, 100, t),
+                                              resolution=0.0002)
+    after = np.zeros((4, h, w), dtype="uint16")
+    for k in range(4):
+        reproject(after_utm[k], after[k], src_transform=t, src_crs=UTM, dst_transform=dst_t, dst_crs="EPSG:4326",
+                  resampling=Resampling.nearest)
+    mask, info = run_change(tmp_path, before, after, t, dst_t, "EPSG:4326")
+    assert info["aligned"]
+    cleared_ha = (mask == 1).sum() * 100 / 1e4
+    assert cleared_ha == pytest.approx(16.0, rel=0.1)  # resampling blurs the edges by a pixel at most
+
+
+def test_images_that_do_not_overlap_are_refused(tmp_path):
+    b = write_raster(tmp_path / "b.tif", scene(), from_origin(0, 100, 10, 10), nodata=0)
+    a = write_raster(tmp_path / "a.tif", scene(), from_origin(50_000, 100, 10, 10), nodata=0)
+    with pytest.raises(InputError, match=r"a\.tif: the image does not overlap the earlier image"):
+        ch.check_overlap(b, a)
+
+
+def test_tiles_give_the_same_mask_as_one_piece(tmp_path):
+    t = from_origin(0, 1000, 10, 10)
+    after = scene(size=100, cleared=[(10, 40, 10, 40), (70, 75, 30, 90)])
+    (tmp_path / "one").mkdir()
+    (tmp_path / "many").mkdir()
+    one, _ = run_change(tmp_path / "one", scene(size=100), after, t)
+    many, _ = run_change(tmp_path / "many", scene(size=100), after, t, tile_px=32)  # 16 tiles
+    assert (one == many).all() and (one == 1).sum() == 900 + 300
+
+
+def test_patches_are_stitched_across_strips_and_filtered_by_mmu(tmp_path):
+    from asmgeo.deforestation import patches_from_change
+
+    mask = np.zeros((100, 100), dtype="uint8")
+    mask[10:30, 10:30] = 1  # 400 px of 100 m2 = 4 ha, crosses the strip edge at row 16
+    mask[50, 50] = 1        # 1 px = 0.01 ha: below a 0.02 ha unit
+    mask[60, 60:62] = 1     # 2 px = 0.02 ha: at the unit, kept
+    path = write_raster(tmp_path / "m.tif", mask, from_origin(0, 1000, 10, 10), nodata=ch.NODATA)
+    patches = ch.vectorise_patches(path, values=(1,), strip_rows=16)
+    assert len(patches) == 3 and sorted(patches.area.round(1)) == [100.0, 200.0, 40000.0]
+    kept = patches_from_change(patches, None, UTM, 0.02, "2021-01-01", "2024-01-01")
+    assert sorted(kept.area_ha) == [0.02, 4.0]
