@@ -38,7 +38,6 @@ class ChangeRules:
 
     red_band: int = 1
     nir_band: int = 4
-    reflectance_scale: float = 0.0001
     forest_ndvi: float = 0.6
     cleared_ndvi: float = 0.4
     min_ndvi_drop: float = 0.2
@@ -47,12 +46,18 @@ class ChangeRules:
 
 
 def ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
-    """(NIR - red) / (NIR + red), NaN where the sum is not positive."""
-    red = red.astype("float32")
-    nir = nir.astype("float32")
+    """(NIR - red) / (NIR + red) in float32, NaN where the sum is not positive.
+
+    A common reflectance scale factor cancels out, so stored digital numbers can be used as read.
+    """
+    red = red.astype("float32", copy=False)
+    nir = nir.astype("float32", copy=False)
     total = nir + red
+    diff = nir - red
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, (nir - red) / total, np.nan).astype("float32")
+        np.divide(diff, total, out=diff)
+    diff[~(total > 0)] = np.nan
+    return diff
 
 
 def clearing_mask(ndvi_before: np.ndarray, ndvi_after: np.ndarray, valid: np.ndarray, rules: ChangeRules) -> np.ndarray:
@@ -94,6 +99,17 @@ def check_overlap(before: str, after: str) -> dict:
                 "after_res": b.res, "overlap_share": min(share, 1.0)}
 
 
+def _read_pair(src, rules: ChangeRules, block: Window) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Red and NIR of one window and where both hold data (from the nodata value, or the dataset mask)."""
+    red, nir = src.read((rules.red_band, rules.nir_band), window=block)
+    nodata = src.nodata
+    if nodata is not None:
+        valid = (red != nodata) & (nir != nodata)
+    else:
+        valid = (src.read_masks(rules.red_band, window=block) > 0) & (src.read_masks(rules.nir_band, window=block) > 0)
+    return red, nir, valid
+
+
 def tile_windows(width: int, height: int, tile_px: int) -> list[Window]:
     """Tiles of at most tile_px x tile_px covering a raster, row by row (tile id = list index)."""
     return [Window(c, r, min(tile_px, width - c), min(tile_px, height - r))
@@ -120,9 +136,10 @@ def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mas
         window = windows[tile]
         sources = [_open_aligned(after, ref, Resampling.bilinear)]
         masks = [(_open_aligned(p, ref, Resampling.nearest), p) for p in (before_mask, after_mask) if p]
+        # tiles are intermediate (merged into a compressed COG), so they are written uncompressed
         profile = {"driver": "GTiff", "width": int(window.width), "height": int(window.height), "count": 1,
                    "crs": ref.crs, "transform": ref.window_transform(window), "tiled": True,
-                   "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
+                   "blockxsize": 256, "blockysize": 256}
         with atomic_path(out_mask) as tmp_mask, atomic_path(out_drop) as tmp_drop:
             with rasterio.open(tmp_mask, "w", dtype="uint8", nodata=NODATA, **profile) as mask_dst, \
                     rasterio.open(tmp_drop, "w", dtype="float32", nodata=np.nan, **profile) as drop_dst:
@@ -130,18 +147,15 @@ def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mas
                 progress = Progress(len(blocks), f"tile {tile} blocks", log)
                 for block in blocks:
                     local = Window(block.col_off - window.col_off, block.row_off - window.row_off, block.width, block.height)
-                    red1, nir1 = (ref.read(b, window=block) for b in (rules.red_band, rules.nir_band))
-                    valid = ref.read_masks(rules.red_band, window=block) > 0
-                    valid &= ref.read_masks(rules.nir_band, window=block) > 0
+                    red1, nir1, valid = _read_pair(ref, rules, block)
                     _, vrt, _ = sources[0]
-                    red2, nir2 = (vrt.read(b, window=block) for b in (rules.red_band, rules.nir_band))
-                    valid &= vrt.read_masks(rules.red_band, window=block) > 0
-                    valid &= vrt.read_masks(rules.nir_band, window=block) > 0
+                    red2, nir2, valid2 = _read_pair(vrt, rules, block)
+                    valid &= valid2
                     for (_, mask_vrt, _), _path in masks:
                         valid &= mask_vrt.read(1, window=block) == 0
-                    scale = rules.reflectance_scale
-                    before_ndvi = ndvi(red1 * scale, nir1 * scale)
-                    after_ndvi = ndvi(red2 * scale, nir2 * scale)
+                    # the reflectance scale cancels out of NDVI: no need to multiply a window of floats
+                    before_ndvi = ndvi(red1, nir1)
+                    after_ndvi = ndvi(red2, nir2)
                     valid &= np.isfinite(before_ndvi) & np.isfinite(after_ndvi)
                     cleared = clearing_mask(before_ndvi, after_ndvi, valid, rules)
                     drop = np.where(cleared == 1, before_ndvi - after_ndvi, np.nan).astype("float32")

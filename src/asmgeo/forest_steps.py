@@ -95,13 +95,12 @@ def change_tiles(before: str, after: str, out_json: str, tile_px: int = 4096) ->
 
 def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int = 4096,
                 before_mask: str | None = None, after_mask: str | None = None, red_band: int = 1, nir_band: int = 4,
-                reflectance_scale: float = 0.0001, forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
+                forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
                 min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0) -> dict:
     """Clearing mask and NDVI drop for one tile."""
     from asmgeo.change import ChangeRules, detect_change_tile
 
-    rules = ChangeRules(red_band=red_band, nir_band=nir_band, reflectance_scale=reflectance_scale,
-                        forest_ndvi=forest_ndvi, cleared_ndvi=cleared_ndvi, min_ndvi_drop=min_ndvi_drop,
+    rules = ChangeRules(red_band=red_band, nir_band=nir_band, forest_ndvi=forest_ndvi, cleared_ndvi=cleared_ndvi, min_ndvi_drop=min_ndvi_drop,
                         max_block_mb=max_block_mb)
     return detect_change_tile(before, after, int(tile), tile_px, out_mask, out_drop, rules, before_mask, after_mask)
 

@@ -74,7 +74,7 @@ rule change_tile:
         tile_px=config["forest"]["tile_px"],
         before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),
         after_mask=lambda w: config["rasters"]["images"][1].get("cloud_mask"),
-        bands={k: config["rasters"][k] for k in ("red_band", "nir_band", "reflectance_scale")},
+        bands={k: config["rasters"][k] for k in ("red_band", "nir_band")},
         ndvi={k: config["forest"][k] for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb")},
     log:
         log_path("change_tile_{tile}"),

@@ -1,0 +1,137 @@
+"""Benchmark: forest stage on generated rasters of 10000^2 and 30000^2 pixels.
+
+(a) reading both images window by window (the physical floor), (b) the full NDVI change
+detection (all tiles, as the tile jobs would), (c) zonal loss over 10k and 100k polygons.
+Each measurement runs in a fresh subprocess; peak RSS of that process; medians of --repeat.
+
+    python benchmarks/bench_forest.py --sizes 10000 30000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"
+
+GENERATE = r"""
+import sys, numpy as np, rasterio
+from rasterio.transform import from_origin
+from rasterio.windows import Window
+n, out = int(sys.argv[1]), sys.argv[2]
+t = from_origin(200000, 9000000 + n * 10, 10, 10)
+rng = np.random.default_rng(1)
+common = dict(driver="GTiff", width=n, height=n, crs="EPSG:32735", transform=t, tiled=True, blockxsize=512,
+              blockysize=512, BIGTIFF="YES")
+with rasterio.open(f"{out}/before.tif", "w", count=4, dtype="uint16", nodata=0, **common) as b, \
+     rasterio.open(f"{out}/after.tif", "w", count=4, dtype="uint16", nodata=0, **common) as a, \
+     rasterio.open(f"{out}/lossyear.tif", "w", count=1, dtype="uint8", nodata=255, **common) as l:
+    for top in range(0, n, 2048):
+        h = min(2048, n - top)
+        rows = np.arange(top, top + h)[:, None]
+        cols = np.arange(n)[None, :]
+        cleared = ((rows // 200 + cols // 200) % 7 == 0) & ((rows % 200) < 60) & ((cols % 200) < 60)
+        red = np.full((h, n), 300, "uint16"); nir = np.full((h, n), 3500, "uint16")
+        w = Window(0, top, n, h)
+        for k, band in enumerate((red, red, red, nir), start=1):
+            b.write(band, k, window=w)
+        red2 = np.where(cleared, 1500, 300).astype("uint16"); nir2 = np.where(cleared, 1800, 3500).astype("uint16")
+        for k, band in enumerate((red2, red2, red2, nir2), start=1):
+            a.write(band, k, window=w)
+        l.write(np.where(cleared, 22, 0).astype("uint8"), 1, window=w)
+"""
+
+READ = r"""
+import json, resource, sys, time, rasterio
+from rasterio.windows import Window
+from asmgeo.change import tile_windows, _blocks
+path = sys.argv[1]
+t0 = time.perf_counter()
+with rasterio.open(f"{path}/before.tif") as b, rasterio.open(f"{path}/after.tif") as a:
+    for tile in tile_windows(b.width, b.height, 4096):
+        for block in _blocks(tile, 256):
+            for src in (b, a):
+                src.read((1, 4), window=block)
+    pixels = b.width * b.height
+print(json.dumps({"seconds": time.perf_counter() - t0, "pixels": pixels,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+CHANGE = r"""
+import json, resource, sys, time, rasterio
+from asmgeo.change import tile_windows, detect_change_tile, ChangeRules
+path = sys.argv[1]
+with rasterio.open(f"{path}/before.tif") as b:
+    n_tiles, pixels = len(tile_windows(b.width, b.height, 4096)), b.width * b.height
+t0 = time.perf_counter()
+cleared = 0
+for tile in range(n_tiles):
+    stats = detect_change_tile(f"{path}/before.tif", f"{path}/after.tif", tile, 4096, f"{path}/m_{tile}.tif",
+                               f"{path}/d_{tile}.tif", ChangeRules())
+    cleared += stats["cleared"]
+print(json.dumps({"seconds": time.perf_counter() - t0, "pixels": pixels, "cleared": cleared,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+ZONAL = r"""
+import json, resource, sys, time, numpy as np, geopandas as gpd, shapely, rasterio
+from asmgeo.forest import zonal_loss, LossProduct
+path, count = sys.argv[1], int(sys.argv[2])
+with rasterio.open(f"{path}/lossyear.tif") as src:
+    left, bottom, right, top = src.bounds
+rng = np.random.default_rng(3)
+x = rng.uniform(left, right - 1000, count); y = rng.uniform(bottom, top - 1000, count)
+size = rng.uniform(100, 1000, count)
+polys = gpd.GeoDataFrame({"pid": np.arange(count).astype(str)}, geometry=shapely.box(x, y, x + size, y + size), crs="EPSG:32735")
+t0 = time.perf_counter()
+table = zonal_loss(polys, "pid", LossProduct(f"{path}/lossyear.tif"))
+print(json.dumps({"seconds": time.perf_counter() - t0, "polygons": count, "rows": len(table),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def child(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000])
+    parser.add_argument("--polygons", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", default=str(HERE / "results" / "forest.json"))
+    args = parser.parse_args()
+    results = []
+    for n in args.sizes:
+        folder = WORK / f"forest_{n}"
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "lossyear.tif").exists():
+            subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], check=True)
+        for name, code, extra in (("read", READ, []), ("change", CHANGE, [])):
+            runs = [child(code, str(folder), *extra) for _ in range(args.repeat)]
+            median = statistics.median(r["seconds"] for r in runs)
+            row = {"size": n, "step": name, "median_s": round(median, 2), "runs_s": [round(r["seconds"], 2) for r in runs],
+                   "mpixels_per_s": round(n * n / median / 1e6, 1), "peak_mb": round(max(r["peak_mb"] for r in runs))}
+            results.append(row)
+            print(json.dumps(row), flush=True)
+        if n == min(args.sizes):
+            for count in args.polygons:
+                runs = [child(ZONAL, str(folder), str(count)) for _ in range(args.repeat)]
+                row = {"size": n, "step": f"zonal_{count}", "median_s": round(statistics.median(r["seconds"] for r in runs), 2),
+                       "runs_s": [round(r["seconds"], 2) for r in runs], "peak_mb": round(max(r["peak_mb"] for r in runs))}
+                results.append(row)
+                print(json.dumps(row), flush=True)
+        for f in folder.glob("[md]_*.tif"):
+            f.unlink()
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
