@@ -52,9 +52,9 @@ from rasterio.windows import Window
 from asmgeo.change import tile_windows, _blocks
 path = sys.argv[1]
 t0 = time.perf_counter()
-with rasterio.open(f"{path}/before.tif") as b, rasterio.open(f"{path}/after.tif") as a:
+with rasterio.Env(GDAL_CACHEMAX=256 * 1024 * 1024), rasterio.open(f"{path}/before.tif") as b, rasterio.open(f"{path}/after.tif") as a:
     for tile in tile_windows(b.width, b.height, 4096):
-        for block in _blocks(tile, 256):
+        for block in _blocks(tile, 256):  # the same windows the change detection reads
             for src in (b, a):
                 src.read((1, 4), window=block)
     pixels = b.width * b.height

@@ -63,49 +63,62 @@ def row_pixel_areas_m2(transform, height: int, crs: CRS | str) -> np.ndarray:
 
 
 def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
-               max_cells_in_memory: int = 30_000_000) -> pd.DataFrame:
+               max_cells_in_memory: int = 30_000_000, batch_size: int = 1000) -> pd.DataFrame:
     """Forest loss in hectares per polygon and year, plus forest cover of the base year.
 
-    Returns a long table: ``id_column``, year (0 = base-year forest area, the 'forest_ha'),
-    loss_ha. Only pixels with tree cover >= the canopy threshold count as forest (when a
-    tree-cover raster is given); nodata pixels never count.
+    Returns a long table: ``id_column``, year (0 = base-year forest area), loss_ha. Only pixels
+    with tree cover >= the canopy threshold count as forest (when a tree-cover raster is given);
+    nodata pixels never count. Polygons go to exactextract in batches, so memory stays bounded
+    by the batch, not by the number of polygons.
     """
-    from exactextract import exact_extract
-    from exactextract.raster import RasterioRasterSource
-
     columns = [id_column, "year", "loss_ha"]
     if polygons.empty:
         return pd.DataFrame(columns=columns)
+    parts = []
     with rasterio.open(product.lossyear) as loss_src:
-        nodata = product.nodata if product.nodata is not None else loss_src.nodata
-        pixel_area = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
-        width = loss_src.width
-        shapes = polygons[[id_column, "geometry"]].to_crs(loss_src.crs)
-        sources = [RasterioRasterSource(loss_src, name="loss")]
         cover_src = rasterio.open(product.treecover2000) if product.treecover2000 else None
         try:
-            if cover_src is not None:
-                if cover_src.transform != loss_src.transform or cover_src.shape != loss_src.shape:
-                    raise ValueError(f"{product.treecover2000}: the tree-cover raster must be on the loss-year grid")
-                sources.append(RasterioRasterSource(cover_src, name="cover"))
-            ops = ["values", "coverage", "cell_id"]
-            table = exact_extract(sources, shapes, ops, output="pandas", include_cols=[id_column],
-                                  max_cells_in_memory=max_cells_in_memory,
-                                  **({"strategy": "feature-sequential"}))
+            if cover_src is not None and (cover_src.transform != loss_src.transform or cover_src.shape != loss_src.shape):
+                raise ValueError(f"{product.treecover2000}: the tree-cover raster must be on the loss-year grid")
+            shapes = polygons[[id_column, "geometry"]].to_crs(loss_src.crs)
+            progress = Progress(len(shapes), "zonal loss", log)
+            for start in range(0, len(shapes), batch_size):
+                batch = shapes.iloc[start:start + batch_size]
+                parts.append(_zonal_batch(batch, id_column, product, loss_src, cover_src, max_cells_in_memory))
+                progress.step(len(batch))
         finally:
             if cover_src is not None:
                 cover_src.close()
-    rows_out = []
-    progress = Progress(len(table), "zonal loss", log)
+    out = pd.concat(parts, ignore_index=True)
+    out["year"] = out.year.astype(int)
+    out["loss_ha"] = out.loss_ha.round(4)
+    return out
+
+
+def _zonal_batch(batch: gpd.GeoDataFrame, id_column: str, product: LossProduct, loss_src, cover_src,
+                 max_cells_in_memory: int) -> pd.DataFrame:
+    from exactextract import exact_extract
+    from exactextract.raster import RasterioRasterSource
+
+    nodata = product.nodata if product.nodata is not None else loss_src.nodata
+    pixel_area = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
+    width = loss_src.width
+    sources = [RasterioRasterSource(loss_src, name="loss")]
+    if cover_src is not None:
+        sources.append(RasterioRasterSource(cover_src, name="cover"))
+    table = exact_extract(sources, batch, ["values", "coverage", "cell_id"], output="pandas",
+                          include_cols=[id_column], max_cells_in_memory=max_cells_in_memory)
     single = cover_src is None
+    rows_out = []
     for record in table.itertuples(index=False):
         ident = getattr(record, id_column)
-        years = np.asarray(record.loss_values if not single else record.values, dtype=float)
-        cover_frac = np.asarray(record.loss_coverage if not single else record.coverage, dtype=float)
-        cells = np.asarray(record.loss_cell_id if not single else record.cell_id, dtype=np.int64)
+        years = np.asarray(record.values if single else record.loss_values, dtype=float)
+        cover_frac = np.asarray(record.coverage if single else record.loss_coverage, dtype=float)
+        cells = np.asarray(record.cell_id if single else record.loss_cell_id, dtype=np.int64)
         area = cover_frac * pixel_area[cells // width]
-        valid = np.isfinite(years) & ((years != nodata) if nodata is not None else True)
-        forest = valid.copy()
+        forest = np.isfinite(years)
+        if nodata is not None:
+            forest &= years != nodata
         if not single:
             canopy = pd.Series(np.asarray(record.cover_values, dtype=float),
                                index=np.asarray(record.cover_cell_id, dtype=np.int64))
@@ -116,8 +129,4 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
         if lost.any():
             sums = np.bincount(years[lost].astype(int), weights=area[lost])
             rows_out += [(ident, product.base_year + y, sums[y] / 1e4) for y in np.flatnonzero(sums)]
-        progress.step()
-    out = pd.DataFrame(rows_out, columns=columns)
-    out["year"] = out.year.astype(int)
-    out["loss_ha"] = out.loss_ha.round(4)
-    return out
+    return pd.DataFrame(rows_out, columns=[id_column, "year", "loss_ha"])

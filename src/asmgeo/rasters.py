@@ -90,6 +90,12 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
         rows.append(info)
         log.info("raster %s: %s, %dx%d px, %d band(s), res %g x %g, nodata %s", role, path, info["width"],
                  info["height"], info["count"], info["res_x"], info["res_y"], info["nodata"])
+    images = [r for r in rows if r["role"].startswith("image_")]
+    if len(images) == 2:
+        first, second = images
+        if (first["crs"], first["res_x"], first["res_y"], first["bounds"]) != (second["crs"], second["res_x"], second["res_y"], second["bounds"]):
+            note(second["path"], f"the two image dates differ in grid ({first['crs']} {first['res_x']:g} m vs "
+                                 f"{second['crs']} {second['res_x']:g}); the later is reprojected onto the earlier's grid")
     table = pd.DataFrame(rows)
     if not table.empty:
         table["bounds"] = table["bounds"].map(lambda b: " ".join(f"{v:.6f}" for v in b))

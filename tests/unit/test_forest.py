@@ -165,3 +165,12 @@ def test_patches_are_stitched_across_strips_and_filtered_by_mmu(tmp_path):
     assert len(patches) == 3 and sorted(patches.area.round(1)) == [100.0, 200.0, 40000.0]
     kept = patches_from_change(patches, None, UTM, 0.02, "2021-01-01", "2024-01-01")
     assert sorted(kept.area_ha) == [0.02, 4.0]
+
+
+def test_raster_qa_notes_image_grids_that_differ(tmp_path):
+    from asmgeo.rasters import check_rasters
+
+    a = write_raster(tmp_path / "a.tif", scene(), from_origin(0, 100, 10, 10), nodata=0)
+    b = write_raster(tmp_path / "b.tif", scene(size=5), from_origin(0, 100, 20, 20), nodata=0)
+    _, qa = check_rasters({"images": [{"path": a, "date": "2021-01-01"}, {"path": b, "date": "2024-01-01"}]}, None, None)
+    assert qa.problem.str.contains("reprojected onto the earlier's grid").any()
