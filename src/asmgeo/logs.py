@@ -22,8 +22,14 @@ def configure_logging(log_path: str | Path | None = None, level: int = logging.I
     logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
 
     def log_uncaught(exc_type, exc, tb):
+        from asmgeo.errors import AsmgeoError
+
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc, tb)
+            return
+        if issubclass(exc_type, AsmgeoError):
+            # a problem with the user's input: one sentence naming file, row and field, no traceback
+            logging.getLogger("asmgeo").error("%s", exc)
             return
         logging.getLogger("asmgeo").error("%s", exc, exc_info=(exc_type, exc, tb))
 

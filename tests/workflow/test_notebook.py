@@ -1,0 +1,17 @@
+"""The analyst notebook runs top to bottom on the demo outputs."""
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+pytestmark = pytest.mark.workflow
+
+
+def test_walkthrough_notebook_executes(demo_run, workdir):
+    notebook = nbformat.read(workdir / "notebooks" / "walkthrough.ipynb", as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}).execute()
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "".join(str(o.get("data", {}).get("text/plain", "")) + str(o.get("text", "")) for o in outputs)
+    # the overlap table and the top unexplained clearing (L3, the 2023 loss-year patch) are shown
+    assert "DEMO-ZEA-220" in text and "LY-2023-0005" in text
