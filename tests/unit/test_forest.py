@@ -174,3 +174,4 @@ def test_raster_qa_notes_image_grids_that_differ(tmp_path):
     b = write_raster(tmp_path / "b.tif", scene(size=5), from_origin(0, 100, 20, 20), nodata=0)
     _, qa = check_rasters({"images": [{"path": a, "date": "2021-01-01"}, {"path": b, "date": "2024-01-01"}]}, None, None)
     assert qa.problem.str.contains("reprojected onto the earlier's grid").any()
+
