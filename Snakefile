@@ -13,6 +13,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/overlaps.smk"
 include: "workflow/rules/licensing.smk"
 include: "workflow/rules/forest.smk"
+include: "workflow/rules/candidates.smk"
 include: "workflow/rules/flags.smk"
 
 

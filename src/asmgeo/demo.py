@@ -260,6 +260,7 @@ IMAGE_DATES = ("2021-01-15", "2024-06-15")
 
 # clearing code, local box, loss year (Hansen-style: year), visible in the image pair
 CLEARINGS: list[tuple[str, tuple[float, float, float, float], int]] = [
+    ("L0", (16500, 8200, 19500, 8800), 2015),  # old diggings north of the river, before the cutoff: the best candidate zone
     ("L1", (6000, 6600, 6600, 7200), 2022),    # inside artisanal zone DEMO-ZEA-220 (valid): licensed clearing
     ("L2", (4200, 6000, 4800, 6600), 2019),    # inside DEMO-PE-101, before the 2020-12-31 cutoff: context
     ("L3", (11100, 14100, 11700, 14700), 2023),  # far from any valid licence and any site: unexplained

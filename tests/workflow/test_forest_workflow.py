@@ -26,7 +26,8 @@ def test_zonal_loss_per_polygon_and_year(demo_run):
     loss = pd.read_csv(demo_run / "forest" / "loss_by_polygon.csv")
     lost = loss[(loss.year > 0) & (loss.layer != "sites")]
     got = {(r.polygon_id, r.year): round(r.loss_ha, 2) for r in lost.itertuples()}
-    assert got == {("DEMO-PE-101", 2019): 36.0, ("DEMO-ZEA-220", 2022): 36.0, ("DEMO-T-PA1", 2021): 9.0}
+    assert got == {("DEMO-PE-101", 2019): 36.0, ("DEMO-ZEA-220", 2022): 36.0, ("DEMO-T-PA1", 2021): 9.0,
+                   ("DEMO-T-CL2", 2015): 30.0}
     assert set(loss[loss.layer == "sites"].buffer_m) == {500.0, 1000.0}
 
 
@@ -39,7 +40,7 @@ def test_ndvi_patches_are_the_visible_clearings(demo_run, demo_facts):
     assert found == {r.clearing: float(r.area_ha) for r in visible.itertuples()}
     assert (ndvi.ndvi_drop > 0.6).all()
     yearly = patches[patches.source == "lossyear"]
-    assert sorted(clearing_of(g) for g in yearly.geometry) == ["L1", "L2", "L3", "L4", "L5", "L6"]
+    assert sorted(clearing_of(g) for g in yearly.geometry) == ["L0", "L1", "L2", "L3", "L4", "L5", "L6"]
 
 
 def test_unexplained_clearings_and_their_ranks(demo_run, demo_facts):

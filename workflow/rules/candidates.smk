@@ -1,0 +1,32 @@
+# Candidate zones for formalised artisanal mining.
+
+
+rule candidates:
+    input:
+        unpack(loss_inputs),
+        sites=run_path("clean", "sites.gpkg"),
+        site_status=run_path("site_status.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+        crs=run_path("analysis_crs.json"),
+    output:
+        gpkg=run_path("candidates.gpkg"),
+        csv=run_path("candidates.csv"),
+        sensitivity=run_path("candidates", "sensitivity.csv"),
+        method=run_path("candidates", "method.json"),
+    params:
+        as_of=config["as_of"],
+        cutoff_date=config["forest"]["cutoff_date"],
+        base_year=config["rasters"]["loss_base_year"],
+        nodata=config["rasters"]["loss_nodata"],
+        canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
+        rules=config["candidates"],
+    log:
+        log_path("candidates"),
+    benchmark:
+        bench_path("candidates")
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/candidates.py"

@@ -1,0 +1,24 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import candidates
+
+configure_logging(snakemake.log[0])
+candidates(
+    snakemake.input.sites,
+    snakemake.input.site_status,
+    snakemake.input.concessions,
+    snakemake.input.tenure,
+    snakemake.input.rivers,
+    snakemake.input.crs,
+    snakemake.input.get("lossyear"),
+    snakemake.input.get("treecover"),
+    out_gpkg=snakemake.output.gpkg,
+    out_csv=snakemake.output.csv,
+    out_sensitivity=snakemake.output.sensitivity,
+    out_method=snakemake.output.method,
+    as_of=snakemake.params.as_of,
+    cutoff_date=snakemake.params.cutoff_date,
+    base_year=snakemake.params.base_year,
+    nodata=snakemake.params.nodata,
+    canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
+    **snakemake.params.rules,
+)
