@@ -45,7 +45,7 @@ with rasterio.open(f"{{work}}/cand_loss.tif", "w", driver="GTiff", width=n, heig
                    crs="EPSG:32735", transform=from_origin(x0, y0 + size, 30, 30), tiled=True) as dst:
     dst.write(loss, 1)
 t0 = time.perf_counter()
-rules = CandidateRules()
+rules = CandidateRules(standing_forest_max_pct=100)  # the synthetic raster is all forest: keep cells eligible
 cells = planning_grid((x0, y0, x0 + size, y0 + size), rules.cell_ha, "EPSG:32735")
 table = zonal_loss(cells, "cell_id", LossProduct(f"{{work}}/cand_loss.tif"))
 forest = table.assign(kind=np.select([table.year == 0, table.year <= 2020], ["forest_ha", "loss_before_ha"], "loss_after_ha")) \

@@ -80,16 +80,17 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
         try:
             if cover_src is not None and (cover_src.transform != loss_src.transform or cover_src.shape != loss_src.shape):
                 raise ValueError(f"{product.treecover2000}: the tree-cover raster must be on the loss-year grid")
-            shapes = polygons[[id_column, "geometry"]].to_crs(loss_src.crs)
+            # a neutral id column: exactextract names its own outputs 'cell_id', 'values', ...
+            shapes = polygons[[id_column, "geometry"]].rename(columns={id_column: "asmgeo_pid"}).to_crs(loss_src.crs)
             progress = Progress(len(shapes), "zonal loss", log)
             for start in range(0, len(shapes), batch_size):
                 batch = shapes.iloc[start:start + batch_size]
-                parts.append(_zonal_batch(batch, id_column, product, loss_src, cover_src, max_cells_in_memory))
+                parts.append(_zonal_batch(batch, "asmgeo_pid", product, loss_src, cover_src, max_cells_in_memory))
                 progress.step(len(batch))
         finally:
             if cover_src is not None:
                 cover_src.close()
-    out = pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True).rename(columns={"asmgeo_pid": id_column})
     out["year"] = out.year.astype(int)
     out["loss_ha"] = out.loss_ha.round(4)
     return out

@@ -175,3 +175,12 @@ def test_raster_qa_notes_image_grids_that_differ(tmp_path):
     _, qa = check_rasters({"images": [{"path": a, "date": "2021-01-01"}, {"path": b, "date": "2024-01-01"}]}, None, None)
     assert qa.problem.str.contains("reprojected onto the earlier's grid").any()
 
+
+
+def test_zonal_loss_with_an_id_column_named_like_an_exactextract_output(tmp_path):
+    loss = np.zeros((10, 10), dtype="uint8")
+    loss[0, 0] = 5
+    product = LossProduct(write_raster(tmp_path / "loss.tif", loss, from_origin(0, 100, 10, 10), nodata=255))
+    cells = gpd.GeoDataFrame({"cell_id": ["A"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=UTM)
+    table = zonal_loss(cells, "cell_id", product)
+    assert table.cell_id.tolist() == ["A", "A"] and table.loss_ha.tolist() == [1.0, 0.01]
