@@ -19,7 +19,7 @@ from asmgeo.licensing import LEGAL, join_by
 
 log = logging.getLogger(__name__)
 
-CRITERIA = ("near_sites", "disturbed", "unlicensed_sites", "far_from_water")
+CRITERIA = ("near_sites", "disturbed", "unlicensed_sites", "far_from_water", "near_roads")
 
 
 @dataclass
@@ -35,10 +35,13 @@ class CandidateRules:
     licence_buffer_m: float = 0.0
     watercourse_buffer_m: float = 100.0
     standing_forest_max_pct: float = 50.0
+    tenure_buffer_m: float = 0.0
+    near_road_max_m: float = 5000.0
     near_site_max_m: float = 5000.0
     far_from_water_m: float = 1000.0
     weights: dict[str, float] = field(default_factory=lambda: {"near_sites": 0.3, "disturbed": 0.3,
-                                                                 "unlicensed_sites": 0.3, "far_from_water": 0.1})
+                                                                 "unlicensed_sites": 0.3, "far_from_water": 0.1,
+                                                                 "near_roads": 0.2})
     score_threshold: float = 0.3
     min_zone_ha: float = 50.0
 
@@ -73,7 +76,8 @@ def covered_share(cells: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | gpd.GeoSeri
 
 def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: gpd.GeoDataFrame,
                 concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None,
-                forest: pd.DataFrame | None, rules: CandidateRules, cutoff_year: int) -> gpd.GeoDataFrame:
+                forest: pd.DataFrame | None, rules: CandidateRules, cutoff_year: int,
+                roads: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Exclusions (listed per cell) and criteria (0..1) and the weighted score of every cell.
 
     ``forest``: per cell_id, forest_ha (base-year forest), loss_before_ha and loss_after_ha.
@@ -88,9 +92,10 @@ def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: g
         strict = ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")]
         exclusions["strict protected area"] = covered_share(out, strict, rules.protected_buffer_m)
         if not rules.indigenous_consent:
-            exclusions["indigenous territory"] = covered_share(out, ten[ten.tenure_type == "indigenous_territory"])
+            exclusions["indigenous territory"] = covered_share(out, ten[ten.tenure_type == "indigenous_territory"],
+                                                               rules.tenure_buffer_m)
         for kind in rules.excluded_tenure_types:
-            exclusions[kind.replace("_", " ")] = covered_share(out, ten[ten.tenure_type == kind])
+            exclusions[kind.replace("_", " ")] = covered_share(out, ten[ten.tenure_type == kind], rules.tenure_buffer_m)
     exclusions["valid licence"] = covered_share(out, concessions, rules.licence_buffer_m)
     if rivers is not None and len(rivers):
         exclusions["watercourse buffer"] = covered_share(out, rivers, rules.watercourse_buffer_m)
@@ -137,11 +142,18 @@ def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: g
     else:
         crit["far_from_water"] = np.ones(len(out))
         out["watercourse_m"] = np.nan
-    total_weight = sum(max(0.0, rules.weights.get(k, 0.0)) for k in CRITERIA)
+    weights = dict(rules.weights)
+    if roads is not None and len(roads):
+        _, d = shapely.STRtree(roads.geometry.to_numpy()).query_nearest(centres, return_distance=True, all_matches=False)
+        crit["near_roads"] = np.clip(1 - d / rules.near_road_max_m, 0, 1)
+    else:
+        crit["near_roads"] = np.zeros(len(out))
+        weights["near_roads"] = 0.0  # no roads layer: the criterion does not take part
+    total_weight = sum(max(0.0, weights.get(k, 0.0)) for k in CRITERIA)
     score = np.zeros(len(out))
     for name in CRITERIA:
         out[f"crit_{name}"] = np.round(crit[name], 4)
-        w = max(0.0, rules.weights.get(name, 0.0)) / total_weight if total_weight else 0.0
+        w = max(0.0, weights.get(name, 0.0)) / total_weight if total_weight else 0.0
         out[f"contrib_{name}"] = np.round(w * crit[name], 4)
         score += w * crit[name]
     out["score"] = np.round(score, 4)
@@ -227,7 +239,10 @@ def sensitivity(cells: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, rules: Candida
     member = member[cells.eligible.to_numpy()[member.cell]]
     weights_area = cells.geometry.area.to_numpy()
 
+    has_roads = bool((cells["crit_near_roads"] > 0).any())
+
     def ranking(weights: dict[str, float]) -> list[str]:
+        weights = {**weights, **({} if has_roads else {"near_roads": 0.0})}
         total = sum(max(0.0, weights[c]) for c in CRITERIA) or 1.0
         score = sum(max(0.0, weights[c]) / total * cells[f"crit_{c}"].to_numpy() for c in CRITERIA)
         frame = member.assign(score=score[member.cell], w=weights_area[member.cell])
@@ -236,7 +251,7 @@ def sensitivity(cells: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, rules: Candida
 
     base = ranking(dict(rules.weights))
     rows = [{"criterion": "(base)", "change": "as configured", "top_zones": ", ".join(base), "same_top_as_base": True}]
-    for name in CRITERIA:
+    for name in (c for c in CRITERIA if has_roads or c != "near_roads"):
         for factor, label in ((0.5, "weight x0.5"), (1.5, "weight x1.5")):
             weights = dict(rules.weights)
             weights[name] = weights.get(name, 0.0) * factor

@@ -161,7 +161,7 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
     return flags
 
 
-def candidates(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, crs_path: str,
+def candidates(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str, crs_path: str,
                lossyear: str | None, treecover: str | None, out_gpkg: str, out_csv: str, out_sensitivity: str,
                out_method: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
                nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
@@ -173,7 +173,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
     crs = _read_crs(crs_path)
-    site_layer, status, conc, ten, riv = (gpd.read_file(p) for p in (sites, site_status, concessions, tenure, rivers))
+    site_layer, status, conc, ten, riv, road = (gpd.read_file(p) for p in (sites, site_status, concessions, tenure, rivers, roads))
     cutoff_year = int(cutoff_date[:4]) if cutoff_date.endswith("12-31") else int(cutoff_date[:4]) - 1
     if bounds:
         area = tuple(bounds)
@@ -192,7 +192,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
         forest = forest.reindex(columns=["forest_ha", "loss_before_ha", "loss_after_ha"], fill_value=0).reset_index()
     blocking = conc[licence_validity(conc, dt.date.fromisoformat(as_of)).state.isin(["valid", "not_yet_valid"]).to_numpy()] \
         if len(conc) else conc
-    scored = score_cells(cells, site_layer, status, blocking, ten, riv, forest, rules, cutoff_year)
+    scored = score_cells(cells, site_layer, status, blocking, ten, riv, forest, rules, cutoff_year, road)
     avoided = {"strict protected area": ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")][["tenure_id", "geometry"]],
                "indigenous territory": ten[ten.tenure_type == "indigenous_territory"][["tenure_id", "geometry"]],
                "licence": blocking[["licence_id", "geometry"]]} if len(ten) else {"licence": blocking[["licence_id", "geometry"]]}
@@ -206,7 +206,8 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                    "criteria": {"near_sites": "1 - distance to nearest site / near_site_max_m",
                                 "disturbed": "share of the cell with forest loss up to the cutoff",
                                 "unlicensed_sites": "unlicensed sites in the cell / the maximum over cells",
-                                "far_from_water": "distance to the nearest watercourse / far_from_water_m, capped at 1"},
+                                "far_from_water": "distance to the nearest watercourse / far_from_water_m, capped at 1",
+                                "near_roads": "1 - distance to the nearest road / near_road_max_m (only with a roads layer)"},
                    "rules": {**rule_values, "cutoff_date": cutoff_date, "as_of": as_of}}, out_method)
     log.info("candidate zones: %d (eligible cells %d of %d)", len(zones), int(scored.eligible.sum()), len(scored))
     return zones

@@ -18,6 +18,7 @@ COLUMNS: dict[str, dict[str, str]] = {
         "protection": "enum",
     },
     "rivers": {"river_id": "str", "name": "str"},
+    "roads": {"road_id": "str", "name": "str"},
     "detections": {"detection_id": "str", "observed_on": "date", "confidence": "float"},
 }
 
@@ -25,7 +26,7 @@ ID_COLUMN = {layer: next(iter(cols)) for layer, cols in COLUMNS.items()}
 
 GEOMETRY_KIND = {
     "sites": "point", "concessions": "polygon", "tenure": "polygon",
-    "rivers": "line_or_polygon", "detections": "polygon",
+    "rivers": "line_or_polygon", "detections": "polygon", "roads": "line_or_polygon",
 }
 
 ENUMS: dict[str, tuple[str, ...]] = {

@@ -70,4 +70,18 @@ def test_sensitivity_lists_the_top_zones_per_weight_change():
                       site_points=[(250, 250)], rules=rules)
     zones = build_zones(scored.reset_index(), rules, 2020)
     table = sensitivity(scored.reset_index(), zones, rules)
-    assert len(table) == 1 + 2 * len(CRITERIA) and table.top_zones.iloc[0].startswith("Z-01")
+    # without a roads layer near_roads takes no part: 4 criteria x 2 changes + the base
+    assert len(table) == 1 + 2 * (len(CRITERIA) - 1) and table.top_zones.iloc[0].startswith("Z-01")
+
+
+def test_roads_add_a_criterion_only_when_given():
+    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0)
+    cells = planning_grid((0, 0, 2000, 2000), 25, UTM)
+    empty = frame([]).assign(site_id=[], status=[], cooperative=[])
+    roads = frame([{"road_id": "R1", "geometry": shapely.LineString([(0, 1750), (2000, 1750)])}])
+    with_roads = score_cells(cells, empty, empty, frame([]), frame([]), None, None, rules, 2020, roads).set_index("cell_id")
+    without = score_cells(cells, empty, empty, frame([]), frame([]), None, None, rules, 2020, None).set_index("cell_id")
+    assert with_roads.crit_near_roads["C0000-0000"] == 1.0  # the road runs through the top row
+    assert with_roads.crit_near_roads["C0003-0000"] == pytest.approx(1 - 1500 / 5000)
+    assert (without.contrib_near_roads == 0).all()
+    assert with_roads.score["C0000-0000"] > with_roads.score["C0003-0000"]

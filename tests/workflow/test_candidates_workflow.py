@@ -41,4 +41,5 @@ def test_sensitivity_and_method_are_recorded(demo_run):
     table = pd.read_csv(demo_run / "candidates" / "sensitivity.csv")
     assert len(table) == 9 and table.top_zones.iloc[0].startswith("Z-01")
     method = json.loads((demo_run / "candidates" / "method.json").read_text())
-    assert method["rules"]["weights"] == {"near_sites": 0.3, "disturbed": 0.3, "unlicensed_sites": 0.3, "far_from_water": 0.1}
+    assert method["rules"]["weights"] == {"near_sites": 0.3, "disturbed": 0.3, "unlicensed_sites": 0.3,
+                                          "far_from_water": 0.1, "near_roads": 0.2}

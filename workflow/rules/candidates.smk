@@ -9,6 +9,7 @@ rule candidates:
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         rivers=run_path("clean", "rivers.gpkg"),
+        roads=run_path("clean", "roads.gpkg"),
         crs=run_path("analysis_crs.json"),
     output:
         gpkg=run_path("candidates.gpkg"),

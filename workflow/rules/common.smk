@@ -12,7 +12,7 @@ validate(config, "../schemas/config.schema.yaml")
 RUN_DIR = Path(config["output_dir"]) / config["run_name"]
 LOG_DIR = Path("logs") / config["run_name"]
 BENCH_DIR = Path("benchmarks") / "runs" / config["run_name"]
-LAYERS = ["sites", "concessions", "tenure", "rivers", "detections"]
+LAYERS = ["sites", "concessions", "tenure", "rivers", "detections", "roads"]
 
 
 def run_path(*parts):

@@ -8,6 +8,7 @@ candidates(
     snakemake.input.concessions,
     snakemake.input.tenure,
     snakemake.input.rivers,
+    snakemake.input.roads,
     snakemake.input.crs,
     snakemake.input.get("lossyear"),
     snakemake.input.get("treecover"),
