@@ -184,3 +184,19 @@ def test_zonal_loss_with_an_id_column_named_like_an_exactextract_output(tmp_path
     cells = gpd.GeoDataFrame({"cell_id": ["A"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=UTM)
     table = zonal_loss(cells, "cell_id", product)
     assert table.cell_id.tolist() == ["A", "A"] and table.loss_ha.tolist() == [1.0, 0.01]
+
+
+def test_band_rule_equals_the_ndvi_rule_on_random_bands():
+    rng = np.random.default_rng(11)
+    bands = rng.integers(0, 6000, (4, 300, 300)).astype("uint16")
+    bands[:, :10, :10] = 0  # no data in both dates
+    valid = rng.random((300, 300)) > 0.05
+    for rules in (ch.ChangeRules(), ch.ChangeRules(forest_ndvi=0.2, cleared_ndvi=0.1, min_ndvi_drop=0.05)):
+        fast, fast_drop = ch.classify_bands(bands[0], bands[1], bands[2], bands[3], valid, rules)
+        before, after = ch.ndvi(bands[0], bands[1]), ch.ndvi(bands[2], bands[3])
+        plain, plain_drop = ch.classify_change(before, after, valid, rules)
+        # the two differ only where an NDVI equals a threshold exactly (float rounding decides the tie)
+        tie = (np.abs(before - rules.forest_ndvi) < 1e-6) | (np.abs(after - rules.cleared_ndvi) < 1e-6)
+        assert (fast == plain)[~tie].all() and (fast != plain).sum() <= tie.sum() and (plain == 1).sum() > 100
+        same = ~tie
+        assert np.allclose(fast_drop[same], plain_drop[same], equal_nan=True)
