@@ -133,6 +133,9 @@ def _read_pair(src, rules: ChangeRules, block: Window) -> tuple[np.ndarray, np.n
     red, nir = src.read((rules.red_band, rules.nir_band), window=block)
     nodata = src.nodata
     if nodata is not None:
+        # compare in the band's own type: a Python float would make numpy convert every pixel
+        if np.issubdtype(red.dtype, np.integer) and float(nodata).is_integer():
+            nodata = red.dtype.type(nodata)
         valid = (red != nodata) & (nir != nodata)
     else:
         valid = (src.read_masks(rules.red_band, window=block) > 0) & (src.read_masks(rules.nir_band, window=block) > 0)
