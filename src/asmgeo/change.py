@@ -207,7 +207,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
         try:
             with atomic_path(out_mask) as tmp_mask, atomic_path(out_drop) as tmp_drop, \
                     rasterio.open(tmp_mask, "w", dtype="uint8", nodata=NODATA, **profile) as mask_dst, \
-                    rasterio.open(tmp_drop, "w", dtype="int16", nodata=DROP_NODATA, **profile) as drop_dst:
+                    rasterio.open(tmp_drop, "w", dtype="int16", nodata=DROP_NODATA, SPARSE_OK=True, **profile) as drop_dst:
                 blocks = _blocks(window, rules.max_block_mb)
                 progress = Progress(len(blocks), f"tile {tile} blocks", log)
                 for block in blocks:
@@ -218,10 +218,11 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                         valid &= cloud_view.read(1, window=block) == 0
                     # the reflectance scale cancels out of NDVI: the stored numbers are used as read
                     cleared, drop = classify_bands(red1, nir1, red2, nir2, valid, rules)
-                    drop = np.where(np.isnan(drop), DROP_NODATA, np.round(drop * DROP_SCALE)).astype("int16")
                     local = Window(block.col_off - window.col_off, block.row_off - window.row_off, block.width, block.height)
                     mask_dst.write(cleared, 1, window=local)
-                    drop_dst.write(drop, 1, window=local)
+                    if np.any(cleared == 1):  # sparse file: windows never written read back as nodata
+                        scaled = np.where(np.isnan(drop), DROP_NODATA, np.round(drop * DROP_SCALE)).astype("int16")
+                        drop_dst.write(scaled, 1, window=local)
                     stats["pixels"] += int(cleared.size)
                     stats["valid"] += int(cleared.size - np.count_nonzero(cleared == NODATA))
                     stats["cleared"] += int(np.count_nonzero(cleared == 1))
