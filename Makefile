@@ -19,8 +19,11 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/snakemake --cores $(CORES)
 	@echo
-	@echo "Done. Outputs are in data/processed/demo/ (QA: qa_issues.csv, clean layers: clean/*.gpkg,"
-	@echo "run record: manifest.json); per-rule logs in logs/demo/."
+	@echo "Done. Outputs are in data/processed/demo/:"
+	@echo "  flags.csv / flags.gpkg       every flag with its evidence and reason"
+	@echo "  overlaps.gpkg, site_status.gpkg, forest/, candidates.gpkg / candidates.csv"
+	@echo "  qa_issues.csv, qa_summary.csv, clean/*.gpkg, manifest.json"
+	@echo "Per-rule logs: logs/demo/. Walk through them: notebooks/walkthrough.ipynb"
 
 test: setup
 	$(BIN)/python -m pytest -q
