@@ -7,7 +7,6 @@ is applied here, with defaults filled in, so both paths see the same effective c
 from __future__ import annotations
 
 import copy
-from importlib import resources
 from pathlib import Path
 from typing import Any
 

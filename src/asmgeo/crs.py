@@ -8,8 +8,12 @@ true whatever the extent.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from pyproj import CRS, Transformer
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from asmgeo.errors import CRSError
 
@@ -111,7 +115,7 @@ def _finite(value: float) -> bool:
     return value == value and abs(value) != float("inf")
 
 
-def geodesic_area_check(frame, id_column: str) -> "pd.DataFrame":
+def geodesic_area_check(frame, id_column: str) -> pd.DataFrame:
     """Planar area (analysis CRS) against the geodesic area on the WGS84 ellipsoid, per feature.
 
     Returns id, area_ha, geodesic_ha and rel_diff_pct (empty for polygons under 1 m2); a local

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from pathlib import Path
 
@@ -108,7 +107,6 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
 
 def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str) -> None:
     """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs."""
-    import numpy as np
 
     from asmgeo.change import NODATA, merge_tiles
 

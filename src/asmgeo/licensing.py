@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from asmgeo.flags import combine_flags, empty_flags, make_flags
-from asmgeo.overlaps import ALWAYS, NEVER, licence_validity, normalise_holder
+from asmgeo.flags import empty_flags, make_flags
+from asmgeo.overlaps import licence_validity
 from asmgeo.parse import split_minerals
 
 log = logging.getLogger(__name__)
@@ -387,7 +387,7 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                        f"{row.minerals.replace(',', ', ')} ({_licence_minerals(licence, row.licences_inside)}).")
         if row.declared_mismatch:
             where = (f"lies in {row.licences_inside}" if row.licences_inside else "lies in no licence")
-            legal = f", which legalises it" if row.legalised_by and row.legalised_by == row.licences_inside else ""
+            legal = ", which legalises it" if row.legalised_by and row.legalised_by == row.licences_inside else ""
             add(row, geom, flag_type="site_declared_licence_mismatch",
                 severity="low" if row.status in LEGAL else "medium", other_layer="concessions",
                 other_id=row.declared_licence_id,

@@ -9,7 +9,7 @@ import shapely
 
 from asmgeo import overlaps as ov
 from asmgeo.crs import geodesic_area_check
-from asmgeo.validate import IngestOptions, ingest_layer
+from asmgeo.validate import ingest_layer
 from tests.realdata.test_realdata_ingest import _setup
 
 pytestmark = pytest.mark.realdata

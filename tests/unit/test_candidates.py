@@ -2,7 +2,6 @@
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 

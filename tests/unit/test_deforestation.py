@@ -4,7 +4,6 @@ import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
-import pytest
 import shapely
 
 from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags

@@ -11,7 +11,6 @@ import shapely
 from asmgeo import cooperatives as coop
 from asmgeo import detections as det
 from asmgeo import licensing as lic
-from asmgeo.errors import InputError  # noqa: F401  (ingest's error type, used in the NaN regression)
 from asmgeo.validate import ingest_layer
 
 UTM = "EPSG:32735"
