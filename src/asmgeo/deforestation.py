@@ -43,6 +43,16 @@ class ForestRules:
                 f"site_radius_m={self.site_radius_m:g}")
 
 
+def last_year_before(cutoff_date: str) -> int:
+    """The last loss year that lies wholly on or before the cutoff (2020-12-31 -> 2020, 2021-06-30 -> 2020).
+
+    Loss-year products date loss to a year only, so a year counts after the cutoff only if it
+    starts after it.
+    """
+    year = int(cutoff_date[:4])
+    return year if cutoff_date[5:] == "12-31" else year - 1
+
+
 def forest_loss_raster(product: LossProduct, out_path: str, rows_per_block: int = 1024) -> None:
     """Loss years (1..N) where tree cover passes the canopy threshold, 0 elsewhere, nodata kept: windowed."""
     with rasterio.open(product.lossyear) as loss:
@@ -187,7 +197,7 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
     """deforestation_near_site, deforestation_in_concession, deforestation_in_protected_area,
     unexplained_clearing and site_without_activity flags, each with its numbers and a reason."""
     rules = rules or ForestRules()
-    cutoff_year = int(rules.cutoff_date[:4]) if rules.cutoff_date.endswith("12-31") else int(rules.cutoff_date[:4]) - 1
+    cutoff_year = last_year_before(rules.cutoff_date)
     crs = patches.crs or sites.crs
     parts = []
 

@@ -94,7 +94,8 @@ def _covers(site_minerals: np.ndarray, licence_minerals: np.ndarray) -> np.ndarr
     return out
 
 
-def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules) -> pd.DataFrame:
+def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
+                       validity: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every (site, licence) pair within the GPS tolerance, with distance, validity on the site's date and mineral cover."""
     points = sites.geometry.to_numpy()
     polygons = concessions.geometry.to_numpy()
@@ -106,7 +107,7 @@ def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, r
     s, c = tree.query(points, predicate="dwithin", distance=rules.gps_tolerance_m)
     distance = shapely.distance(points[s], polygons[c])
     days = judgement_dates(sites, rules.as_of)[s]
-    validity = licence_validity(concessions, rules.as_of)
+    validity = licence_validity(concessions, rules.as_of) if validity is None else validity
     state = _state_on(validity, c, days)
     covers = _covers(sites["minerals"].to_numpy(dtype=object)[s], concessions["minerals"].to_numpy(dtype=object)[c])
     return pd.DataFrame({"site": s, "licence": c, "distance_m": distance, "inside": distance == 0,
@@ -114,7 +115,7 @@ def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, r
 
 
 def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
-                          which: np.ndarray) -> pd.DataFrame:
+                          which: np.ndarray, validity: pd.DataFrame | None = None) -> pd.DataFrame:
     """For the sites selected by ``which``: the nearest licence valid on each site's date, searching
     outward in growing rings up to ``nearest_search_m``. Returns site index, licence index, distance."""
     result = pd.DataFrame({"site": np.flatnonzero(which)}).assign(licence=-1, distance_m=np.nan)
@@ -123,7 +124,7 @@ def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame
     points = sites.geometry.to_numpy()
     polygons = concessions.geometry.to_numpy()
     tree = shapely.STRtree(polygons)
-    validity = licence_validity(concessions, rules.as_of)
+    validity = licence_validity(concessions, rules.as_of) if validity is None else validity
     days_all = judgement_dates(sites, rules.as_of)
     todo = result["site"].to_numpy()
     radius = min(2_000.0, rules.nearest_search_m)
@@ -166,7 +167,8 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     conc = concessions.reset_index(drop=True)
     n = len(sites)
     ids = conc["licence_id"].to_numpy(dtype=object) if len(conc) else np.array([], dtype=object)
-    pairs = site_licence_pairs(sites, conc, rules)
+    validity = licence_validity(conc, rules.as_of) if len(conc) else None
+    pairs = site_licence_pairs(sites, conc, rules, validity)
     declared = sites["declared_licence_id"].to_numpy(dtype=object)
     declared = np.array([d if isinstance(d, str) and d else "" for d in declared], dtype=object)
 
@@ -222,7 +224,7 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     out["legal_boundary_distance_m"] = np.round(boundary, 1)
     out["declared_mismatch"] = mismatch
 
-    nearest = nearest_valid_licence(sites, conc, rules, ~np.isin(status, LEGAL))
+    nearest = nearest_valid_licence(sites, conc, rules, ~np.isin(status, LEGAL), validity)
     out["nearest_valid_licence"] = ""
     out["nearest_holder"] = ""
     out["nearest_distance_m"] = np.nan

@@ -195,5 +195,5 @@ from asmgeo.forest_steps import (  # noqa: E402,F401
     forest_flags,
     loss_patches,
     loss_zonal,
-    candidates,
 )
+from asmgeo.candidate_steps import candidates  # noqa: E402,F401

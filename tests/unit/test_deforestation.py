@@ -4,6 +4,7 @@ import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 import shapely
 
 from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
@@ -71,3 +72,10 @@ def test_site_without_activity():
                                 site_loss.iloc[0:0].rename(columns={"site_id": "tenure_id"}), SITES, LICENCES, TENURE, RULES)
     idle = flags[flags.flag_type == "site_without_activity"]
     assert idle["id"].tolist() == ["S1"] and "possible paper site" in idle.reason.iloc[0]
+
+
+@pytest.mark.parametrize("cutoff, year", [("2020-12-31", 2020), ("2021-06-30", 2020), ("2021-01-01", 2020)])
+def test_last_whole_loss_year_before_the_cutoff(cutoff, year):
+    from asmgeo.deforestation import last_year_before
+
+    assert last_year_before(cutoff) == year
