@@ -7,6 +7,9 @@ min_version("8.20")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/demo.smk"
 include: "workflow/rules/ingest.smk"
@@ -15,6 +18,8 @@ include: "workflow/rules/licensing.smk"
 include: "workflow/rules/forest.smk"
 include: "workflow/rules/candidates.smk"
 include: "workflow/rules/flags.smk"
+include: "workflow/rules/maps.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -197,3 +197,6 @@ from asmgeo.forest_steps import (  # noqa: E402,F401
     loss_zonal,
 )
 from asmgeo.candidate_steps import candidates  # noqa: E402,F401
+from asmgeo.map_steps import (  # noqa: E402,F401
+    candidates_map, deforestation_map, overlaps_map, overview_map, sites_map,
+)

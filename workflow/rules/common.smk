@@ -100,6 +100,19 @@ def flag_stage_files():
     return [run_path("flags", f"{stage}.gpkg") for stage in FLAG_STAGES]
 
 
+MAPS = ["overview", "overlaps", "sites", "deforestation", "candidates"]
+
+
+def map_run_settings():
+    """What every map's caption and basemap need from the config."""
+    return {"title": config["title"], "as_of": config["as_of"], "run_name": config["run_name"],
+            "maps": config["maps"]}
+
+
+def map_files():
+    return [run_path("maps", f"{name}.html") for name in MAPS]
+
+
 def all_outputs():
     change = [run_path("forest", "change.tif")] if has_image_pair() else []
     return change + [
@@ -116,4 +129,5 @@ def all_outputs():
         run_path("qa_summary.csv"),
         run_path("qa", "rasters.csv"),
         run_path("manifest.json"),
-    ]
+        run_path("report.html"),
+    ] + map_files()

@@ -1,0 +1,117 @@
+"""Steps of the maps stage (rules in workflow/rules/maps.smk; imported into asmgeo.steps).
+
+Each step reads the stage outputs, calls a map builder of :mod:`asmgeo.maps` that returns a
+``folium.Map``, and saves it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from asmgeo import io, maps
+
+log = logging.getLogger(__name__)
+
+
+def caption_lines(manifest: str | Path, as_of: str, run_name: str) -> list[str]:
+    """The run, its date and its data sources (file names with the start of their SHA-256)."""
+    info = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    sources = [f"{Path(i['path']).name} (sha256 {i['sha256'][:12]})" for i in info.get("inputs", [])]
+    return [f"Run {run_name}, situation on {as_of}, built {info.get('created', '')[:10]} with asmgeo "
+            f"{info.get('versions', {}).get('asmgeo', '')}",
+            "Data: " + ("; ".join(sources) if sources else "none listed")]
+
+
+def tiles_setting(maps_config: dict | None) -> dict | None:
+    cfg = maps_config or {}
+    return {"url": cfg["tiles_url"], "attribution": cfg.get("tiles_attribution", "")} if cfg.get("tiles_url") else None
+
+
+def save_map(fmap: folium.Map, output: str | Path) -> None:
+    """Write the map's HTML atomically."""
+    with io.atomic_path(output) as tmp:
+        fmap.save(str(tmp))
+    log.info("wrote %s (%.1f kB)", output, Path(output).stat().st_size / 1024)
+
+
+def _read(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    return gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+
+
+def _flags(path: str | Path) -> pd.DataFrame:
+    """The flag table from flags.gpkg (the CSV's cells are defused for spreadsheets, this is the raw text)."""
+    return pyogrio.read_dataframe(path, read_geometry=False)
+
+
+def _has_layer(path: str | Path, layer: str) -> bool:
+    return layer in [name for name, _ in pyogrio.list_layers(path)]
+
+
+def _overlaps(path: str | Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    pairs, tenure = _read(path, "concession_overlaps"), _read(path, "tenure_overlaps")
+    same = _read(path, "same_holder_overlaps") if _has_layer(path, "same_holder_overlaps") else pairs.iloc[0:0]
+    return maps.overlap_table(pairs, tenure), same
+
+
+def _context(run: dict) -> tuple[str, list[str], dict | None, float | None]:
+    return (run["title"], caption_lines(run["manifest"], run["as_of"], run["run_name"]),
+            tiles_setting(run.get("maps")), (run.get("maps") or {}).get("simplify_m"))
+
+
+def overview_map(site_status: str, concessions: str, tenure: str, overlaps: str, patches: str | None,
+                 zones: str | None, flags: str, output: str, run: dict) -> folium.Map:
+    """maps/overview.html: every layer as a toggle."""
+    title, caption, tiles, tolerance = _context(run)
+    pairs, _ = _overlaps(overlaps)
+    licences = maps.licence_states(_read(concessions), run["as_of"])
+    fmap = maps.overview_map(_read(site_status), licences, _read(tenure), pairs,
+                             _read(patches) if patches else None, _read(zones, "zones") if zones else None,
+                             _flags(flags), title, caption, tiles, tolerance)
+    save_map(fmap, output)
+    return fmap
+
+
+def overlaps_map(overlaps: str, concessions: str, tenure: str, output: str, run: dict) -> folium.Map:
+    """maps/overlaps.html: the land-rights officer's map."""
+    title, caption, tiles, tolerance = _context(run)
+    pairs, same = _overlaps(overlaps)
+    fmap = maps.overlaps_map(pairs, same, maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
+                             title, caption, tiles, tolerance)
+    save_map(fmap, output)
+    return fmap
+
+
+def sites_map(site_status: str, concessions: str, tenure: str, flags: str, output: str, run: dict) -> folium.Map:
+    """maps/sites.html: sites by status with their flags."""
+    title, caption, tiles, tolerance = _context(run)
+    fmap = maps.sites_map(_read(site_status), maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
+                          _flags(flags), title, caption, tiles, tolerance)
+    save_map(fmap, output)
+    return fmap
+
+
+def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, output: str, run: dict,
+                      site_radius_m: float = 1000.0) -> folium.Map:
+    """maps/deforestation.html: loss by year and the unexplained clearings."""
+    title, caption, tiles, tolerance = _context(run)
+    fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
+                                  _read(tenure), site_radius_m, title, caption, tiles, tolerance)
+    save_map(fmap, output)
+    return fmap
+
+
+def candidates_map(candidates: str, concessions: str, tenure: str, output: str, run: dict) -> folium.Map:
+    """maps/candidates.html: the planner's map."""
+    title, caption, tiles, tolerance = _context(run)
+    fmap = maps.candidates_map(_read(candidates, "zones"), _read(candidates, "cells"),
+                               maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
+                               title, caption, tiles, tolerance)
+    save_map(fmap, output)
+    return fmap

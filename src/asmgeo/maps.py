@@ -1,0 +1,597 @@
+"""Interactive maps: folium maps whose data never passes through a template or innerHTML.
+
+folium/branca render every element's output through Jinja a second time and insert popup and
+layer text as HTML, so user strings (site names, holders, reasons) must not reach them. Here the
+data of all layers is packed into one JSON document, gzipped and base64-encoded (base64 has no
+``{ } % # < > $`` or backtick), and a small viewer script (``static/asmgeo-map.js``) decodes it in
+the browser and builds popups, legend, lists and search results with ``textContent``.
+
+Leaflet's JavaScript and CSS come from the ``django-js-lib-leaflet`` package installed with
+asmgeo and are inlined as ``data:`` URIs, so a map opens with no network; a basemap is optional.
+Geometries are simplified for display only (tolerance from the map's extent, topology kept) and
+quantised to about a metre; the GeoPackages keep full precision.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Callable, Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Figure, MacroElement
+from jinja2 import Template
+
+# Degrees x 1e5: about 1.1 m at the equator, finer than any display needs.
+COORD_SCALE = 100_000
+
+SEVERITY_COLOURS = [("high", "high severity", "#d7301f"), ("medium", "medium severity", "#fc8d59"),
+                    ("low", "low severity", "#fdcc8a")]
+SITE_STATUS_COLOURS = [
+    ("licensed", "licensed: inside a licence valid on the site's date", "#1a9850"),
+    ("licensed_near_boundary", "licensed, within GPS tolerance of the boundary", "#91cf60"),
+    ("declared_licence_mismatch", "licensed, but not by the licence the site declares", "#d9ef8b"),
+    ("mineral_not_licensed", "inside a valid licence for other minerals", "#fee08b"),
+    ("licence_not_valid_yet", "inside a licence not yet valid on the site's date", "#fdae61"),
+    ("expired_licence", "inside a licence expired on the site's date", "#f46d43"),
+    ("suspended_or_revoked", "inside a suspended or revoked licence", "#a50026"),
+    ("licence_dates_inconsistent", "inside a licence whose dates contradict each other", "#762a83"),
+    ("unlicensed", "outside every licence", "#d73027"),
+]
+LICENCE_STATE_COLOURS = [
+    ("valid", "valid on the as-of date", "#2166ac"), ("pending", "pending application", "#67a9cf"),
+    ("not_yet_valid", "granted, not yet valid", "#a6bddb"), ("expired", "expired", "#969696"),
+    ("suspended", "suspended", "#b2182b"), ("revoked", "revoked", "#67001f"),
+    ("invalid_dates", "expiry before grant", "#762a83"),
+]
+TENURE_COLOURS = [
+    ("protected_area", "protected area", "#006d2c"), ("indigenous_territory", "indigenous territory", "#8c510a"),
+    ("customary_land", "customary land", "#bf812d"), ("community_forest", "community forest", "#41ab5d"),
+    ("agricultural", "farmland", "#fee391"), ("private_title", "private title", "#bcbddc"),
+    ("other", "other tenure", "#bdbdbd"),
+]
+OTHER_COLOUR = "#777777"
+
+
+@dataclass
+class Field:
+    """One popup row: a label and the column it shows, with an optional formatter."""
+
+    label: str
+    column: str
+    format: Callable[[Any], str] | None = None
+
+
+@dataclass
+class Layer:
+    """One toggle in the layer control, with its legend and popups."""
+
+    key: str
+    name: str
+    frame: gpd.GeoDataFrame
+    kind: str  # point, line or polygon
+    fields: list[Field]
+    colour_column: str | None = None
+    colours: Sequence[tuple[Any, str, str]] = ()  # (value, legend label, colour)
+    legend_title: str = ""
+    show: bool = True
+    cluster: bool = False
+    search: Sequence[str] = ()  # columns matched by the search box
+    label_column: str | None = None  # short text drawn on the map (e.g. a rank)
+    style: dict = field(default_factory=dict)
+
+
+@dataclass
+class Panel:
+    """A clickable list of one layer's features (e.g. overlaps by severity)."""
+
+    layer: str
+    title: str
+    order: list[int]
+    labels: list[str]
+    empty: str = "None"
+
+
+def hectares(value: Any) -> str:
+    return "" if _missing(value) else f"{float(value):,.2f} ha"
+
+
+def percent(value: Any) -> str:
+    return "" if _missing(value) else f"{float(value):.2f}%"
+
+
+def metres(value: Any) -> str:
+    return "" if _missing(value) else f"{float(value):,.0f} m"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+
+
+def cell_text(value: Any) -> str:
+    """Plain text of one attribute value for a popup (missing values become empty)."""
+    if _missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def display_tolerance_m(frames: Sequence[gpd.GeoDataFrame]) -> float:
+    """Simplification tolerance for display: 1/20000 of the data's diagonal, at least 0.5 m.
+
+    At 1:50 000 on screen a pixel is ~13 m; a 20 km demo region gets 1.4 m, a 1 000 km country 70 m.
+    """
+    boxes = [f.total_bounds for f in frames if len(f) and f.crs is not None and f.crs.is_projected]
+    if not boxes:
+        return 0.5
+    b = np.array(boxes)
+    diagonal = math.hypot(b[:, 2].max() - b[:, 0].min(), b[:, 3].max() - b[:, 1].min())
+    return max(0.5, diagonal / 20_000)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Polygonal part of each geometry (intersections can return collections with lines or points)."""
+    out = geoms.copy()
+    mixed = np.flatnonzero(shapely.get_type_id(geoms) == 7)
+    for k in mixed:
+        parts = [p for p in shapely.get_parts(geoms[k]) if p.geom_type in ("Polygon", "MultiPolygon")]
+        out[k] = shapely.union_all(parts) if parts else shapely.buffer(geoms[k], 0.5)
+    return out
+
+
+def _display_geometry(frame: gpd.GeoDataFrame, kind: str, tolerance_m: float) -> np.ndarray:
+    """Simplified (in metres, before reprojection) WGS84 geometries; a feature never disappears."""
+    geoms = frame.geometry.to_numpy()
+    if kind == "polygon":
+        geoms = _polygonal(geoms)
+    if kind != "point" and frame.crs is not None and frame.crs.is_projected and tolerance_m > 0:
+        simple = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+        collapsed = shapely.is_empty(simple) | shapely.is_missing(simple)
+        geoms = np.where(collapsed, geoms, simple)
+    series = gpd.GeoSeries(geoms, crs=frame.crs)
+    if frame.crs is not None:
+        series = series.to_crs(4326)
+    if kind == "point":
+        series = series.representative_point()
+    return series.to_numpy()
+
+
+def _pack_geometry(geoms: np.ndarray, kind: str) -> dict:
+    """Quantised, delta-encoded coordinates with the sizes that rebuild rings, parts and features."""
+    if kind == "point":
+        xy = np.round(shapely.get_coordinates(geoms) * COORD_SCALE).astype(np.int64)
+        return {"coords": xy.ravel().tolist()}
+    if kind == "line":
+        multi = np.array([g if g.geom_type == "MultiLineString" else shapely.multilinestrings([g]) for g in geoms],
+                         dtype=object)
+        _, coords, (ring_offsets, part_offsets) = shapely.to_ragged_array(shapely.force_2d(multi))
+        poly_sizes = None
+    else:
+        multi = np.array([g if g.geom_type == "MultiPolygon" else shapely.multipolygons([g]) for g in geoms], dtype=object)
+        _, coords, (ring_offsets, poly_offsets, part_offsets) = shapely.to_ragged_array(shapely.force_2d(multi))
+        poly_sizes = np.diff(poly_offsets)
+    q = np.round(coords * COORD_SCALE).astype(np.int64)
+    delta = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    starts = ring_offsets[:-1][np.diff(ring_offsets) > 0]
+    delta[starts] = q[starts]  # each ring starts absolute, so rings decode independently
+    packed = {"coords": delta.ravel().tolist(), "ring_sizes": np.diff(ring_offsets).tolist(),
+              "feature_sizes": np.diff(part_offsets).tolist()}
+    if poly_sizes is not None:
+        packed["poly_sizes"] = poly_sizes.tolist()
+    return packed
+
+
+def _colour_index(layer: Layer) -> tuple[list[int], list[list[str]]]:
+    """Legend entries (only those present, plus 'other') and each feature's entry index."""
+    entries = [[str(v), label, colour] for v, label, colour in layer.colours]
+    if layer.colour_column is None or len(layer.frame) == 0:
+        return [0] * len(layer.frame), entries[:1] or [["", layer.name, OTHER_COLOUR]]
+    values = layer.frame[layer.colour_column].map(lambda v: "" if _missing(v) else str(v))
+    lookup = {e[0]: k for k, e in enumerate(entries)}
+    unknown = sorted(set(values) - set(lookup))
+    for v in unknown:  # a value without a colour still gets a legend line naming it
+        lookup[v] = len(entries)
+        entries.append([v, v or "(none)", OTHER_COLOUR])
+    index = values.map(lookup).to_numpy()
+    present = sorted(set(index.tolist()))
+    remap = {old: new for new, old in enumerate(present)}
+    return [remap[i] for i in index.tolist()], [entries[i] for i in present]
+
+
+def pack_layer(layer: Layer, tolerance_m: float) -> dict:
+    """The JSON-ready form of one layer: rows of text, colour indices and packed geometry."""
+    frame = layer.frame
+    rows = []
+    columns = [frame[f.column].tolist() if f.column in frame else [""] * len(frame) for f in layer.fields]
+    formats = [f.format or cell_text for f in layer.fields]
+    for values in zip(*columns) if columns else [[] for _ in range(len(frame))]:
+        rows.append([fmt(v) for fmt, v in zip(formats, values)])
+    colours, entries = _colour_index(layer)
+    field_index = {f.column: k for k, f in enumerate(layer.fields)}
+    packed = {
+        "key": layer.key, "name": layer.name, "kind": layer.kind, "show": layer.show,
+        "cluster": layer.cluster, "fields": [f.label for f in layer.fields], "rows": rows,
+        "colors": colours, "legend": {"title": layer.legend_title, "entries": entries},
+        "search": [field_index[c] for c in layer.search if c in field_index], "style": layer.style,
+        "geometry": _pack_geometry(_display_geometry(frame, layer.kind, tolerance_m), layer.kind)
+        if len(frame) else {"coords": [], "ring_sizes": [], "feature_sizes": [], "poly_sizes": []},
+    }
+    if layer.label_column:
+        packed["labels"] = [cell_text(v) for v in frame[layer.label_column].tolist()]
+    return packed
+
+
+def encode_payload(payload: dict) -> str:
+    """gzip + base64 of the JSON payload: text with no character a template or script reads."""
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def decode_payload(text: str) -> dict:
+    """Inverse of :func:`encode_payload` (for tests and notebooks)."""
+    return json.loads(gzip.decompress(base64.b64decode(text)).decode("utf-8"))
+
+
+def _data_uri(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _asset(package: str, path: str) -> bytes:
+    return resources.files(package).joinpath(path).read_bytes()
+
+
+def offline_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Leaflet and the viewer as data: URIs (folium's default_js / default_css shape)."""
+    leaflet = "static/js_lib_leaflet/"
+    css = _asset("js_lib_leaflet", leaflet + "leaflet.css").decode("utf-8")
+    for image in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        png = _asset("js_lib_leaflet", f"{leaflet}images/{image}")
+        css = css.replace(f"url(images/{image})", f"url({_data_uri('image/png', png)})")
+    js = [("leaflet", _data_uri("text/javascript", _asset("js_lib_leaflet", leaflet + "leaflet.js"))),
+          ("asmgeo_map", _data_uri("text/javascript", _asset("asmgeo", "static/asmgeo-map.js")))]
+    styles = [("leaflet_css", _data_uri("text/css", css.encode("utf-8"))),
+              ("asmgeo_map_css", _data_uri("text/css", _asset("asmgeo", "static/asmgeo-map.css")))]
+    return js, styles
+
+
+class _PackedLayers(MacroElement):
+    """Hands the encoded payload to the viewer; the only text it renders is base64 and the map's name."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "asmgeoRender({{ this._parent.get_name() }}, \"{{ this.encoded }}\");"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, encoded: str):
+        super().__init__()
+        self._name = "AsmgeoPackedLayers"
+        self.encoded = encoded
+
+
+def _bounds(layers: Sequence[Layer]) -> list[list[float]]:
+    boxes = [l.frame.to_crs(4326).total_bounds for l in layers if len(l.frame) and l.frame.crs is not None]
+    if not boxes:
+        return [[-1.0, -1.0], [1.0, 1.0]]
+    b = np.array(boxes)
+    return [[float(b[:, 1].min()), float(b[:, 0].min())], [float(b[:, 3].max()), float(b[:, 2].max())]]
+
+
+def _overview_outlines(layers: Sequence[Layer]) -> list:
+    """Convex hull of each polygon layer, for the mini-map (cheap to draw at any size)."""
+    hulls = []
+    for layer in layers:
+        if layer.kind != "polygon" or not len(layer.frame):
+            continue
+        hull = gpd.GeoSeries([shapely.convex_hull(shapely.union_all(layer.frame.geometry.envelope.to_numpy()))],
+                             crs=layer.frame.crs).to_crs(4326).iloc[0]
+        if hull.geom_type != "Polygon":
+            continue
+        packed = _pack_geometry(np.array([hull], dtype=object), "polygon")
+        coords = packed["coords"]
+        hulls.append([coords])  # one ring per outline
+    return hulls
+
+
+def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | None = None,
+              panel: Panel | None = None, search: bool = True, minimap: bool = True,
+              tolerance_m: float | None = None) -> folium.Map:
+    """A folium.Map that draws ``layers`` offline, with legend, layer control, scale bar and caption.
+
+    ``tiles`` is ``{"url": ..., "attribution": ...}`` for a basemap, or None for none (offline).
+    """
+    tolerance = display_tolerance_m([l.frame for l in layers]) if tolerance_m is None else tolerance_m
+    bounds = _bounds(layers)
+    payload = {
+        "title": title, "caption": list(caption), "scale": COORD_SCALE, "bounds": bounds,
+        "tiles": tiles if tiles and tiles.get("url") else None, "search": search, "minimap": minimap,
+        "layers": [pack_layer(layer, tolerance) for layer in layers], "overview": _overview_outlines(layers),
+        "panel": None,
+    }
+    if tiles and tiles.get("url") and tiles.get("attribution"):
+        payload["caption"].append(f"Basemap: {tiles['attribution']}")
+    if panel is not None:
+        payload["panel"] = {"layer": panel.layer, "title": panel.title, "order": panel.order,
+                            "labels": panel.labels, "empty": panel.empty}
+    figure = Figure(title="asmgeo map")  # a fixed page title: the run's title is in the caption
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    fmap = folium.Map(location=centre, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=False)
+    fmap.default_js, fmap.default_css = offline_assets()
+    figure.add_child(fmap)
+    fmap.add_child(_PackedLayers(encode_payload(payload)))
+    return fmap
+
+
+def payload_of(fmap: folium.Map) -> dict:
+    """The decoded payload of a map built by :func:`build_map`."""
+    for child in fmap._children.values():
+        if isinstance(child, _PackedLayers):
+            return decode_payload(child.encoded)
+    raise ValueError("not an asmgeo map: no packed layers")
+
+
+# --- The five maps -------------------------------------------------------------------------
+
+def _sequential(values: Sequence[Any], start: str = "#fee08b", end: str = "#800026") -> list[tuple[Any, str, str]]:
+    """One colour per value from ``start`` to ``end`` (years, ranks): legend entries in value order."""
+    values = sorted(set(values))
+    a = np.array([int(start[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    b = np.array([int(end[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    out = []
+    for k, v in enumerate(values):
+        t = k / max(1, len(values) - 1)
+        rgb = np.round(a + (b - a) * t).astype(int)
+        out.append((v, str(v), "#{:02x}{:02x}{:02x}".format(*rgb)))
+    return out
+
+
+def licence_states(concessions: gpd.GeoDataFrame, as_of: str) -> gpd.GeoDataFrame:
+    """Licences with their state on ``as_of`` and a one-line validity text."""
+    from asmgeo.overlaps import licence_validity
+    import datetime as dt
+
+    out = concessions.copy()
+    validity = licence_validity(concessions, dt.date.fromisoformat(as_of))
+    out["state"] = validity["state"].to_numpy()
+    out["validity"] = [f"{a or '?'} to {b or '?'}" for a, b in zip(out["granted_on"].fillna(""), out["expires_on"].fillna(""))]
+    return out
+
+
+LICENCE_FIELDS = [Field("Licence", "licence_id"), Field("Holder", "holder"), Field("Type", "licence_type"),
+                  Field("Status (as recorded)", "status"), Field("State on the as-of date", "state"),
+                  Field("Valid", "validity"), Field("Minerals", "minerals"), Field("Source", "source_file"),
+                  Field("Source row", "source_row")]
+TENURE_FIELDS = [Field("Parcel", "tenure_id"), Field("Name", "name"), Field("Type", "tenure_type"),
+                 Field("Holder", "holder"), Field("Protection", "protection"), Field("Source", "source_file")]
+
+
+def licence_layer(licences: gpd.GeoDataFrame, show: bool = True, outline_only: bool = False,
+                  name: str = "Licences by state") -> Layer:
+    style = {"fillOpacity": 0.0, "weight": 2} if outline_only else {"fillOpacity": 0.12, "weight": 1.5}
+    return Layer("licences", name, licences, "polygon", LICENCE_FIELDS, "state", LICENCE_STATE_COLOURS,
+                 "state on the as-of date", show=show, search=["licence_id", "holder"], style=style)
+
+
+def tenure_layer(tenure: gpd.GeoDataFrame, show: bool = True, outline_only: bool = False,
+                 name: str = "Land tenure by type", key: str = "tenure") -> Layer:
+    style = {"fillOpacity": 0.0, "weight": 2, "dashArray": "6 4"} if outline_only else {"fillOpacity": 0.2, "weight": 1}
+    return Layer(key, name, tenure, "polygon", TENURE_FIELDS, "tenure_type", TENURE_COLOURS, "tenure type",
+                 show=show, search=["tenure_id", "name"], style=style)
+
+
+def site_flag_text(flags: pd.DataFrame, layer: str = "sites") -> pd.Series:
+    """Per subject id: its flags as 'type (severity): reason' lines."""
+    mine = flags[flags["layer"] == layer]
+    if mine.empty:
+        return pd.Series(dtype=object)
+    lines = mine["flag_type"] + " (" + mine["severity"] + "): " + mine["reason"].fillna("")
+    return lines.groupby(mine["id"]).agg("\n\n".join)
+
+
+SITE_FIELDS = [
+    Field("Site", "site_id"), Field("Name", "name"), Field("Licence status", "status"),
+    Field("Judged on", "judged_on"), Field("Licences it lies in", "licences_inside"),
+    Field("Legalised by", "legalised_by"), Field("Declared licence", "declared_licence_id"),
+    Field("Nearest valid licence", "nearest_valid_licence"), Field("Its holder", "nearest_holder"),
+    Field("Distance to it", "nearest_distance_m", metres), Field("Direction", "nearest_direction"),
+    Field("Tenure", "tenure_names"), Field("Tenure types", "tenure_types"),
+    Field("Nearest watercourse", "watercourse_id"), Field("Watercourse distance", "watercourse_distance_m", metres),
+    Field("Tenure downstream", "downstream_tenure"), Field("Cooperative", "cooperative"),
+    Field("Minerals", "minerals"), Field("Flags", "flags"),
+]
+
+
+def site_layer(sites: gpd.GeoDataFrame, flags: pd.DataFrame, cluster: bool = True) -> Layer:
+    frame = sites.copy()
+    frame["flags"] = frame["site_id"].map(site_flag_text(flags)).fillna("")
+    return Layer("sites", "Sites by licence status", frame, "point", SITE_FIELDS, "status", SITE_STATUS_COLOURS,
+                 "licence status on the site's date", cluster=cluster, search=["site_id", "name"],
+                 style={"radius": 6, "fillOpacity": 0.85, "weight": 1, "outline": "#333333"})
+
+
+OVERLAP_FIELDS = [
+    Field("Overlap", "overlap_kind"), Field("Severity", "severity"), Field("Conflict / flag", "conflict"),
+    Field("Party A", "party_a"), Field("Holder A", "holder_a"), Field("Type A", "type_a"), Field("Validity A", "valid_a"),
+    Field("Party B", "party_b"), Field("Holder B", "holder_b"), Field("Type B", "type_b"), Field("Validity B", "valid_b"),
+    Field("Area", "area_ha", hectares), Field("Share of A", "share_a_pct", percent),
+    Field("Share of B", "share_b_pct", percent), Field("Reason", "reason"),
+]
+
+
+def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Licence x licence and licence x tenure overlaps in one frame with the same columns, by severity."""
+    pairs = concession_overlaps.assign(
+        overlap_kind="licence x licence", party_a=concession_overlaps["licence_a"],
+        party_b=concession_overlaps["licence_b"])
+    tenure = tenure_overlaps.assign(
+        overlap_kind="licence x tenure", party_a=tenure_overlaps["licence_id"],
+        party_b=tenure_overlaps["tenure_name"].fillna("") + " (" + tenure_overlaps["tenure_id"] + ")",
+        holder_a=tenure_overlaps["holder"], type_a=tenure_overlaps["licence_type"], valid_a=tenure_overlaps["valid"],
+        holder_b=tenure_overlaps["tenure_holder"],
+        type_b=tenure_overlaps["tenure_type"] + ", " + tenure_overlaps["protection"].fillna("none") + " protection",
+        valid_b="", share_a_pct=tenure_overlaps["share_licence_pct"], share_b_pct=tenure_overlaps["share_tenure_pct"],
+        conflict=tenure_overlaps["flag_type"])
+    columns = ["overlap_kind", "severity", "conflict", "party_a", "holder_a", "type_a", "valid_a", "party_b",
+               "holder_b", "type_b", "valid_b", "area_ha", "share_a_pct", "share_b_pct", "reason", "geometry"]
+    frames = [f[columns] for f in (pairs, tenure) if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=concession_overlaps.crs)
+    both = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+    order = both["severity"].map({"high": 0, "medium": 1, "low": 2}).fillna(3)
+    return both.assign(_o=order).sort_values(["_o", "area_ha"], ascending=[True, False]).drop(columns="_o").reset_index(drop=True)
+
+
+def overlap_layer(overlaps: gpd.GeoDataFrame, key: str = "overlaps", name: str = "Overlaps by severity",
+                  show: bool = True) -> Layer:
+    return Layer(key, name, overlaps, "polygon", OVERLAP_FIELDS, "severity", SEVERITY_COLOURS, "severity",
+                 show=show, style={"fillOpacity": 0.6, "weight": 2})
+
+
+PATCH_FIELDS = [
+    Field("Patch", "patch_id"), Field("Source", "source"), Field("Year", "year"), Field("Loss from", "loss_from"),
+    Field("Loss to", "loss_to"), Field("Area", "area_ha", hectares), Field("Mean NDVI drop", "ndvi_drop"),
+    Field("After the cutoff", "after_cutoff"), Field("Licences", "licences"),
+    Field("Share in valid licences", "licensed_share_pct", percent), Field("Nearest site", "nearest_site"),
+    Field("Distance to it", "nearest_site_m", metres), Field("Sites within radius", "sites_within_radius"),
+    Field("Watercourse distance", "watercourse_m", metres), Field("Protected areas", "protected_areas"),
+    Field("Explained by a licence", "explained_by_licence"), Field("Explained by a site", "explained_by_site"),
+    Field("Unexplained clearing rank", "unexplained_rank_text"),
+]
+
+
+def patch_layers(patches: gpd.GeoDataFrame) -> tuple[Layer, Layer]:
+    """Loss patches coloured by year, and the unexplained clearings with their rank drawn on the map."""
+    frame = patches.copy()
+    unexplained = frame["unexplained"].fillna(False).astype(bool)
+    short = frame["source"].map({"lossyear": "LY", "ndvi": "NDVI"}).fillna(frame["source"])
+    frame["unexplained_rank_text"] = np.where(unexplained, short + " #" + frame["unexplained_rank"].astype(str), "")
+    by_year = Layer("loss", "Forest loss patches by year", frame, "polygon", PATCH_FIELDS, "year",
+                    _sequential(frame["year"].tolist()), "year of loss", search=["patch_id"],
+                    style={"fillOpacity": 0.65, "weight": 1})
+    leads = Layer("unexplained", "Unexplained clearings (leads, ranked)", frame[unexplained].reset_index(drop=True),
+                  "polygon", PATCH_FIELDS, None, [("", "no valid licence or known site explains it", "#b30000")],
+                  "rank within its source", label_column="unexplained_rank_text",
+                  style={"fillOpacity": 0.0, "weight": 4, "outline": "#b30000"})
+    return by_year, leads
+
+
+ZONE_FIELDS = [
+    Field("Zone", "zone_id"), Field("Rank", "rank"), Field("Score (0..1)", "score"), Field("Area", "area_ha", hectares),
+    Field("Cells", "cells"), Field("Near sites (contribution)", "contrib_near_sites"),
+    Field("Disturbed before cutoff (contribution)", "contrib_disturbed"),
+    Field("Unlicensed sites (contribution)", "contrib_unlicensed_sites"),
+    Field("Far from water (contribution)", "contrib_far_from_water"),
+    Field("Near roads (contribution)", "contrib_near_roads"), Field("Unlicensed sites", "unlicensed_site_ids"),
+    Field("Cooperatives", "cooperatives"), Field("Disturbed before cutoff", "disturbed_before_cutoff_pct", percent),
+    Field("Watercourse distance", "watercourse_m", metres), Field("Nearest conflicts avoided", "nearest_conflicts"),
+    Field("Reason", "reason"),
+]
+
+
+def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
+    frame = zones.copy()
+    frame["rank_label"] = "#" + frame["rank"].astype(str)
+    return Layer("zones", "Candidate zones by rank", frame, "polygon", ZONE_FIELDS, "rank",
+                 _sequential(frame["rank"].tolist(), "#1a9850", "#d9ef8b"), "rank (1 = best)", show=show,
+                 search=["zone_id"], label_column="rank_label", style={"fillOpacity": 0.5, "weight": 2})
+
+
+def exclusion_layer(cells: gpd.GeoDataFrame) -> Layer:
+    """Excluded planning cells merged by the first rule that excludes them."""
+    excluded = cells[~cells["eligible"].astype(bool) & (cells["excluded_by"].fillna("") != "")]
+    first = excluded["excluded_by"].str.split(";").str[0].str.strip()
+    merged = (gpd.GeoDataFrame({"reason": first.to_numpy(), "cells": 1}, geometry=excluded.geometry.to_numpy(), crs=cells.crs)
+              .dissolve(by="reason", aggfunc="sum").reset_index())
+    merged["explanation"] = "Cells excluded first by: " + merged["reason"] + " (see candidates/method.json for the rule)"
+    palette = [("strict protected area", "strict protected area", "#006d2c"),
+               ("indigenous territory", "indigenous territory", "#8c510a"),
+               ("valid licence", "valid licence", "#2166ac"), ("standing forest", "standing forest", "#74c476"),
+               ("watercourse buffer", "watercourse buffer", "#4292c6")]
+    return Layer("exclusions", "Excluded cells (first reason)", merged, "polygon",
+                 [Field("Excluded by", "reason"), Field("Cells", "cells"), Field("Explanation", "explanation")],
+                 "reason", palette, "first exclusion rule", style={"fillOpacity": 0.3, "weight": 0.5})
+
+
+def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
+                 overlaps: gpd.GeoDataFrame, patches: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame | None,
+                 flags: pd.DataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
+    """Every layer, each a toggle: the GIS analyst's map."""
+    layers = [tenure_layer(tenure), licence_layer(licences), overlap_layer(overlaps)]
+    if patches is not None:
+        layers.append(patch_layers(patches)[0])
+    if zones is not None:
+        layers.append(zone_layer(zones))
+    layers.append(site_layer(sites, flags))
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
+
+
+def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
+                 tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
+    """Overlaps by severity over both parties' outlines, with a list sorted by severity."""
+    parties = set(overlaps["party_a"]) | set(same_holder.get("licence_a", [])) | set(same_holder.get("licence_b", []))
+    involved = licences[licences["licence_id"].isin(parties | set(overlaps["party_b"]))]
+    tenure_ids = overlaps["party_b"].str.extract(r"\(([^()]*)\)$")[0].dropna()
+    involved_tenure = tenure[tenure["tenure_id"].isin(set(tenure_ids))]
+    same = same_holder.assign(overlap_kind="same holder", party_a=same_holder.get("licence_a"),
+                              party_b=same_holder.get("licence_b"))
+    labels = [f"{s.upper()}: {a} x {b}, {a_ha:,.2f} ha" for s, a, b, a_ha in
+              zip(overlaps["severity"], overlaps["party_a"], overlaps["party_b"], overlaps["area_ha"])]
+    layers = [licence_layer(involved, outline_only=True, name="Licences in an overlap (outline)"),
+              tenure_layer(involved_tenure, outline_only=True, name="Tenure parcels in an overlap (outline)"),
+              overlap_layer(overlaps)]
+    if len(same):
+        layers.append(overlap_layer(same, "same_holder", "Overlaps between one holder's own licences", show=False))
+    panel = Panel("overlaps", "Overlaps, most severe first", list(range(len(overlaps))), labels,
+                  empty="No overlapping claims.")
+    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m)
+
+
+def sites_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame, flags: pd.DataFrame,
+              title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
+    """Sites by licence status (clustered) over licences and tenure, with every flag's reason in the popup."""
+    layers = [tenure_layer(tenure), licence_layer(licences), site_layer(sites, flags)]
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
+
+
+def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
+                      tenure: gpd.GeoDataFrame, site_radius_m: float, title: str, caption: Sequence[str],
+                      tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
+    """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank."""
+    by_year, leads = patch_layers(patches)
+    buffers = gpd.GeoDataFrame({"site_id": sites["site_id"].to_numpy(), "radius_m": site_radius_m},
+                               geometry=sites.geometry.buffer(site_radius_m, quad_segs=8).to_numpy(), crs=sites.crs)
+    protected = tenure[tenure["tenure_type"] == "protected_area"]
+    layers = [tenure_layer(protected, name="Protected areas", key="protected"),
+              licence_layer(licences, outline_only=True),
+              Layer("buffers", f"Site buffers ({site_radius_m:g} m)", buffers, "polygon",
+                    [Field("Site", "site_id"), Field("Radius", "radius_m", metres)], None,
+                    [("", "attribution radius around a registered site", "#555555")], "", show=False,
+                    style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"}),
+              by_year, leads]
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
+
+
+def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
+                   tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
+    """Ranked candidate zones with scores, contributions and reasons, over the exclusion layers."""
+    layers = [exclusion_layer(cells),
+              tenure_layer(tenure[tenure["tenure_type"].isin(["protected_area", "indigenous_territory"])],
+                           outline_only=True, name="Protected and indigenous land", key="tenure_excluded"),
+              licence_layer(licences[licences["state"] == "valid"], outline_only=True, name="Valid licences"),
+              zone_layer(zones)]
+    labels = [f"#{r}: {z}, score {s:.2f}, {a:,.0f} ha" for r, z, s, a in
+              zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
+    panel = Panel("zones", "Candidate zones, best first", np.argsort(zones["rank"].to_numpy(), kind="stable").tolist(),
+                  labels, empty="No zone meets the criteria.")
+    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m)

@@ -1,0 +1,183 @@
+"""The summary report (report.html): one self-contained page a person opens in a browser.
+
+Built as plain HTML with every value passed through :func:`html.escape` (no template engine, so
+no text from the data is ever interpreted), charts as inline SVG, no script and no network.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from asmgeo.flags import SEVERITY_ORDER
+
+STYLE = """
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1100px; padding: 0 16px; color: #222; }
+h1 { font-size: 24px; margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 8px 0; } th, td { border: 1px solid #ddd; padding: 3px 8px; vertical-align: top; }
+th { background: #f3f3f3; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.reason { max-width: 640px; overflow-wrap: break-word; white-space: pre-wrap; }
+.sev-high { color: #b30000; font-weight: 600; } .sev-medium { color: #c05000; } .sev-low { color: #666; }
+.charts { display: flex; flex-wrap: wrap; gap: 24px; } figure { margin: 0; } figcaption { font-weight: 600; }
+.maps a { display: inline-block; margin: 4px 12px 4px 0; } code { font-size: 12px; }
+details { margin: 8px 0; } .muted { color: #666; }
+"""
+
+
+def esc(value) -> str:
+    """Escaped text of a value (missing values become empty)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: dict[str, str] | None = None) -> str:
+    """An HTML table of ``frame`` (every cell escaped); numeric columns right-aligned."""
+    css = css or {}
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, record):
+            cls = "num" if column in numeric else css.get(column, "")
+            if column == "severity":
+                cls = f"sev-{esc(value)}"
+            cells.append(f'<td class="{cls}">{esc(value)}</td>' if cls else f"<td>{esc(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table id="{esc(table_id)}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], unit: str, chart_id: str, colour: str = "#3182bd") -> str:
+    """A horizontal bar chart as inline SVG, one bar per label with its value written beside it."""
+    if not len(labels):
+        return f'<p id="{esc(chart_id)}" class="muted">Nothing to chart.</p>'
+    width, bar_h, label_w = 520, 20, 210
+    top = max(float(v) for v in values) or 1.0
+    height = bar_h * len(labels) + 8
+    parts = [f'<svg id="{esc(chart_id)}" width="{width}" height="{height}" role="img">']
+    for k, (label, value) in enumerate(zip(labels, values)):
+        y = 4 + k * bar_h
+        w = (width - label_w - 90) * float(value) / top
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{esc(label)}</text>'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="{colour}"/>'
+                     f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{esc(_number(value))} {esc(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
+    """Flags and hectares per flag type and severity, most severe first."""
+    if flags.empty:
+        return pd.DataFrame(columns=["flag_type", "severity", "flags", "area_ha", "loss_ha"])
+    numbers = flags.assign(area_ha=pd.to_numeric(flags["area_ha"], errors="coerce"),
+                           loss_ha=pd.to_numeric(flags["loss_ha"], errors="coerce"))
+    counts = (numbers.groupby(["flag_type", "severity"], as_index=False)
+              .agg(flags=("flag_id", "size"), area_ha=("area_ha", "sum"), loss_ha=("loss_ha", "sum")))
+    counts[["area_ha", "loss_ha"]] = counts[["area_ha", "loss_ha"]].round(2)
+    counts["_o"] = counts["severity"].map(SEVERITY_ORDER).fillna(3)
+    return counts.sort_values(["_o", "flags"], ascending=[True, False]).drop(columns="_o").reset_index(drop=True)
+
+
+def top_flags(flags: pd.DataFrame, n: int = 25) -> pd.DataFrame:
+    """The ``n`` most severe flags (then largest area or loss), with their reasons."""
+    if flags.empty:
+        return pd.DataFrame(columns=["flag_id", "severity", "flag_type", "id", "other_id", "reason"])
+    size = pd.to_numeric(flags["area_ha"], errors="coerce").fillna(0) + pd.to_numeric(flags["loss_ha"], errors="coerce").fillna(0)
+    order = flags.assign(_o=flags["severity"].map(SEVERITY_ORDER).fillna(3), _s=size)
+    top = order.sort_values(["_o", "_s", "flag_id"], ascending=[True, False, True]).head(n)
+    return top[["flag_id", "severity", "flag_type", "id", "other_id", "reason"]].reset_index(drop=True)
+
+
+def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
+                 overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
+                 maps: Iterable[tuple[str, str, str]], title: str) -> str:
+    """The report page. ``maps`` holds (file name relative to the report, title, audience)."""
+    config = manifest.get("config", {})
+    counts = flag_counts(flags)
+    inputs = pd.DataFrame(manifest.get("inputs", []), columns=["path", "bytes", "sha256"])
+    versions = pd.DataFrame(sorted(manifest.get("versions", {}).items()), columns=["package", "version"])
+    qa = qa_summary.copy()
+    loss_labels = [f"{int(y)} ({s})" for y, s in zip(loss_by_year.get("year", []), loss_by_year.get("source", []))]
+    sections = [
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
+        f'built {esc(manifest.get("created"))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
+        "<h2>Maps</h2><div class=\"maps\">" + "".join(
+            f'<a href="{esc(href)}">{esc(name)}</a><span class="muted">{esc(audience)}</span><br>'
+            for href, name, audience in maps) + "</div>",
+        "<h2>Flags by type and severity</h2>",
+        "<p>Hectares are the overlap or patch areas the flags carry (area_ha) and the forest loss they "
+        "count (loss_ha); a hectare can appear under more than one flag.</p>",
+        table(counts, "flag-counts", numeric=["flags", "area_ha", "loss_ha"]),
+        "<h2>Charts</h2><div class=\"charts\">",
+        "<figure><figcaption>Site licence status</figcaption>"
+        + bar_chart(list(site_status.index), list(site_status.values), "sites", "chart-site-status") + "</figure>",
+        "<figure><figcaption>Licence overlaps by conflict class</figcaption>"
+        + bar_chart(list(overlap_classes.index), list(overlap_classes.values), "pairs", "chart-overlaps", "#d7301f") + "</figure>",
+        "<figure><figcaption>Forest loss per year in patches above the minimum mapping unit</figcaption>"
+        + bar_chart(loss_labels, list(loss_by_year.get("area_ha", [])), "ha", "chart-loss", "#238b45") + "</figure>",
+        "</div>",
+        "<h2>Top flags</h2>",
+        table(top_flags(flags), "top-flags", css={"reason": "reason"}),
+        "<h2>Candidate zones</h2>",
+        table(zones, "zones", numeric=["rank", "area_ha", "score"], css={"reason": "reason"}),
+        "<h2>Input quality (rows read, repaired, rejected)</h2>",
+        "<p>Every rejected or repaired row is listed with its file, row and field in <code>qa_issues.csv</code>.</p>",
+        table(qa, "qa-summary", numeric=["rows_read", "accepted", "repaired", "rejected"]),
+        "<h2>What was run</h2><h3>Inputs</h3>",
+        table(inputs, "inputs", numeric=["bytes"]),
+        "<h3>Versions</h3>", table(versions, "versions"),
+        "<details><summary>Configuration</summary><pre>" + esc(json.dumps(config, indent=2, sort_keys=True))
+        + "</pre></details>",
+    ]
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width\"><title>{esc(title)}: asmgeo report</title>"
+            f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>\n")
+
+
+MAP_TITLES = {
+    "overview": ("Overview: every layer", "for GIS analysts"),
+    "overlaps": ("Overlapping claims", "for land-rights officers"),
+    "sites": ("Mine sites and their licence status", "for licensing staff"),
+    "deforestation": ("Forest loss and unexplained clearings", "for forest monitoring"),
+    "candidates": ("Candidate zones for formalised ASM", "for planners"),
+}
+
+
+def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path, site_status: str | Path,
+                 overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
+                 output: str | Path, title: str) -> str:
+    """Read the run's outputs and write report.html beside them."""
+    import geopandas as gpd
+    import pyogrio
+
+    from asmgeo import io
+
+    out_dir = Path(output).parent
+    flag_table = pyogrio.read_dataframe(flags, read_geometry=False)
+    status = pyogrio.read_dataframe(site_status, read_geometry=False, columns=["status"])["status"].value_counts()
+    pairs = pyogrio.read_dataframe(overlaps, layer="concession_overlaps", read_geometry=False)
+    classes = pairs["conflict"].value_counts() if len(pairs) else pd.Series(dtype=int)
+    patch_table = pyogrio.read_dataframe(patches, read_geometry=False)
+    loss = (patch_table.groupby(["source", "year"], as_index=False)["area_ha"].sum().sort_values(["year", "source"])
+            if len(patch_table) else pd.DataFrame(columns=["source", "year", "area_ha"]))
+    zones = gpd.read_file(candidates, layer="zones")[["rank", "zone_id", "area_ha", "score", "reason"]]
+    links = []
+    for path in map_files:
+        stem = Path(path).stem
+        name, audience = MAP_TITLES.get(stem, (stem, ""))
+        links.append((Path(path).relative_to(out_dir).as_posix(), name, " " + audience))
+    page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), pd.read_csv(qa_summary),
+                        flag_table, status, classes, loss, zones, links, title)
+    with io.atomic_path(output) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    return page

@@ -1,0 +1,378 @@
+/* asmgeo map viewer: draws the layers that asmgeo.maps packs into the page.
+ *
+ * Every string from the data (ids, names, holders, reasons) reaches the page through
+ * textContent or document.createTextNode, never through innerHTML or a template, so a name
+ * such as "<img src=x onerror=alert(1)>" shows as the literal text. The data itself arrives as
+ * gzip + base64 text, which has none of the characters a template or script could interpret.
+ */
+(function () {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  async function decode(base64) {
+    var binary = atob(base64);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(stream).text());
+  }
+
+  // Coordinates come as integers (degrees x scale), each ring delta-encoded: x0, y0, dx1, dy1, ...
+  function ring(flat, scale, start, count) {
+    start = start || 0;
+    count = count === undefined ? flat.length / 2 : count;
+    var out = new Array(count), x = 0, y = 0;
+    for (var k = 0, i = start * 2; k < count; k++, i += 2) {
+      x += flat[i]; y += flat[i + 1];
+      out[k] = [y / scale, x / scale];
+    }
+    return out;
+  }
+
+  // Rebuilds each feature's Leaflet coordinates from the flat arrays and their sizes.
+  function unpack(geometry, kind, scale, n) {
+    var c = geometry.coords, out = new Array(n), k;
+    if (kind === "point") {
+      for (k = 0; k < n; k++) out[k] = [c[2 * k + 1] / scale, c[2 * k] / scale];
+      return out;
+    }
+    var rings = geometry.ring_sizes, parts = geometry.feature_sizes, polys = geometry.poly_sizes;
+    var point = 0, r = 0, p = 0;
+    function nextRing() { var size = rings[r++], coords = ring(c, scale, point, size); point += size; return coords; }
+    for (k = 0; k < n; k++) {
+      var feature = [];
+      for (var j = 0; j < parts[k]; j++) {
+        if (kind === "line") { feature.push(nextRing()); continue; }
+        var polygon = [];
+        for (var h = polys[p++]; h > 0; h--) polygon.push(nextRing());
+        feature.push(polygon);
+      }
+      out[k] = feature;
+    }
+    return out;
+  }
+
+  function popupContent(layer, row) {
+    var box = el("div", "asmgeo-popup");
+    box.appendChild(el("div", "asmgeo-popup-title", layer.name));
+    var table = el("table");
+    layer.fields.forEach(function (label, k) {
+      var value = row[k];
+      if (value === "" || value === null || value === undefined) return;
+      var tr = el("tr");
+      tr.appendChild(el("th", null, label));
+      tr.appendChild(el("td", null, value));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  }
+
+  function styleFor(layer, k) {
+    var entry = layer.legend.entries[layer.colors[k]] || ["", "", "#777777"];
+    var base = layer.style || {};
+    return {
+      color: base.outline || entry[2], fillColor: entry[2], weight: base.weight || 2,
+      opacity: 0.9, fillOpacity: base.fillOpacity === undefined ? 0.35 : base.fillOpacity,
+      dashArray: base.dashArray || null, radius: base.radius || 6
+    };
+  }
+
+  function buildFeature(layer, coords, k, renderer) {
+    var style = styleFor(layer, k), shape;
+    style.renderer = renderer;
+    if (layer.kind === "point") shape = L.circleMarker(coords, style);
+    else if (layer.kind === "line") shape = L.polyline(coords, style);
+    else shape = L.polygon(coords, style);
+    // Popups are built when opened: 50k DOM trees up front would cost seconds.
+    shape.bindPopup(function () { return popupContent(layer, layer.rows[k]); }, {maxWidth: 420, minWidth: 260});
+    shape.asmgeoIndex = k;
+    return shape;
+  }
+
+  // Grid clustering of point layers: at each zoom, points that fall in the same screen cell
+  // are drawn as one count badge; clicking a badge zooms in on its points.
+  function Clusterer(map, layer, markers, group) {
+    var cellPx = 56, maxZoom = layer.clusterMaxZoom || 15, badges = L.layerGroup();
+    function redraw() {
+      group.clearLayers();
+      badges.clearLayers();
+      if (!map.hasLayer(group)) return;
+      var zoom = map.getZoom();
+      if (zoom >= maxZoom) { markers.forEach(function (m) { group.addLayer(m); }); return; }
+      var cells = new Map();
+      markers.forEach(function (m) {
+        var p = map.project(m.getLatLng(), zoom);
+        var key = Math.floor(p.x / cellPx) + ":" + Math.floor(p.y / cellPx);
+        if (!cells.has(key)) cells.set(key, []);
+        cells.get(key).push(m);
+      });
+      cells.forEach(function (members) {
+        if (members.length === 1) { group.addLayer(members[0]); return; }
+        var bounds = L.latLngBounds(members.map(function (m) { return m.getLatLng(); }));
+        var badge = el("div", "asmgeo-cluster-badge", members.length);
+        var size = 26 + Math.min(24, Math.round(6 * Math.log10(members.length)));
+        var marker = L.marker(bounds.getCenter(), {
+          icon: L.divIcon({html: badge, className: "asmgeo-cluster", iconSize: [size, size]}),
+          keyboard: false, title: members.length + " points: click to zoom in"
+        });
+        marker.on("click", function () { map.fitBounds(bounds.pad(0.3), {maxZoom: maxZoom}); });
+        badges.addLayer(marker);
+      });
+      badges.addTo(map);
+    }
+    map.on("zoomend", redraw);
+    map.on("overlayadd overlayremove", function (e) {
+      if (e.layer === group) { if (e.type === "overlayremove") badges.remove(); redraw(); }
+    });
+    this.redraw = redraw;
+    this.badges = badges;
+  }
+
+  function legendControl(payload) {
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+      var box = el("details", "asmgeo-legend leaflet-control");
+      box.open = true;
+      box.appendChild(el("summary", "asmgeo-legend-heading", "Legend"));
+      payload.layers.forEach(function (layer) {
+        var section = el("div", "asmgeo-legend-section");
+        section.appendChild(el("div", "asmgeo-legend-title", layer.name + (layer.legend.title ? ": " + layer.legend.title : "")));
+        layer.legend.entries.forEach(function (entry) {
+          var row = el("div", "asmgeo-legend-row");
+          var swatch = el("span", "asmgeo-swatch asmgeo-swatch-" + layer.kind);
+          swatch.style.background = layer.kind === "line" ? "transparent" : entry[2];
+          swatch.style.borderColor = (layer.style && layer.style.outline) || entry[2];
+          row.appendChild(swatch);
+          row.appendChild(el("span", null, entry[1]));
+          section.appendChild(row);
+        });
+        box.appendChild(section);
+      });
+      L.DomEvent.disableScrollPropagation(box);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    return control;
+  }
+
+  function captionControl(payload) {
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+      var box = el("div", "asmgeo-caption leaflet-control");
+      box.appendChild(el("div", "asmgeo-caption-title", payload.title));
+      payload.caption.forEach(function (line) { box.appendChild(el("div", null, line)); });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    return control;
+  }
+
+  function fullscreenIcon() {
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), path = document.createElementNS(ns, "path");
+    svg.setAttribute("width", "16"); svg.setAttribute("height", "16"); svg.setAttribute("viewBox", "0 0 16 16");
+    path.setAttribute("d", "M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5");
+    path.setAttribute("fill", "none"); path.setAttribute("stroke", "#222"); path.setAttribute("stroke-width", "2");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function fullscreenControl(map) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var button = el("a", "asmgeo-button leaflet-bar");
+      button.appendChild(fullscreenIcon());
+      button.href = "#";
+      button.title = "Full screen";
+      button.setAttribute("role", "button");
+      L.DomEvent.on(button, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        var box = map.getContainer();
+        if (document.fullscreenElement) document.exitFullscreen();
+        else if (box.requestFullscreen) box.requestFullscreen();
+      });
+      return button;
+    };
+    return control;
+  }
+
+  function minimap(map, payload, scale) {
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+      var box = el("div", "asmgeo-minimap leaflet-control");
+      box.title = "Overview: the rectangle is the part shown in the main map";
+      return box;
+    };
+    control.addTo(map);
+    var box = control.getContainer();
+    var mini = L.map(box, {zoomControl: false, attributionControl: false, dragging: false,
+                           scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false,
+                           keyboard: false, touchZoom: false, preferCanvas: true});
+    payload.overview.forEach(function (poly) {
+      L.polygon(poly.map(function (r) { return ring(r, scale); }),
+                {color: "#555555", weight: 1, fillOpacity: 0.15, interactive: false}).addTo(mini);
+    });
+    var view = L.rectangle(map.getBounds(), {color: "#d7301f", weight: 2, fill: false, interactive: false}).addTo(mini);
+    mini.fitBounds(payload.bounds);
+    map.on("moveend", function () { view.setBounds(map.getBounds()); });
+    return mini;
+  }
+
+  function searchControl(api) {
+    var control = L.control({position: "topright"});
+    control.onAdd = function () {
+      var box = el("div", "asmgeo-search leaflet-control");
+      var input = el("input");
+      input.type = "search";
+      input.placeholder = "Search site or licence id";
+      input.setAttribute("aria-label", "Search site or licence id");
+      var results = el("div", "asmgeo-search-results");
+      box.appendChild(input);
+      box.appendChild(results);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      input.addEventListener("input", function () {
+        results.textContent = "";
+        var query = input.value.trim().toLowerCase();
+        if (query.length < 2) return;
+        api.search(query, 25).forEach(function (hit) {
+          var item = el("a", "asmgeo-search-hit", hit.label);
+          item.href = "#";
+          item.addEventListener("click", function (e) {
+            e.preventDefault();
+            api.open(hit.layer, hit.index);
+          });
+          results.appendChild(item);
+        });
+        if (!results.childNodes.length) results.appendChild(el("div", "asmgeo-search-none", "No match"));
+      });
+      return box;
+    };
+    return control;
+  }
+
+  function listPanel(map, payload, api) {
+    var spec = payload.panel;
+    var layer = payload.layers.filter(function (l) { return l.key === spec.layer; })[0];
+    var control = L.control({position: "topright"});
+    control.onAdd = function () {
+      var box = el("details", "asmgeo-panel leaflet-control");
+      box.open = true;
+      box.appendChild(el("summary", "asmgeo-panel-title", spec.title));
+      var list = el("ol", "asmgeo-panel-list");
+      spec.order.forEach(function (k) {
+        var item = el("li", "asmgeo-panel-item");
+        var swatch = el("span", "asmgeo-swatch asmgeo-swatch-polygon");
+        swatch.style.background = layer.legend.entries[layer.colors[k]][2];
+        item.appendChild(swatch);
+        item.appendChild(el("span", null, spec.labels[k]));
+        item.title = "Zoom to this overlap";
+        item.addEventListener("click", function () { api.open(spec.layer, k); });
+        list.appendChild(item);
+      });
+      if (!spec.order.length) list.appendChild(el("li", null, spec.empty));
+      box.appendChild(list);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    return control;
+  }
+
+  async function render(map, base64) {
+    var payload = await decode(base64);
+    var scale = payload.scale, renderer = L.canvas({padding: 0.3, tolerance: 4});
+    var overlays = {}, api = {layers: {}, counts: {}, payload: payload, map: map};
+
+    if (payload.tiles && payload.tiles.url) {
+      var tiles = L.tileLayer(payload.tiles.url, {maxZoom: 19});
+      tiles.getAttribution = function () { return ""; };
+      tiles.addTo(map);
+    }
+
+    payload.layers.forEach(function (layer) {
+      var coords = unpack(layer.geometry, layer.kind, scale, layer.rows.length);
+      var shapes = coords.map(function (c, k) { return buildFeature(layer, c, k, renderer); });
+      var group = L.featureGroup();
+      var entry = {spec: layer, shapes: shapes, group: group, clusterer: null};
+      if (layer.kind === "point" && layer.cluster) {
+        entry.clusterer = new Clusterer(map, layer, shapes, group);
+      } else {
+        shapes.forEach(function (s) { group.addLayer(s); });
+      }
+      if (layer.labels) {
+        layer.labels.forEach(function (text, k) {
+          if (text === "" || text === null) return;
+          var badge = el("div", "asmgeo-label-badge", text);
+          var center = shapes[k].getBounds ? shapes[k].getBounds().getCenter() : shapes[k].getLatLng();
+          group.addLayer(L.marker(center, {icon: L.divIcon({html: badge, className: "asmgeo-label", iconSize: null}),
+                                           interactive: false, keyboard: false}));
+        });
+      }
+      api.layers[layer.key] = entry;
+      api.counts[layer.key] = shapes.length;
+      // Layer names are ours; the count is a number. The control inserts names as HTML, so
+      // they still pass through a text node first.
+      var label = el("span", null, layer.name + " (" + shapes.length + ")");
+      overlays[label.outerHTML] = group;
+      if (layer.show) group.addTo(map);
+    });
+
+    api.open = function (key, k) {
+      var entry = api.layers[key];
+      if (!map.hasLayer(entry.group)) map.addLayer(entry.group);
+      var shape = entry.shapes[k];
+      // Without animation the zoom (and the clusters' redraw) is done before the popup opens.
+      if (shape.getBounds) map.fitBounds(shape.getBounds().pad(0.5), {maxZoom: 17, animate: false});
+      else map.setView(shape.getLatLng(), Math.max(map.getZoom(), entry.spec.clusterMaxZoom || 15), {animate: false});
+      if (entry.clusterer) entry.clusterer.redraw();
+      if (!map.hasLayer(shape)) entry.group.addLayer(shape);
+      shape.openPopup();
+      return shape;
+    };
+    api.search = function (query, limit) {
+      var hits = [];
+      payload.layers.forEach(function (layer) {
+        if (!layer.search) return;
+        for (var k = 0; k < layer.rows.length && hits.length < limit; k++) {
+          var text = layer.search.map(function (f) { return String(layer.rows[k][f]); }).join(" \u2014 ");
+          if (text.toLowerCase().indexOf(query) >= 0) hits.push({layer: layer.key, index: k, label: layer.name + ": " + text});
+        }
+      });
+      return hits;
+    };
+
+    L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
+    if (payload.search) searchControl(api).addTo(map);
+    if (payload.panel) listPanel(map, payload, api).addTo(map);
+    L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo(map);
+    fullscreenControl(map).addTo(map);
+    captionControl(payload).addTo(map);
+    legendControl(payload).addTo(map);
+    map.fitBounds(payload.bounds, {animate: false});
+    Object.keys(api.layers).forEach(function (key) {
+      if (api.layers[key].clusterer) api.layers[key].clusterer.redraw();
+    });
+    if (payload.minimap) api.minimap = minimap(map, payload, scale);
+    window.asmgeo = api;
+    requestAnimationFrame(function () {
+      document.documentElement.setAttribute("data-asmgeo-ready", "1");
+    });
+    return api;
+  }
+
+  window.asmgeoRender = function (map, base64) {
+    render(map, base64).catch(function (error) {
+      var box = el("div", "asmgeo-error", "This map could not be drawn: " + error);
+      map.getContainer().appendChild(box);
+      document.documentElement.setAttribute("data-asmgeo-ready", "error");
+      throw error;
+    });
+  };
+})();

@@ -1,0 +1,98 @@
+# Interactive maps (one per audience) and the summary report.
+
+
+rule map_overview:
+    input:
+        site_status=run_path("site_status.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        overlaps=run_path("overlaps.gpkg"),
+        patches=run_path("forest", "change_patches.gpkg"),
+        zones=run_path("candidates.gpkg"),
+        flags=run_path("flags.gpkg"),
+        manifest=run_path("manifest.json"),
+    output:
+        report(run_path("maps", "overview.html"), caption="../report/map_overview.rst", category="Maps"),
+    params:
+        run=map_run_settings(),
+    log:
+        log_path("map_overview"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/map_overview.py"
+
+
+rule map_overlaps:
+    input:
+        overlaps=run_path("overlaps.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        manifest=run_path("manifest.json"),
+    output:
+        report(run_path("maps", "overlaps.html"), caption="../report/map_overlaps.rst", category="Maps"),
+    params:
+        run=map_run_settings(),
+    log:
+        log_path("map_overlaps"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/map_overlaps.py"
+
+
+rule map_sites:
+    input:
+        site_status=run_path("site_status.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        flags=run_path("flags.gpkg"),
+        manifest=run_path("manifest.json"),
+    output:
+        report(run_path("maps", "sites.html"), caption="../report/map_sites.rst", category="Maps"),
+    params:
+        run=map_run_settings(),
+    log:
+        log_path("map_sites"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/map_sites.py"
+
+
+rule map_deforestation:
+    input:
+        patches=run_path("forest", "change_patches.gpkg"),
+        sites=run_path("clean", "sites.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        manifest=run_path("manifest.json"),
+    output:
+        report(run_path("maps", "deforestation.html"), caption="../report/map_deforestation.rst", category="Maps"),
+    params:
+        run=map_run_settings(),
+        site_radius_m=config["forest"]["site_radius_m"],
+    log:
+        log_path("map_deforestation"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/map_deforestation.py"
+
+
+rule map_candidates:
+    input:
+        candidates=run_path("candidates.gpkg"),
+        concessions=run_path("clean", "concessions.gpkg"),
+        tenure=run_path("clean", "tenure.gpkg"),
+        manifest=run_path("manifest.json"),
+    output:
+        report(run_path("maps", "candidates.html"), caption="../report/map_candidates.rst", category="Maps"),
+    params:
+        run=map_run_settings(),
+    log:
+        log_path("map_candidates"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/map_candidates.py"

@@ -1,0 +1,23 @@
+# The summary report a person opens first.
+
+
+rule report:
+    input:
+        manifest=run_path("manifest.json"),
+        qa_summary=run_path("qa_summary.csv"),
+        flags=run_path("flags.gpkg"),
+        site_status=run_path("site_status.gpkg"),
+        overlaps=run_path("overlaps.gpkg"),
+        patches=run_path("forest", "change_patches.gpkg"),
+        candidates=run_path("candidates.gpkg"),
+        maps=map_files(),
+    output:
+        report(run_path("report.html"), caption="../report/report.rst", category="Summary"),
+    params:
+        title=config["title"],
+    log:
+        log_path("report"),
+    conda:
+        "../../environment.yml"
+    script:
+        "../scripts/report.py"

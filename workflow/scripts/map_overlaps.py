@@ -1,0 +1,6 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import overlaps_map
+
+configure_logging(snakemake.log[0])
+i = snakemake.input
+overlaps_map(i.overlaps, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest))

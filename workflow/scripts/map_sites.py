@@ -1,0 +1,7 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import sites_map
+
+configure_logging(snakemake.log[0])
+i = snakemake.input
+sites_map(i.site_status, i.concessions, i.tenure, i.flags, snakemake.output[0],
+          dict(snakemake.params.run, manifest=i.manifest))
