@@ -58,3 +58,69 @@ def read_demo_facts(name: str) -> pd.DataFrame:
 @pytest.fixture
 def demo_facts():
     return read_demo_facts
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags for a root, headless, offline machine: no sandbox, no GPU, no background connections.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; skipped when absent, failing under CI."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium (/usr/bin/chromium) is missing under CI: .ci/run installs it")
+        pytest.skip("Chromium (/usr/bin/chromium) not installed: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class OpenedPage:
+    """A page with everything a person would notice going wrong recorded: errors, dialogs, requests."""
+
+    def __init__(self, browser, path: Path, offline: bool = False):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=offline)
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        if offline:
+            # Anything that is not the file itself or inlined data is refused.
+            self.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                               else route.abort())
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.resolve().as_uri())
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def wait_for_map(self) -> "OpenedPage":
+        self.page.wait_for_selector("html[data-asmgeo-ready]", state="attached", timeout=60_000)
+        assert self.page.get_attribute("html", "data-asmgeo-ready") == "1", self.errors
+        return self
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    pages = []
+
+    def opener(path: Path, offline: bool = False) -> OpenedPage:
+        pages.append(OpenedPage(browser, path, offline))
+        return pages[-1]
+
+    yield opener
+    for page in pages:
+        page.close()
