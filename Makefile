@@ -20,7 +20,9 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/snakemake --cores $(CORES)
 	@echo
-	@echo "Done. Outputs are in data/processed/demo/:"
+	@echo "Done. Open data/processed/demo/report.html in a browser (it links to the maps in maps/)."
+	@echo "Outputs are in data/processed/demo/:"
+	@echo "  report.html, maps/*.html     summary report and five interactive maps (no network needed)"
 	@echo "  flags.csv / flags.gpkg       every flag with its evidence and reason"
 	@echo "  overlaps.gpkg, site_status.gpkg, forest/, candidates.gpkg / candidates.csv"
 	@echo "  qa_issues.csv, qa_summary.csv, clean/*.gpkg, manifest.json"

@@ -19,3 +19,8 @@ def test_walkthrough_notebook_executes(demo_run, workdir):
     patches = gpd.read_file(demo_run / "forest" / "change_patches.gpkg")
     top = patches[(patches.source == "lossyear") & (patches.unexplained_rank == 1)].patch_id.iloc[0]
     assert "DEMO-ZEA-220" in text and top in text
+    # the notebook's own map holds exactly the high-severity overlaps
+    overlaps = [gpd.read_file(demo_run / "overlaps.gpkg", layer=l) for l in ("concession_overlaps", "tenure_overlaps")]
+    high = sum(int((o.severity == "high").sum()) for o in overlaps)
+    assert f"'Overlaps by severity': {high}" in text
+    assert (workdir / "high_overlaps.html").exists()
