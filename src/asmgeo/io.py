@@ -123,12 +123,20 @@ def defuse_spreadsheet_formula(value: object) -> object:
     return value
 
 
+def _unix_newlines(value: object) -> object:
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as UTF-8 CSV atomically, with formula-like text cells defused."""
+    """Write a table as UTF-8 CSV atomically, with formula-like text cells defused.
+
+    Carriage returns inside text become newlines: CSV writers quote a cell only for the line
+    terminator they write, and a bare CR unquoted splits the row in most readers.
+    """
     safe = frame.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(defuse_spreadsheet_formula)
+            safe[column] = safe[column].map(defuse_spreadsheet_formula).map(_unix_newlines)
     with atomic_path(path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
 

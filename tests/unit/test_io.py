@@ -1,0 +1,29 @@
+"""Tables written for spreadsheets: formula-like text is defused, numbers and plain text are not."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+
+from asmgeo import io
+
+
+def test_formula_like_cells_are_defused_and_numbers_kept(tmp_path):
+    path = tmp_path / "flags.csv"
+    # a bare CR would split the row in a reader: it is written as a newline (inside quotes)
+    cells = ["=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\tTAB", "\rCR",
+             "-12.5", "-50%", "plain holder", "a=b"]
+    io.write_csv(pd.DataFrame({"holder": cells, "area_ha": range(len(cells))}), path)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    read = [r["holder"] for r in rows]
+    expected = ["'" + c for c in cells[:5]] + ["'\nCR", "-12.5", "'-50%", "plain holder", "a=b"]
+    assert read == expected
+    assert [r["area_ha"] for r in rows] == [str(k) for k in range(len(cells))]
+
+
+def test_write_csv_leaves_the_callers_frame_alone(tmp_path):
+    frame = pd.DataFrame({"reason": ["=1+1"]})
+    io.write_csv(frame, tmp_path / "t.csv")
+    assert frame.loc[0, "reason"] == "=1+1"
