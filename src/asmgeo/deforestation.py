@@ -102,7 +102,7 @@ def patches_from_change(vectorised: gpd.GeoDataFrame, drop_raster: str | None, a
 
         with rasterio.open(drop_raster) as src:
             stats = exact_extract(src, out.to_crs(src.crs).reset_index(drop=True), ["mean"], output="pandas")
-        from asmgeo.change import DROP_SCALE
+        from asmgeo.ndvi_kernel import DROP_SCALE
 
         out["ndvi_drop"] = np.round(stats["mean"].to_numpy() / DROP_SCALE, 3)
     return _name_patches(out, "NDVI")

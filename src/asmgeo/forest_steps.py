@@ -110,7 +110,7 @@ def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, o
     from asmgeo.change import NODATA, merge_tiles
 
     merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA)
-    from asmgeo.change import DROP_NODATA
+    from asmgeo.ndvi_kernel import DROP_NODATA
 
     merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA)
 

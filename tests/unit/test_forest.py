@@ -11,6 +11,7 @@ from rasterio.transform import from_origin
 from asmgeo import change as ch
 from asmgeo.errors import InputError
 from asmgeo.forest import LossProduct, row_pixel_areas_m2, zonal_loss
+from asmgeo.ndvi_kernel import DROP_NODATA, DROP_SCALE, classify_window
 
 UTM = "EPSG:32735"
 
@@ -186,17 +187,64 @@ def test_zonal_loss_with_an_id_column_named_like_an_exactextract_output(tmp_path
     assert table.cell_id.tolist() == ["A", "A"] and table.loss_ha.tolist() == [1.0, 0.01]
 
 
-def test_band_rule_equals_the_ndvi_rule_on_random_bands():
+def test_compiled_rule_equals_the_ndvi_rule_on_random_bands():
     rng = np.random.default_rng(11)
     bands = rng.integers(0, 6000, (4, 300, 300)).astype("uint16")
-    bands[:, :10, :10] = 0  # no data in both dates
+    bands[:, :10, :10] = 0  # no NDVI in either date
+    bands[0, 20, :50] = 9999  # nodata in the earlier image's red band only
     valid = rng.random((300, 300)) > 0.05
     for rules in (ch.ChangeRules(), ch.ChangeRules(forest_ndvi=0.2, cleared_ndvi=0.1, min_ndvi_drop=0.05)):
-        fast, fast_drop = ch.classify_bands(bands[0], bands[1], bands[2], bands[3], valid, rules)
+        mask, drop, valid_px, per_block = classify_window(*bands, rules.forest_ndvi, rules.cleared_ndvi,
+                                                          rules.min_ndvi_drop, 9999, None, valid, block_px=128)
         before, after = ch.ndvi(bands[0], bands[1]), ch.ndvi(bands[2], bands[3])
-        plain, plain_drop = ch.classify_change(before, after, valid, rules)
+        plain, plain_drop = ch.classify_change(before, after, valid & (bands[0] != 9999), rules)
         # the two differ only where an NDVI equals a threshold exactly (float rounding decides the tie)
         tie = (np.abs(before - rules.forest_ndvi) < 1e-6) | (np.abs(after - rules.cleared_ndvi) < 1e-6)
-        assert (fast == plain)[~tie].all() and (fast != plain).sum() <= tie.sum() and (plain == 1).sum() > 100
-        same = ~tie
-        assert np.allclose(fast_drop[same], plain_drop[same], equal_nan=True)
+        assert (mask == plain)[~tie].all() and (mask != plain).sum() <= tie.sum() and (plain == 1).sum() > 100
+        assert (mask[20, :50] == ch.NODATA).all() and (mask[:10, :10] == ch.NODATA).all()
+        assert valid_px == (mask != ch.NODATA).sum()
+        # cleared pixels per 128 px block (300 px: the last block row and column are partial)
+        assert per_block.shape == (3, 3)
+        assert per_block[2, 1] == (mask[256:, 128:256] == 1).sum() and per_block.sum() == (mask == 1).sum()
+        expected_drop = np.where(np.isnan(plain_drop), DROP_NODATA, np.round(plain_drop * DROP_SCALE)).astype("int16")
+        assert (drop == expected_drop)[~tie].all()
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "float32"])
+def test_compiled_rule_on_other_band_types_and_nan_nodata(dtype):
+    # forest (NDVI 0.8) becoming bare (NDVI 0.2): drop 0.6; a third pixel stays forest
+    red1 = np.array([[10, 10, 10, 0]], dtype=dtype)
+    nir1 = np.array([[90, 90, 90, 0]], dtype=dtype)
+    red2 = np.array([[40, 40, 10, 0]], dtype=dtype)
+    nir2 = np.array([[60, 60, 90, 0]], dtype=dtype)
+    nodata = None
+    if dtype == "float32":
+        red2[0, 1] = np.nan
+        nodata = np.nan
+    mask, drop, valid_px, per_block = classify_window(red1, nir1, red2, nir2, 0.6, 0.4, 0.2, None, nodata)
+    expected = [1, ch.NODATA if dtype == "float32" else 1, 0, ch.NODATA]
+    assert mask.tolist() == [expected]
+    assert drop[0, 0] == 6000 and per_block.tolist() == [[expected.count(1)]] and valid_px == 4 - expected.count(ch.NODATA)
+
+
+def test_compiled_rule_refuses_bands_of_different_shapes():
+    a = np.ones((2, 2), "uint16")
+    with pytest.raises(ValueError, match="band nir2 has shape"):
+        classify_window(a, a, a, np.ones((2, 3), "uint16"), 0.6, 0.4, 0.2)
+
+def test_drop_raster_is_written_only_in_blocks_with_a_clearing(tmp_path):
+    # 600 x 600 px: output blocks of 256 px; one clearing in block row 0, column 1
+    size, t = 600, from_origin(0, 6000, 10, 10)
+    before = write_raster(tmp_path / "b.tif", scene(size=size), t, nodata=0)
+    after = write_raster(tmp_path / "a.tif", scene(size=size, cleared=[(10, 20, 300, 310)]), t, nodata=0)
+    stats = ch.detect_change_tile(before, after, 0, 4096, tmp_path / "m.tif", tmp_path / "d.tif")
+    assert stats["cleared"] == 100 and stats["valid"] == size * size
+    with rasterio.open(tmp_path / "d.tif") as src:
+        drop = src.read(1)
+        assert src.nodata == DROP_NODATA and src.block_shapes[0] == (ch.OUT_BLOCK_PX, ch.OUT_BLOCK_PX)
+        written = [w for _, w in src.block_windows(1) if src.get_tag_item(f"BLOCK_OFFSET_{w.col_off // 256}_{w.row_off // 256}", "TIFF", bidx=1)]
+    # NDVI 3200/3800 before, 300/3300 after: drop 0.7512, stored x 10,000
+    expected = round((3200 / 3800 - 300 / 3300) * DROP_SCALE)
+    assert (drop[10:20, 300:310] == expected).all()
+    assert (drop == DROP_NODATA).sum() == size * size - 100
+    assert len(written) == 1 and (written[0].row_off, written[0].col_off) == (0, 256)
