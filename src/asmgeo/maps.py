@@ -86,6 +86,7 @@ class Layer:
     cluster: bool = False
     search: Sequence[str] = ()  # columns matched by the search box
     label_column: str | None = None  # short text drawn on the map (e.g. a rank)
+    headline: str | None = None  # column shown as a paragraph above the popup's table (the reason)
     style: dict = field(default_factory=dict)
 
 
@@ -229,6 +230,8 @@ def pack_layer(layer: Layer, tolerance_m: float) -> dict:
     }
     if layer.label_column:
         packed["labels"] = [cell_text(v) for v in frame[layer.label_column].tolist()]
+    if layer.headline in field_index:
+        packed["headline"] = field_index[layer.headline]
     return packed
 
 
@@ -416,7 +419,7 @@ def site_layer(sites: gpd.GeoDataFrame, flags: pd.DataFrame, cluster: bool = Tru
     frame = sites.copy()
     frame["flags"] = frame["site_id"].map(site_flag_text(flags)).fillna("")
     return Layer("sites", "Sites by licence status", frame, "point", SITE_FIELDS, "status", SITE_STATUS_COLOURS,
-                 "licence status on the site's date", cluster=cluster, search=["site_id", "name"],
+                 "licence status on the site's date", cluster=cluster, search=["site_id", "name"], headline="flags",
                  style={"radius": 6, "fillOpacity": 0.85, "weight": 1, "outline": "#333333"})
 
 
@@ -439,7 +442,7 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
         party_b=tenure_overlaps["tenure_name"].fillna("") + " (" + tenure_overlaps["tenure_id"] + ")",
         holder_a=tenure_overlaps["holder"], type_a=tenure_overlaps["licence_type"], valid_a=tenure_overlaps["valid"],
         holder_b=tenure_overlaps["tenure_holder"],
-        type_b=tenure_overlaps["tenure_type"] + ", " + tenure_overlaps["protection"].fillna("none") + " protection",
+        type_b=tenure_overlaps["tenure_type"] + " (protection: " + tenure_overlaps["protection"].fillna("none") + ")",
         valid_b="", share_a_pct=tenure_overlaps["share_licence_pct"], share_b_pct=tenure_overlaps["share_tenure_pct"],
         conflict=tenure_overlaps["flag_type"])
     columns = ["overlap_kind", "severity", "conflict", "party_a", "holder_a", "type_a", "valid_a", "party_b",
@@ -455,7 +458,7 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
 def overlap_layer(overlaps: gpd.GeoDataFrame, key: str = "overlaps", name: str = "Overlaps by severity",
                   show: bool = True) -> Layer:
     return Layer(key, name, overlaps, "polygon", OVERLAP_FIELDS, "severity", SEVERITY_COLOURS, "severity",
-                 show=show, style={"fillOpacity": 0.6, "weight": 2})
+                 show=show, headline="reason", style={"fillOpacity": 0.6, "weight": 2})
 
 
 PATCH_FIELDS = [
@@ -504,7 +507,7 @@ def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
     frame["rank_label"] = "#" + frame["rank"].astype(str)
     return Layer("zones", "Candidate zones by rank", frame, "polygon", ZONE_FIELDS, "rank",
                  _sequential(frame["rank"].tolist(), "#1a9850", "#d9ef8b"), "rank (1 = best)", show=show,
-                 search=["zone_id"], label_column="rank_label", style={"fillOpacity": 0.5, "weight": 2})
+                 search=["zone_id"], label_column="rank_label", headline="reason", style={"fillOpacity": 0.5, "weight": 2})
 
 
 def exclusion_layer(cells: gpd.GeoDataFrame) -> Layer:

@@ -63,6 +63,11 @@ def test_clicking_the_most_severe_overlap_shows_its_reason(demo_run, open_page):
     assert first.inner_text().startswith("HIGH")
     first.click()  # the list zooms to the overlap and opens its popup
     assert worst.reason in page.locator(".leaflet-popup-content").inner_text()
+    # the reason is the first thing in the popup, visible without scrolling it
+    reason = page.locator(".asmgeo-popup-headline")
+    assert reason.inner_text() == worst.reason
+    popup_box, reason_box = page.locator(".asmgeo-popup").bounding_box(), reason.bounding_box()
+    assert popup_box["y"] <= reason_box["y"] and reason_box["y"] + reason_box["height"] <= popup_box["y"] + popup_box["height"]
     page.locator(".leaflet-popup-close-button").click()
     # A real click on the map at the overlap's centre opens the same popup.
     x, y = page.evaluate("""() => { const s = asmgeo.layers.overlaps.shapes[0];

@@ -58,13 +58,19 @@
     return out;
   }
 
+  // The reason (or the flags) comes first, where a reader sees it without scrolling.
   function popupContent(layer, row) {
     var box = el("div", "asmgeo-popup");
     box.appendChild(el("div", "asmgeo-popup-title", layer.name));
+    var lead = layer.headline;
+    if (lead !== undefined && row[lead] !== "" && row[lead] !== null && row[lead] !== undefined) {
+      box.appendChild(el("div", "asmgeo-popup-headline-label", layer.fields[lead]));
+      box.appendChild(el("p", "asmgeo-popup-headline", row[lead]));
+    }
     var table = el("table");
     layer.fields.forEach(function (label, k) {
       var value = row[k];
-      if (value === "" || value === null || value === undefined) return;
+      if (k === lead || value === "" || value === null || value === undefined) return;
       var tr = el("tr");
       tr.appendChild(el("th", null, label));
       tr.appendChild(el("td", null, value));
