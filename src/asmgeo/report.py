@@ -64,9 +64,14 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], unit: str, chart_i
         w = (width - label_w - 90) * float(value) / top
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" font-size="12">{esc(label)}</text>'
                      f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="{colour}"/>'
-                     f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{esc(_number(value))} {esc(unit)}</text>')
+                     f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="12">{esc(_number(value))} {esc(_unit(value, unit))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _unit(value: float, unit: str) -> str:
+    """'1 site', '2 sites'; units that are not counted nouns (ha) stay as they are."""
+    return unit[:-1] if float(value) == 1 and unit in ("sites", "pairs", "flags") else unit
 
 
 def _number(value: float) -> str:

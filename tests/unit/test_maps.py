@@ -189,3 +189,11 @@ def test_report_escapes_text_and_counts_flags_by_type_and_severity():
                         pd.Series(dtype=int), pd.DataFrame(), pd.DataFrame(), [("maps/o.html", "O", "x")], "<T>")
     assert "<script>x" not in page and "<b>r</b>" not in page and "&lt;script&gt;x" in page
     assert "{{ 7*7 }}" in page  # literal text: no template engine touches the report
+
+
+def test_report_charts_write_counts_with_their_unit():
+    from asmgeo.report import bar_chart
+
+    svg = bar_chart(["live", "historic"], [1, 3], "pairs", "c")
+    assert ">1 pair<" in svg and ">3 pairs<" in svg
+    assert ">1 ha<" in bar_chart(["2021"], [1.0], "ha", "l") and ">2.50 ha<" in bar_chart(["2021"], [2.5], "ha", "l")
