@@ -506,7 +506,7 @@ def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
     frame = zones.copy()
     frame["rank_label"] = "#" + frame["rank"].astype(str)
     return Layer("zones", "Candidate zones by rank", frame, "polygon", ZONE_FIELDS, "rank",
-                 _sequential(frame["rank"].tolist(), "#1a9850", "#d9ef8b"), "rank (1 = best)", show=show,
+                 _sequential(frame["rank"].tolist(), "#ae017e", "#fbb4b9"), "rank (1 = best)", show=show,
                  search=["zone_id"], label_column="rank_label", headline="reason", style={"fillOpacity": 0.5, "weight": 2})
 
 
@@ -517,10 +517,14 @@ def exclusion_layer(cells: gpd.GeoDataFrame) -> Layer:
     merged = (gpd.GeoDataFrame({"reason": first.to_numpy(), "cells": 1}, geometry=excluded.geometry.to_numpy(), crs=cells.crs)
               .dissolve(by="reason", aggfunc="sum").reset_index())
     merged["explanation"] = "Cells excluded first by: " + merged["reason"] + " (see candidates/method.json for the rule)"
+    # muted colours, none of them the zones' magenta, one per rule a planner can tell apart
     palette = [("strict protected area", "strict protected area", "#006d2c"),
                ("indigenous territory", "indigenous territory", "#8c510a"),
                ("valid licence", "valid licence", "#2166ac"), ("standing forest", "standing forest", "#74c476"),
-               ("watercourse buffer", "watercourse buffer", "#4292c6")]
+               ("watercourse buffer", "watercourse buffer", "#4eb3d3"),
+               ("agricultural", "farmland", "#d9c27a"), ("community forest", "community forest", "#1b9e77"),
+               ("private title", "private title", "#9e9ac8"), ("customary land", "customary land", "#bf812d"),
+               ("protected area", "protected area (not strict)", "#a1d99b"), ("other", "other tenure", "#bdbdbd")]
     return Layer("exclusions", "Excluded cells (first reason)", merged, "polygon",
                  [Field("Excluded by", "reason"), Field("Cells", "cells"), Field("Explanation", "explanation")],
                  "reason", palette, "first exclusion rule", style={"fillOpacity": 0.3, "weight": 0.5})
