@@ -145,7 +145,7 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
                if frames else gpd.GeoDataFrame({"patch_id": [], "source": [], "year": [], "loss_from": [], "loss_to": [],
                                                  "area_ha": [], "ndvi_drop": []}, geometry=[], crs=site_layer.crs))
     attributed = attribute_patches(patches, conc, site_layer, ten, riv, rules)
-    loss = pd.read_csv(loss_csv, dtype={"polygon_id": str})
+    loss = io.read_csv(loss_csv, dtype={"polygon_id": str})
     radius_loss = loss[(loss.layer == "sites") & (loss.buffer_m == site_radius_m)]
     flags = deforestation_flags(
         attributed,

@@ -112,33 +112,67 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, path: str
             frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
 
 
+def _runs_as_formula(text: str) -> bool:
+    """A spreadsheet would evaluate this cell: it starts with = + - @ or a tab and is not a number."""
+    if not text.startswith(CSV_INJECTION_PREFIXES):
+        return False
+    try:
+        float(text)
+        return False  # a negative number is a number, not a formula
+    except ValueError:
+        return True
+
+
+def _is_escaped(text: str) -> bool:
+    """Apostrophes followed by formula-like text: what defusing writes (or such text itself)."""
+    stripped = text.lstrip("'")
+    return len(stripped) < len(text) and _runs_as_formula(stripped)
+
+
 def defuse_spreadsheet_formula(value: object) -> object:
-    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(CSV_INJECTION_PREFIXES):
-        try:
-            float(value)
-            return value  # a negative number is a number, not a formula
-        except ValueError:
-            return "'" + value
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe.
+
+    Text that already looks escaped gets one more, so :func:`restore_spreadsheet_text` undoes
+    this exactly; a spreadsheet shows the cell without its first apostrophe either way.
+    """
+    if isinstance(value, str) and (_runs_as_formula(value) or _is_escaped(value)):
+        return "'" + value
     return value
+
+
+def restore_spreadsheet_text(value: object) -> object:
+    """Inverse of :func:`defuse_spreadsheet_formula`, for tables asmgeo reads back."""
+    return value[1:] if isinstance(value, str) and _is_escaped(value) else value
 
 
 def _unix_newlines(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+def _text_columns(frame: pd.DataFrame) -> list:
+    return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a table as UTF-8 CSV atomically, with formula-like text cells defused.
 
     Carriage returns inside text become newlines: CSV writers quote a cell only for the line
-    terminator they write, and a bare CR unquoted splits the row in most readers.
+    terminator they write, and a bare CR unquoted splits the row in most readers. Read such a
+    table back with :func:`read_csv`, which restores the text.
     """
     safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(defuse_spreadsheet_formula).map(_unix_newlines)
+    for column in _text_columns(safe):
+        safe[column] = safe[column].map(_unix_newlines).map(defuse_spreadsheet_formula)
     with atomic_path(path) as tmp:
         safe.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
+    """Read a table written by :func:`write_csv`, with defused text cells restored."""
+    frame = pd.read_csv(path, encoding="utf-8", **kwargs)
+    for column in _text_columns(frame):
+        frame[column] = frame[column].map(restore_spreadsheet_text)
+    return frame
 
 
 def write_json(data: object, path: str | Path) -> None:

@@ -181,7 +181,7 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
         stem = Path(path).stem
         name, audience = MAP_TITLES.get(stem, (stem, ""))
         links.append((Path(path).relative_to(out_dir).as_posix(), name, " " + audience))
-    page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), pd.read_csv(qa_summary),
+    page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), io.read_csv(qa_summary),
                         flag_table, status, classes, loss, zones, links, title)
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")

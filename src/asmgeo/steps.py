@@ -150,10 +150,10 @@ def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path,
 def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issues: str | Path,
               summary: str | Path) -> pd.DataFrame:
     """Gather every layer's QA issues into one table and a per-file summary."""
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in issue_files]
+    frames = [io.read_csv(p, dtype=str, keep_default_na=False) for p in issue_files]
     all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QA_COLUMNS)
     io.write_csv(all_issues, issues)
-    counts = pd.concat([pd.read_csv(p) for p in count_files], ignore_index=True)
+    counts = pd.concat([io.read_csv(p) for p in count_files], ignore_index=True)
     io.write_csv(counts, summary)
     log.info("QA: %d issues (%s)", len(all_issues),
              ", ".join(f"{k} {v}" for k, v in all_issues["action"].value_counts().items()) or "none")

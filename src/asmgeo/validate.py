@@ -156,6 +156,7 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
         values = attrs[column]
         if kind == "str":
             out[column] = values.map(_as_text)
+            _note_whitespace(values, out[column], column, path, rows, qa)
         elif kind == "minerals":
             out[column] = values.map(parse.normalise_minerals)
         elif kind in ("int", "float"):
@@ -187,6 +188,18 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
                        f"set to '{fallback}' (add it to ingest.value_maps.{column})", KEPT)
             out[column] = parsed.fillna(fallback)
     return out
+
+
+def _note_whitespace(raw: pd.Series, text: pd.Series, column: str, path: str, rows: pd.Series, qa: QALog) -> None:
+    """One QA note per file and column when whitespace was collapsed (line breaks, tabs, double spaces)."""
+    changed = raw.map(lambda v: isinstance(v, str)) & text.notna() & (raw != text)
+    if not changed.any():
+        return
+    first = changed.idxmax()
+    before = raw[first] if len(raw[first]) <= 60 else raw[first][:57] + "..."
+    count = int(changed.sum())
+    qa.add(path, "*", None, column, f"{count} {'value' if count == 1 else 'values'} had line breaks, tabs or repeated "
+           f"or surrounding spaces; each run became one space, e.g. row {rows[first]}: {before!r}", KEPT)
 
 
 def _as_text(value: object) -> str | None:

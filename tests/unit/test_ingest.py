@@ -223,3 +223,14 @@ def test_constants_fill_a_column(tmp_path):
     tenure, _, _ = ingest_layer("tenure", [{"path": str(tmp_path / "t.gpkg"), "columns": {"tenure_id": "id"},
                                             "constants": {"tenure_type": "indigenous_territory"}}], UTM)
     assert tenure.tenure_type[0] == "indigenous_territory"
+
+
+def test_whitespace_in_text_is_collapsed_and_noted_once_per_column(tmp_path):
+    text = 'site_id,lat,lon,name\nA,-2.5,28.25,"Mine\nof  the hill "\nB,-2.5,28.3,plain\nC,-2.5,28.35,"\ttabbed"\nD,-2.5,28.4,\n'
+    path = write(tmp_path, "s.csv", text)
+    sites, qa, counts = ingest_layer("sites", [{"path": path, "crs": "EPSG:4326"}], "EPSG:4326")
+    assert sites.name.tolist()[:3] == ["Mine of the hill", "plain", "tabbed"] and sites.name.isna().tolist()[3]
+    notes = qa[qa.field == "name"]
+    assert len(notes) == 1 and notes.iloc[0].row == "*" and notes.iloc[0].action == "kept"
+    assert notes.iloc[0].problem.startswith("2 values had line breaks") and "row 1:" in notes.iloc[0].problem  # data rows count from 1
+    check_counts(counts)

@@ -11,14 +11,15 @@ from asmgeo import io
 
 def test_formula_like_cells_are_defused_and_numbers_kept(tmp_path):
     path = tmp_path / "flags.csv"
-    # a bare CR would split the row in a reader: it is written as a newline (inside quotes)
+    # a bare CR would split the row in a reader: it is written as a newline (inside quotes), and a
+    # leading newline is not a formula
     cells = ["=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\tTAB", "\rCR",
              "-12.5", "-50%", "plain holder", "a=b"]
     io.write_csv(pd.DataFrame({"holder": cells, "area_ha": range(len(cells))}), path)
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     read = [r["holder"] for r in rows]
-    expected = ["'" + c for c in cells[:5]] + ["'\nCR", "-12.5", "'-50%", "plain holder", "a=b"]
+    expected = ["'" + c for c in cells[:5]] + ["\nCR", "-12.5", "'-50%", "plain holder", "a=b"]
     assert read == expected
     assert [r["area_ha"] for r in rows] == [str(k) for k in range(len(cells))]
 
@@ -27,3 +28,14 @@ def test_write_csv_leaves_the_callers_frame_alone(tmp_path):
     frame = pd.DataFrame({"reason": ["=1+1"]})
     io.write_csv(frame, tmp_path / "t.csv")
     assert frame.loc[0, "reason"] == "=1+1"
+
+
+def test_tables_read_back_are_the_text_that_was_written(tmp_path):
+    # ids a licence register could hold; the apostrophe ones look like what defusing writes
+    ids = ["=A1", "'=A1", "''=A1", "'plain", "-5", "'-5", "@x", "ok", "+", "\tTAB"]
+    io.write_csv(pd.DataFrame({"licence_id": ids, "n": range(len(ids))}), tmp_path / "t.csv")
+    back = io.read_csv(tmp_path / "t.csv", dtype={"licence_id": str})
+    assert back["licence_id"].tolist() == ids
+    assert back["n"].tolist() == list(range(len(ids)))
+    raw = pd.read_csv(tmp_path / "t.csv", dtype=str)["licence_id"].tolist()
+    assert raw[:3] == ["'=A1", "''=A1", "'''=A1"] and raw[3] == "'plain" and raw[4:6] == ["-5", "'-5"]
