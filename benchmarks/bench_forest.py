@@ -2,6 +2,8 @@
 
 (a) reading both images window by window (the physical floor), (b) the full NDVI change
 detection (all tiles, as the tile jobs would), (c) zonal loss over 10k and 100k polygons.
+Then the steps that follow in the workflow: merging the tiles into Cloud-Optimised GeoTIFFs, and
+vectorising the patches with their mean NDVI drop.
 (b) is timed after its process has loaded the compiled kernel (once per process, ~0.1 s, like
 the imports); that time is reported beside it, and the ratio is given with and without it.
 Each measurement runs in a fresh subprocess; peak RSS of that process; medians of --repeat.
@@ -91,6 +93,33 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "pixels": pixels, "cleare
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+MERGE = r"""
+import glob, json, os, resource, sys, time
+from asmgeo.change import NODATA, merge_tiles
+from asmgeo.ndvi_kernel import DROP_NODATA
+path = sys.argv[1]
+tiles = lambda kind: sorted(glob.glob(f"{path}/{kind}_*.tif"), key=lambda p: int(p.rsplit("_", 1)[1][:-4]))
+for old in (f"{path}/change.tif", f"{path}/ndvi_drop.tif"):  # as Snakemake removes outputs before a job
+    if os.path.exists(old):
+        os.unlink(old)
+t0 = time.perf_counter()
+merge_tiles(tiles("m"), f"{path}/before.tif", f"{path}/change.tif", "uint8", NODATA)
+merge_tiles(tiles("d"), f"{path}/before.tif", f"{path}/ndvi_drop.tif", "int16", DROP_NODATA, "average")
+print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+PATCHES = r"""
+import json, resource, sys, time
+from asmgeo.change import vectorise_patches
+from asmgeo.deforestation import patches_from_change
+path = sys.argv[1]
+t0 = time.perf_counter()
+patches = patches_from_change(vectorise_patches(f"{path}/change.tif", values=(1,)), f"{path}/ndvi_drop.tif",
+                              "EPSG:32735", 0.5, "2021-01-01", "2024-01-01")
+print(json.dumps({"seconds": time.perf_counter() - t0, "patches": len(patches),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
 ZONAL = r"""
 import json, resource, sys, time, numpy as np, geopandas as gpd, shapely, rasterio
 from asmgeo.forest import zonal_loss, LossProduct
@@ -126,14 +155,19 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "lossyear.tif").exists():
             subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], check=True)
-        for name, code, extra in (("read", READ, []), ("change", CHANGE, [])):
+        # merge (tiles -> two COGs) and patches (vectorise, mean NDVI drop) follow the change
+        # detection in the workflow; they are timed on the tiles the last change run left
+        for name, code, extra in (("read", READ, []), ("change", CHANGE, []), ("merge", MERGE, []),
+                                  ("patches", PATCHES, [])):
             runs = [child(code, str(folder), *extra) for _ in range(args.repeat)]
             median = statistics.median(r["seconds"] for r in runs)
             row = {"size": n, "step": name, "median_s": round(median, 3), "runs_s": [round(r["seconds"], 3) for r in runs],
                    "mpixels_per_s": round(n * n / median / 1e6, 1), "peak_mb": round(max(r["peak_mb"] for r in runs))}
+            if "patches" in runs[0]:
+                row["patches"] = runs[0]["patches"]
             if name == "read":
                 floor = median
-            else:
+            elif name == "change":
                 load = statistics.median(r["kernel_load_s"] for r in runs)
                 row.update(kernel_load_s=round(load, 3), ratio_to_read=round(median / floor, 2),
                            ratio_to_read_with_load=round((median + load) / floor, 2))
@@ -146,8 +180,8 @@ def main() -> None:
                        "runs_s": [round(r["seconds"], 2) for r in runs], "peak_mb": round(max(r["peak_mb"] for r in runs))}
                 results.append(row)
                 print(json.dumps(row), flush=True)
-        for f in folder.glob("[md]_*.tif"):
-            f.unlink()
+        for f in [*folder.glob("[md]_*.tif"), folder / "change.tif", folder / "ndvi_drop.tif"]:
+            f.unlink(missing_ok=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
 

@@ -262,27 +262,55 @@ def _write_window(mask_dst, drop_dst, mask: np.ndarray, drop: np.ndarray, cleare
         drop_dst.write(part, 1, window=Window(col + c * OUT_BLOCK_PX, row + r * OUT_BLOCK_PX, part.shape[1], part.shape[0]))
 
 
-def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Path, dtype: str, nodata) -> None:
-    """Mosaic tile rasters onto the reference grid and write a Cloud-Optimised GeoTIFF."""
+GDAL_TYPES = {"uint8": "Byte", "int16": "Int16", "uint16": "UInt16", "float32": "Float32"}
+
+
+def _mosaic_vrt(tile_paths: list[str | Path], ref, dtype: str, nodata) -> str:
+    """A VRT placing each tile on the reference grid (tiles share its pixel grid; gaps read as nodata)."""
+    from xml.etree import ElementTree as ET
+
+    if dtype not in GDAL_TYPES:
+        raise ValueError(f"tile type {dtype!r} is not one of {sorted(GDAL_TYPES)}")
+    root = ET.Element("VRTDataset", rasterXSize=str(ref.width), rasterYSize=str(ref.height))
+    ET.SubElement(root, "SRS").text = ref.crs.to_wkt()
+    t = ref.transform
+    ET.SubElement(root, "GeoTransform").text = ", ".join(repr(v) for v in (t.c, t.a, t.b, t.f, t.d, t.e))
+    band = ET.SubElement(root, "VRTRasterBand", dataType=GDAL_TYPES[dtype], band="1")
+    ET.SubElement(band, "NoDataValue").text = repr(nodata)
+    for path in tile_paths:
+        with rasterio.open(path) as tile:
+            col = round((tile.transform.c - t.c) / t.a)
+            row = round((tile.transform.f - t.f) / t.e)
+            source = ET.SubElement(band, "SimpleSource")
+            ET.SubElement(source, "SourceFilename", relativeToVRT="0").text = str(Path(path).resolve())
+            ET.SubElement(source, "SourceBand").text = "1"
+            size = {"xSize": str(tile.width), "ySize": str(tile.height)}
+            ET.SubElement(source, "SrcRect", xOff="0", yOff="0", **size)
+            ET.SubElement(source, "DstRect", xOff=str(col), yOff=str(row), **size)
+    return ET.tostring(root, encoding="unicode")
+
+
+def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Path, dtype: str, nodata,
+                overview_resampling: str = "nearest") -> None:
+    """Mosaic tile rasters onto the reference grid and write a Cloud-Optimised GeoTIFF.
+
+    The tiles are read through a VRT, so the COG is written in one pass (compressed on every
+    core); overviews use ``overview_resampling`` (the COG driver would use cubic, which invents
+    values in a categorical mask: nearest for masks, average for continuous values).
+    """
     from rasterio.shutil import copy as raster_copy
 
+    out_path = Path(out_path)
     with rasterio.Env(GDAL_CACHEMAX=256 * 1024 * 1024), rasterio.open(reference) as ref:
-        profile = {"driver": "GTiff", "width": ref.width, "height": ref.height, "count": 1, "crs": ref.crs,
-                   "transform": ref.transform, "dtype": dtype, "nodata": nodata, "tiled": True,
-                   "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
-        out_path = Path(out_path)
-        tmp = out_path.with_name(out_path.stem + ".mosaic.tif")
-        with rasterio.open(tmp, "w", **profile) as dst:
-            for path in tile_paths:
-                with rasterio.open(path) as tile:
-                    col = round((tile.transform.c - ref.transform.c) / ref.transform.a)
-                    row = round((tile.transform.f - ref.transform.f) / ref.transform.e)
-                    for _, block in tile.block_windows(1):
-                        data = tile.read(1, window=block)
-                        dst.write(data, 1, window=Window(col + block.col_off, row + block.row_off, block.width, block.height))
-        with atomic_path(out_path) as final:
-            raster_copy(tmp, final, driver="COG", compress="DEFLATE")
-        tmp.unlink()
+        vrt = _mosaic_vrt(tile_paths, ref, dtype, nodata)
+    vrt_path = out_path.with_name(f".{out_path.stem}.tiles.vrt")
+    vrt_path.write_text(vrt, encoding="utf-8")
+    try:
+        with atomic_path(out_path) as final, rasterio.Env(GDAL_CACHEMAX=256 * 1024 * 1024):
+            raster_copy(vrt_path, final, driver="COG", compress="DEFLATE", NUM_THREADS="ALL_CPUS",
+                        OVERVIEW_RESAMPLING=overview_resampling.upper(), BIGTIFF="IF_SAFER")
+    finally:
+        vrt_path.unlink(missing_ok=True)
 
 
 def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = None, strip_rows: int = 2048,

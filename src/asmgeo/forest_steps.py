@@ -106,13 +106,11 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
 
 def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str) -> None:
     """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs."""
-
     from asmgeo.change import NODATA, merge_tiles
-
-    merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA)
     from asmgeo.ndvi_kernel import DROP_NODATA
 
-    merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA)
+    merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA)
+    merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA, overview_resampling="average")
 
 
 def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str, date_before: str, date_after: str,

@@ -248,3 +248,24 @@ def test_drop_raster_is_written_only_in_blocks_with_a_clearing(tmp_path):
     assert (drop[10:20, 300:310] == expected).all()
     assert (drop == DROP_NODATA).sum() == size * size - 100
     assert len(written) == 1 and (written[0].row_off, written[0].col_off) == (0, 256)
+
+
+def test_merged_mask_is_a_cog_whose_overviews_keep_nodata_and_clearings(tmp_path):
+    # two 512 px tiles side by side: columns of clearing, bands of 4 nodata rows in every 16
+    t = from_origin(0, 5120, 10, 10)
+    data = np.zeros((512, 512), "uint8")
+    data[:, np.arange(512) % 8 < 4] = 1
+    data[np.arange(512) % 16 < 4, :] = ch.NODATA
+    tiles = [write_raster(tmp_path / f"m{k}.tif", data, from_origin(k * 5120, 5120, 10, 10), nodata=ch.NODATA)
+             for k in range(2)]
+    reference = write_raster(tmp_path / "ref.tif", np.zeros((512, 1024), "uint8"), t)
+    ch.merge_tiles(tiles, reference, tmp_path / "change.tif", "uint8", ch.NODATA)
+    with rasterio.open(tmp_path / "change.tif") as src:
+        assert src.shape == (512, 1024) and src.overviews(1) == [2] and src.nodata == ch.NODATA
+        full = src.read(1)
+    assert (full[:, 512:] == data).all() and (full[:, :512] == data).all()
+    with rasterio.open(tmp_path / "change.tif", overview_level=0) as overview:
+        half = overview.read(1)
+    # nearest keeps every class at its share; the COG driver's default (cubic) fills nodata in
+    assert (half == ch.NODATA).mean() == 0.25 and (half == 1).mean() == 0.375 and (half == 0).mean() == 0.375
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
