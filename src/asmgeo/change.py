@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 NODATA = MASK_NODATA
 CHANGE_GDAL_CACHE_MB = 32
 OUT_BLOCK_PX = 256  # block size of the tile rasters (windows are multiples of it)
+STRIP_PX = 16_000_000  # pixels per strip when vectorising
+SHAPES_DTYPES = (np.uint8, np.uint16, np.int16, np.int32)  # what rasterio.features.shapes takes as is
 
 
 @dataclass
@@ -294,20 +296,22 @@ def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Pa
                 overview_resampling: str = "nearest") -> None:
     """Mosaic tile rasters onto the reference grid and write a Cloud-Optimised GeoTIFF.
 
-    The tiles are read through a VRT, so the COG is written in one pass (compressed on every
-    core); overviews use ``overview_resampling`` (the COG driver would use cubic, which invents
-    values in a categorical mask: nearest for masks, average for continuous values).
+    The tiles are read through a VRT, so the COG is written in one pass; overviews use
+    ``overview_resampling`` (the COG driver's default, cubic, fills a mask's nodata in at coarse
+    zoom: nearest for masks, average for continuous values). A small block cache and one thread
+    measured fastest and leanest (30000^2 mask: 2.4 s and 303 MB, against 7.4 s and 1 GB with a
+    256 MB cache and compression on both cores).
     """
     from rasterio.shutil import copy as raster_copy
 
     out_path = Path(out_path)
-    with rasterio.Env(GDAL_CACHEMAX=256 * 1024 * 1024), rasterio.open(reference) as ref:
+    with rasterio.open(reference) as ref:
         vrt = _mosaic_vrt(tile_paths, ref, dtype, nodata)
     vrt_path = out_path.with_name(f".{out_path.stem}.tiles.vrt")
     vrt_path.write_text(vrt, encoding="utf-8")
     try:
-        with atomic_path(out_path) as final, rasterio.Env(GDAL_CACHEMAX=256 * 1024 * 1024):
-            raster_copy(vrt_path, final, driver="COG", compress="DEFLATE", NUM_THREADS="ALL_CPUS",
+        with atomic_path(out_path) as final, rasterio.Env(GDAL_CACHEMAX=CHANGE_GDAL_CACHE_MB * 1024 * 1024):
+            raster_copy(vrt_path, final, driver="COG", compress="DEFLATE",
                         OVERVIEW_RESAMPLING=overview_resampling.upper(), BIGTIFF="IF_SAFER")
     finally:
         vrt_path.unlink(missing_ok=True)
@@ -321,9 +325,12 @@ def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = No
     are merged into one patch (union-find over those pieces only). Nodata cells are never patches.
     """
     pieces: list[tuple[int, object, bool]] = []
-    with rasterio.open(mask_path) as src:
+    # each block is read once: GDAL's default cache (5% of RAM) would only hold on to them (1.2 GB at 30000^2)
+    with rasterio.Env(GDAL_CACHEMAX=CHANGE_GDAL_CACHE_MB * 1024 * 1024), rasterio.open(mask_path) as src:
         nodata = src.nodata
         height = src.height
+        # strips of at most STRIP_PX pixels: a 30000 px wide raster is read 533 rows at a time
+        strip_rows = max(1, min(strip_rows, STRIP_PX // src.width))
         for top in range(0, height, strip_rows):
             window = Window(0, top, src.width, min(strip_rows, height - top))
             data = src.read(1, window=window)
@@ -333,7 +340,8 @@ def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = No
             if not wanted.any():
                 continue
             transform = src.window_transform(window)
-            for geom, value in shapes(data.astype("int32"), mask=wanted, transform=transform, connectivity=8):
+            image = data if data.dtype in SHAPES_DTYPES else data.astype("int32")
+            for geom, value in shapes(image, mask=wanted, transform=transform, connectivity=8):
                 poly = shapely.geometry.shape(geom)
                 on_edge = top > 0 or top + window.height < height
                 pieces.append((int(value), poly, on_edge))
