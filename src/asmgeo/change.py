@@ -30,15 +30,14 @@ from asmgeo.errors import InputError
 from asmgeo.io import atomic_path
 from asmgeo.logs import Progress
 from asmgeo.ndvi_kernel import DROP_NODATA, MASK_NODATA, classify_window, warm_up_kernel
+from asmgeo.rasters import BLOCK_CACHE_MB, read_once_env, strip_rows as rows_per_strip
 
 log = logging.getLogger(__name__)
 
 # The change mask holds 0 no clearing, 1 clearing, NODATA (255) where either date has no data or
 # cloud; the NDVI-drop raster holds int16 drop x DROP_SCALE (half the bytes of float32).
 NODATA = MASK_NODATA
-CHANGE_GDAL_CACHE_MB = 32
 OUT_BLOCK_PX = 256  # block size of the tile rasters (windows are multiples of it)
-STRIP_PX = 16_000_000  # pixels per strip when vectorising
 SHAPES_DTYPES = (np.uint8, np.uint16, np.int16, np.int32)  # what rasterio.features.shapes takes as is
 
 
@@ -197,10 +196,10 @@ def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mas
     stats = {"tile": tile, "pixels": 0, "valid": 0, "cleared": 0}
     _keep_freed_memory()
     # Every input block is read once (windows are block-aligned) and every output block written
-    # once, so GDAL's block cache (5% of RAM by default) only costs: a large one touches fresh
-    # pages for each block before it recycles any (measured on 10^8 px: 0.42 s with 256 MB, 0.34 s
-    # with 32 MB). 32 MB still holds the source blocks a warped window shares with the next.
-    with rasterio.Env(GDAL_CACHEMAX=int(min(CHANGE_GDAL_CACHE_MB, rules.max_block_mb)) * 1024 * 1024):
+    # once, so a large block cache only touches fresh pages before it recycles any (measured on
+    # 10^8 px: 0.42 s with 256 MB, 0.34 s with 32 MB); 32 MB still holds the source blocks a
+    # warped window shares with the next.
+    with read_once_env(min(BLOCK_CACHE_MB, rules.max_block_mb)):
         return _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules, before_mask, after_mask, stats)
 
 
@@ -310,7 +309,7 @@ def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Pa
     vrt_path = out_path.with_name(f".{out_path.stem}.tiles.vrt")
     vrt_path.write_text(vrt, encoding="utf-8")
     try:
-        with atomic_path(out_path) as final, rasterio.Env(GDAL_CACHEMAX=CHANGE_GDAL_CACHE_MB * 1024 * 1024):
+        with atomic_path(out_path) as final, read_once_env():
             raster_copy(vrt_path, final, driver="COG", compress="DEFLATE",
                         OVERVIEW_RESAMPLING=overview_resampling.upper(), BIGTIFF="IF_SAFER")
     finally:
@@ -325,12 +324,10 @@ def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = No
     are merged into one patch (union-find over those pieces only). Nodata cells are never patches.
     """
     pieces: list[tuple[int, object, bool]] = []
-    # each block is read once: GDAL's default cache (5% of RAM) would only hold on to them (1.2 GB at 30000^2)
-    with rasterio.Env(GDAL_CACHEMAX=CHANGE_GDAL_CACHE_MB * 1024 * 1024), rasterio.open(mask_path) as src:
+    with read_once_env(), rasterio.open(mask_path) as src:
         nodata = src.nodata
         height = src.height
-        # strips of at most STRIP_PX pixels: a 30000 px wide raster is read 533 rows at a time
-        strip_rows = max(1, min(strip_rows, STRIP_PX // src.width))
+        strip_rows = rows_per_strip(src.width, strip_rows)  # 533 rows of a 30000 px wide raster
         for top in range(0, height, strip_rows):
             window = Window(0, top, src.width, min(strip_rows, height - top))
             data = src.read(1, window=window)

@@ -22,6 +22,7 @@ from asmgeo.flags import combine_flags, empty_flags, make_flags
 from asmgeo.forest import LossProduct
 from asmgeo.io import atomic_path
 from asmgeo.overlaps import licence_validity
+from asmgeo.rasters import read_once_env, strip_rows
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,12 @@ def last_year_before(cutoff_date: str) -> int:
 
 def forest_loss_raster(product: LossProduct, out_path: str, rows_per_block: int = 1024) -> None:
     """Loss years (1..N) where tree cover passes the canopy threshold, 0 elsewhere, nodata kept: windowed."""
-    with rasterio.open(product.lossyear) as loss:
+    with read_once_env(), rasterio.open(product.lossyear) as loss:
         cover = rasterio.open(product.treecover2000) if product.treecover2000 else None
         nodata = product.nodata if product.nodata is not None else loss.nodata
         profile = {"driver": "GTiff", "width": loss.width, "height": loss.height, "count": 1, "dtype": "uint8",
                    "crs": loss.crs, "transform": loss.transform, "nodata": 0, "tiled": True, "compress": "deflate"}
+        rows_per_block = strip_rows(loss.width, rows_per_block)
         with atomic_path(out_path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
             for top in range(0, loss.height, rows_per_block):
                 window = Window(0, top, loss.width, min(rows_per_block, loss.height - top))

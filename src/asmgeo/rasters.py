@@ -15,6 +15,21 @@ from asmgeo.validate import KEPT, QA_COLUMNS
 
 log = logging.getLogger(__name__)
 
+# Passes that read (or write) each block once gain nothing from GDAL's block cache, whose default
+# is 5% of RAM: a large one only holds memory and touches fresh pages (1.2 GB held at 30000^2).
+BLOCK_CACHE_MB = 32
+STRIP_PX = 16_000_000  # pixels per full-width strip in strip-by-strip passes
+
+
+def read_once_env(cache_mb: float = BLOCK_CACHE_MB) -> rasterio.Env:
+    """A GDAL environment with a small block cache, for passes that visit each block once."""
+    return rasterio.Env(GDAL_CACHEMAX=int(cache_mb * 1024 * 1024))
+
+
+def strip_rows(width: int, max_rows: int, strip_px: int = STRIP_PX) -> int:
+    """Rows per full-width strip: at most ``max_rows`` and at most ``strip_px`` pixels."""
+    return max(1, min(max_rows, strip_px // max(1, width)))
+
 
 def describe_raster(path: str | Path) -> dict:
     """CRS, size, resolution, bounds, nodata, dtype and band count of a raster (metadata only)."""

@@ -269,3 +269,10 @@ def test_merged_mask_is_a_cog_whose_overviews_keep_nodata_and_clearings(tmp_path
     # nearest keeps every class at its share; the COG driver's default (cubic) fills nodata in
     assert (half == ch.NODATA).mean() == 0.25 and (half == 1).mean() == 0.375 and (half == 0).mean() == 0.375
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_strips_are_bounded_by_pixels_not_only_rows():
+    from asmgeo.rasters import STRIP_PX, strip_rows
+
+    assert strip_rows(30_000, 2048) == STRIP_PX // 30_000 == 533
+    assert strip_rows(100, 2048) == 2048 and strip_rows(10**9, 2048) == 1
