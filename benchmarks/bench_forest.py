@@ -54,11 +54,11 @@ READ = r"""
 import json, resource, sys, time, rasterio
 from rasterio.windows import Window
 from asmgeo.change import tile_windows, _blocks
-from asmgeo.rasters import read_once_env
+from asmgeo.rasters import bounded_block_cache
 path = sys.argv[1]
 t0 = time.perf_counter()
 # the block cache the change detection uses (reading is fastest with a small one: nothing is read twice)
-with read_once_env(), rasterio.open(f"{path}/before.tif") as b, rasterio.open(f"{path}/after.tif") as a:
+with bounded_block_cache(), rasterio.open(f"{path}/before.tif") as b, rasterio.open(f"{path}/after.tif") as a:
     for tile in tile_windows(b.width, b.height, 4096):
         for block in _blocks(tile, 256):  # the same windows the change detection reads
             for src in (b, a):

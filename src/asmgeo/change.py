@@ -30,7 +30,7 @@ from asmgeo.errors import InputError
 from asmgeo.io import atomic_path
 from asmgeo.logs import Progress
 from asmgeo.ndvi_kernel import DROP_NODATA, MASK_NODATA, classify_window, warm_up_kernel
-from asmgeo.rasters import BLOCK_CACHE_MB, read_once_env, strip_rows as rows_per_strip
+from asmgeo.rasters import BLOCK_CACHE_MB, bounded_block_cache, strip_rows as rows_per_strip
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mas
     # once, so a large block cache only touches fresh pages before it recycles any (measured on
     # 10^8 px: 0.42 s with 256 MB, 0.34 s with 32 MB); 32 MB still holds the source blocks a
     # warped window shares with the next.
-    with read_once_env(min(BLOCK_CACHE_MB, rules.max_block_mb)):
+    with bounded_block_cache(min(BLOCK_CACHE_MB, rules.max_block_mb)):
         return _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules, before_mask, after_mask, stats)
 
 
@@ -309,7 +309,7 @@ def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Pa
     vrt_path = out_path.with_name(f".{out_path.stem}.tiles.vrt")
     vrt_path.write_text(vrt, encoding="utf-8")
     try:
-        with atomic_path(out_path) as final, read_once_env():
+        with atomic_path(out_path) as final, bounded_block_cache():
             raster_copy(vrt_path, final, driver="COG", compress="DEFLATE",
                         OVERVIEW_RESAMPLING=overview_resampling.upper(), BIGTIFF="IF_SAFER")
     finally:
@@ -324,7 +324,7 @@ def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = No
     are merged into one patch (union-find over those pieces only). Nodata cells are never patches.
     """
     pieces: list[tuple[int, object, bool]] = []
-    with read_once_env(), rasterio.open(mask_path) as src:
+    with bounded_block_cache(), rasterio.open(mask_path) as src:
         nodata = src.nodata
         height = src.height
         strip_rows = rows_per_strip(src.width, strip_rows)  # 533 rows of a 30000 px wide raster

@@ -22,7 +22,7 @@ from asmgeo.flags import combine_flags, empty_flags, make_flags
 from asmgeo.forest import LossProduct
 from asmgeo.io import atomic_path
 from asmgeo.overlaps import licence_validity
-from asmgeo.rasters import read_once_env, strip_rows
+from asmgeo.rasters import bounded_block_cache, strip_rows
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def last_year_before(cutoff_date: str) -> int:
 
 def forest_loss_raster(product: LossProduct, out_path: str, rows_per_block: int = 1024) -> None:
     """Loss years (1..N) where tree cover passes the canopy threshold, 0 elsewhere, nodata kept: windowed."""
-    with read_once_env(), rasterio.open(product.lossyear) as loss:
+    with bounded_block_cache(), rasterio.open(product.lossyear) as loss:
         cover = rasterio.open(product.treecover2000) if product.treecover2000 else None
         nodata = product.nodata if product.nodata is not None else loss.nodata
         profile = {"driver": "GTiff", "width": loss.width, "height": loss.height, "count": 1, "dtype": "uint8",
@@ -102,7 +102,7 @@ def patches_from_change(vectorised: gpd.GeoDataFrame, drop_raster: str | None, a
     if drop_raster and len(out):
         from exactextract import exact_extract
 
-        with rasterio.open(drop_raster) as src:
+        with bounded_block_cache(), rasterio.open(drop_raster) as src:
             stats = exact_extract(src, out.to_crs(src.crs).reset_index(drop=True), ["mean"], output="pandas")
         from asmgeo.ndvi_kernel import DROP_SCALE
 

@@ -18,8 +18,11 @@ import rasterio
 from pyproj import CRS
 
 from asmgeo.logs import Progress
+from asmgeo.rasters import bounded_block_cache
 
 log = logging.getLogger(__name__)
+
+ZONAL_CACHE_MB = 128
 
 WGS84_A = 6378137.0
 WGS84_F = 1 / 298.257223563
@@ -75,7 +78,9 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     if polygons.empty:
         return pd.DataFrame(columns=columns)
     parts = []
-    with rasterio.open(product.lossyear) as loss_src:
+    # neighbouring polygons share blocks, so a cache helps, but GDAL's default (5% of RAM) would
+    # grow past the memory bound on a large raster
+    with bounded_block_cache(ZONAL_CACHE_MB), rasterio.open(product.lossyear) as loss_src:
         cover_src = rasterio.open(product.treecover2000) if product.treecover2000 else None
         try:
             if cover_src is not None and (cover_src.transform != loss_src.transform or cover_src.shape != loss_src.shape):

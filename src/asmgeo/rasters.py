@@ -21,8 +21,8 @@ BLOCK_CACHE_MB = 32
 STRIP_PX = 16_000_000  # pixels per full-width strip in strip-by-strip passes
 
 
-def read_once_env(cache_mb: float = BLOCK_CACHE_MB) -> rasterio.Env:
-    """A GDAL environment with a small block cache, for passes that visit each block once."""
+def bounded_block_cache(cache_mb: float = BLOCK_CACHE_MB) -> rasterio.Env:
+    """A GDAL environment whose block cache holds at most ``cache_mb`` (default: for read-once passes)."""
     return rasterio.Env(GDAL_CACHEMAX=int(cache_mb * 1024 * 1024))
 
 
