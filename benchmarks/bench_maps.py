@@ -3,8 +3,9 @@
 Compares asmgeo.maps (simplified, quantised, gzip+base64 payload, canvas, clustered sites) with a
 plain folium map of the same data and popup fields (folium.GeoJson per layer, default markers).
 Both use the same local Leaflet (folium's CDN links would fail offline and would time the
-network). Measures HTML size and the time from navigation until the map has drawn (asmgeo: its
-ready flag, set after the first frame; folium: the load event plus two animation frames).
+network). Measures HTML size, the time from navigation until the map has drawn (asmgeo: its
+ready flag, set after the first frame; folium: the load event plus two animation frames), and
+how long a zoom or pan step takes to show (median of zoom in, pan, pan back, zoom out).
 Medians of --repeat page loads, each in a fresh browser context.
 
     python benchmarks/bench_maps.py --repeat 3
@@ -76,10 +77,23 @@ def draw_time(browser, path: Path, ours: bool) -> float:
         elapsed = page.evaluate("performance.now()")
     else:
         elapsed = page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(performance.now()))))")
+    steps = page.evaluate(INTERACT, ours)
     context.close()
     if errors:
         raise RuntimeError(f"{path.name}: {errors[:3]}")
-    return elapsed / 1000
+    return elapsed / 1000, statistics.median(steps) / 1000
+
+
+# Zoom in, pan, pan back, zoom out: each step timed until two frames after it (the redraw shown).
+INTERACT = """async (ours) => {
+  const map = ours ? asmgeo.map : Object.values(window).find(v => v instanceof L.Map);
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const steps = [() => map.setZoom(map.getZoom() + 1, {animate: false}), () => map.panBy([300, 200], {animate: false}),
+                 () => map.panBy([-300, -200], {animate: false}), () => map.setZoom(map.getZoom() - 1, {animate: false})];
+  const times = [];
+  for (const step of steps) { const t0 = performance.now(); step(); await frames(); times.push(performance.now() - t0); }
+  return times;
+}"""
 
 
 def main() -> None:
@@ -97,13 +111,16 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for name, ours in (("asmgeo", True), ("folium", False)):
             path = args.work / f"{name}.html"
-            times = [draw_time(browser, path, ours) for _ in range(args.repeat)]
+            runs = [draw_time(browser, path, ours) for _ in range(args.repeat)]
+            times = [r[0] for r in runs]
             result[f"{name}_html_mb"] = round(path.stat().st_size / 1e6, 2)
             result[f"{name}_draw_s"] = round(statistics.median(times), 2)
             result[f"{name}_draw_runs_s"] = [round(t, 2) for t in times]
+            result[f"{name}_zoom_pan_step_s"] = round(statistics.median(r[1] for r in runs), 3)
         browser.close()
     result["size_ratio"] = round(result["folium_html_mb"] / result["asmgeo_html_mb"], 1)
     result["draw_ratio"] = round(result["folium_draw_s"] / result["asmgeo_draw_s"], 1)
+    result["zoom_pan_ratio"] = round(result["folium_zoom_pan_step_s"] / result["asmgeo_zoom_pan_step_s"], 1)
     out = HERE / "results" / "maps.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
