@@ -22,6 +22,7 @@ import pandas as pd
 import rasterio
 import shapely
 from rasterio.enums import Resampling
+from rasterio.errors import RasterioIOError
 from rasterio.features import shapes
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
@@ -114,7 +115,13 @@ def check_overlap(before: str, after: str) -> dict:
 
 def _read_pair(src, rules: ChangeRules, block: Window) -> tuple[np.ndarray, np.ndarray, object, np.ndarray | None]:
     """Red and NIR of one window, the nodata value, and the dataset mask where there is no nodata value."""
-    red, nir = src.read((rules.red_band, rules.nir_band), window=block)
+    try:
+        red, nir = src.read((rules.red_band, rules.nir_band), window=block)
+    except RasterioIOError as exc:
+        cause = exc.__cause__ or exc
+        raise InputError(f"cannot read bands {rules.red_band} and {rules.nir_band} at rows {block.row_off}-"
+                         f"{block.row_off + block.height}, columns {block.col_off}-{block.col_off + block.width}: "
+                         f"{cause} (is the file complete?)", path=src.name) from exc
     if src.nodata is not None:
         return red, nir, src.nodata, None
     masks = (src.read_masks(rules.red_band, window=block) > 0) & (src.read_masks(rules.nir_band, window=block) > 0)

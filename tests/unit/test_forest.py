@@ -276,3 +276,14 @@ def test_strips_are_bounded_by_pixels_not_only_rows():
 
     assert strip_rows(30_000, 2048) == STRIP_PX // 30_000 == 533
     assert strip_rows(100, 2048) == 2048 and strip_rows(10**9, 2048) == 1
+
+
+def test_a_truncated_image_is_named_in_the_error_and_leaves_no_output(tmp_path):
+    t = from_origin(0, 30000, 10, 10)
+    before = write_raster(tmp_path / "b.tif", scene(size=600), t, nodata=0)
+    after = write_raster(tmp_path / "a.tif", scene(size=600), t, nodata=0)
+    with open(after, "r+b") as handle:
+        handle.truncate(handle.seek(0, 2) // 2)
+    with pytest.raises(InputError, match=r"a\.tif: cannot read bands 1 and 4 at rows .* \(is the file complete\?\)"):
+        ch.detect_change_tile(before, after, 0, 4096, tmp_path / "m.tif", tmp_path / "d.tif")
+    assert not (tmp_path / "m.tif").exists() and not (tmp_path / "d.tif").exists()
