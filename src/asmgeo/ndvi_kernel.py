@@ -6,8 +6,9 @@ twice the cost of reading the four bands. Compiled, each pixel is read once and 
 written once, in about 1 ns. The rule is the one of :func:`asmgeo.change.classify_change`, in
 float32 like it, and the tests check the two agree pixel for pixel.
 
-NDVI >= t is written nir (1 - t) >= red (1 + t), which needs no division; the NDVI drop is
-computed only for pixels that pass both thresholds.
+The thresholds are tested as nir (1 - t) >= red (1 + t), NDVI >= t without its division; the
+pass is branch-free, so the NDVI drop is computed for every pixel (cheap across SIMD lanes) and
+kept only where both thresholds and the minimum drop hold.
 """
 
 from __future__ import annotations
