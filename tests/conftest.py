@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -124,3 +127,32 @@ def open_page(browser):
     yield opener
     for page in pages:
         page.close()
+
+
+# The end-to-end tests run Snakemake in a temporary copy of the repository.
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+SKIP = {".venv", ".git", ".snakemake", "logs", ".pytest_cache", "__pycache__", "work", "runs"}
+
+
+def copy_repo(target: Path) -> Path:
+    def ignore(folder, names):
+        skipped = {n for n in names if n in SKIP or n.endswith(".tif")}
+        if Path(folder).resolve() == (REPO / "data" / "processed").resolve():
+            skipped |= {n for n in names if n != ".gitkeep"}
+        return skipped
+
+    shutil.copytree(REPO, target, ignore=ignore)
+    return target
+
+
+def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([SNAKEMAKE, "--cores", "2", *args], cwd=cwd, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory) -> Path:
+    """A fresh copy of the repository (no outputs, no generated rasters)."""
+    return copy_repo(tmp_path_factory.mktemp("asmgeo") / "repo")

@@ -30,13 +30,17 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
     crs = _read_crs(crs_path)
     site_layer, status, conc, ten, riv, road = (gpd.read_file(p) for p in (sites, site_status, concessions, tenure, rivers, roads))
     cutoff_year = last_year_before(cutoff_date)
+    boxes = [f.total_bounds for f in (site_layer, conc, ten) if len(f)]
     if bounds:
         area = tuple(bounds)
-    else:
-        boxes = [f.total_bounds for f in (site_layer, conc, ten) if len(f)]
+    elif boxes:
         area = (min(b[0] for b in boxes) - rules.margin_m, min(b[1] for b in boxes) - rules.margin_m,
                 max(b[2] for b in boxes) + rules.margin_m, max(b[3] for b in boxes) + rules.margin_m)
-    cells = planning_grid(area, rules.cell_ha, crs)
+    else:
+        area = None
+        log.warning("no sites, licences or tenure parcels and no candidates.bounds: nothing to plan on, "
+                    "so there are no candidate zones (set candidates.bounds to grid an area anyway)")
+    cells = planning_grid(area, rules.cell_ha, crs) if area else gpd.GeoDataFrame({"cell_id": []}, geometry=[], crs=crs)
     log.info("planning grid: %d cells of %g ha", len(cells), rules.cell_ha)
     forest = None
     if lossyear:

@@ -134,7 +134,7 @@ def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: g
         keep = coops != ""
         out["cooperatives"] = join_by(c[keep], coops[keep], len(out), "; ")
     out["unlicensed_sites"] = counts.astype(int)
-    crit["unlicensed_sites"] = counts / counts.max() if counts.max() > 0 else counts
+    crit["unlicensed_sites"] = counts / counts.max() if len(counts) and counts.max() > 0 else counts
     if rivers is not None and len(rivers):
         _, d = shapely.STRtree(rivers.geometry.to_numpy()).query_nearest(centres, return_distance=True, all_matches=False)
         crit["far_from_water"] = np.clip(d / rules.far_from_water_m, 0, 1)

@@ -432,6 +432,11 @@ OVERLAP_FIELDS = [
 ]
 
 
+def _text(column: pd.Series, missing: str = "") -> pd.Series:
+    """A column as text, missing values as ``missing``; also when an empty table came back as float."""
+    return column.astype(object).where(column.notna(), missing).astype(str)
+
+
 def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Licence x licence and licence x tenure overlaps in one frame with the same columns, by severity."""
     pairs = concession_overlaps.assign(
@@ -439,10 +444,10 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
         party_b=concession_overlaps["licence_b"])
     tenure = tenure_overlaps.assign(
         overlap_kind="licence x tenure", party_a=tenure_overlaps["licence_id"],
-        party_b=tenure_overlaps["tenure_name"].fillna("") + " (" + tenure_overlaps["tenure_id"] + ")",
+        party_b=_text(tenure_overlaps["tenure_name"]) + " (" + _text(tenure_overlaps["tenure_id"]) + ")",
         holder_a=tenure_overlaps["holder"], type_a=tenure_overlaps["licence_type"], valid_a=tenure_overlaps["valid"],
         holder_b=tenure_overlaps["tenure_holder"],
-        type_b=tenure_overlaps["tenure_type"] + " (protection: " + tenure_overlaps["protection"].fillna("none") + ")",
+        type_b=_text(tenure_overlaps["tenure_type"]) + " (protection: " + _text(tenure_overlaps["protection"], "none") + ")",
         valid_b="", share_a_pct=tenure_overlaps["share_licence_pct"], share_b_pct=tenure_overlaps["share_tenure_pct"],
         conflict=tenure_overlaps["flag_type"])
     columns = ["overlap_kind", "severity", "conflict", "party_a", "holder_a", "type_a", "valid_a", "party_b",

@@ -197,3 +197,17 @@ def test_report_charts_write_counts_with_their_unit():
     svg = bar_chart(["live", "historic"], [1, 3], "pairs", "c")
     assert ">1 pair<" in svg and ">3 pairs<" in svg
     assert ">1 ha<" in bar_chart(["2021"], [1.0], "ha", "l") and ">2.50 ha<" in bar_chart(["2021"], [2.5], "ha", "l")
+
+
+def test_overlap_table_of_a_run_without_licences_is_empty_not_an_error():
+    # empty GeoPackage layers read back with float columns (as in a run with no licence layer)
+    def empty(columns):
+        return gpd.GeoDataFrame({c: pd.Series(dtype=float) for c in columns}, geometry=[], crs="EPSG:32735")
+
+    pairs = empty(["licence_a", "licence_b", "area_ha", "share_a_pct", "share_b_pct", "conflict", "severity",
+                   "holder_a", "holder_b", "type_a", "type_b", "valid_a", "valid_b", "reason"])
+    tenure = empty(["licence_id", "tenure_id", "tenure_type", "tenure_name", "tenure_holder", "protection", "area_ha",
+                    "share_licence_pct", "share_tenure_pct", "holder", "licence_type", "valid", "severity",
+                    "flag_type", "reason"])
+    table = maps.overlap_table(pairs, tenure)
+    assert len(table) == 0 and "party_b" in table.columns

@@ -10,7 +10,7 @@ import shapely
 
 from asmgeo import demo
 
-from .conftest import copy_repo, snakemake
+from tests.conftest import copy_repo, snakemake
 
 pytestmark = pytest.mark.workflow
 

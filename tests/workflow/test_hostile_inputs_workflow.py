@@ -17,7 +17,7 @@ import yaml
 
 from asmgeo import io
 from tests.unit.test_maps import HOSTILE
-from tests.workflow.conftest import snakemake
+from tests.conftest import snakemake
 
 FORMULA_ID = "=HYPERLINK(\"http://example.invalid\",\"x\")"
 HOLDER = "<img src=x onerror=alert(1)> {{ 7*7 }} SARL"

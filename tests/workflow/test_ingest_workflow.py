@@ -8,7 +8,7 @@ import pytest
 
 from asmgeo.io import sha256
 
-from .conftest import copy_repo, snakemake
+from tests.conftest import copy_repo, snakemake
 
 pytestmark = pytest.mark.workflow
 

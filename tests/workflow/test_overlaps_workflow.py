@@ -4,7 +4,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from .conftest import snakemake
+from tests.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 
