@@ -13,6 +13,8 @@ from asmgeo import io
 
 log = logging.getLogger(__name__)
 
+LARGE_GRID_CELLS = 1_000_000  # above this, say how to narrow the grid (15.6 M cells took 16 min)
+
 
 def candidates(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str, crs_path: str,
                lossyear: str | None, treecover: str | None, out_gpkg: str, out_csv: str, out_sensitivity: str,
@@ -42,6 +44,10 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                     "so there are no candidate zones (set candidates.bounds to grid an area anyway)")
     cells = planning_grid(area, rules.cell_ha, crs) if area else gpd.GeoDataFrame({"cell_id": []}, geometry=[], crs=crs)
     log.info("planning grid: %d cells of %g ha", len(cells), rules.cell_ha)
+    if len(cells) > LARGE_GRID_CELLS:
+        log.warning("the planning grid has %d cells (%g ha each over the whole data extent): this stage will be slow "
+                    "and candidates.gpkg large; set candidates.bounds to the area being planned, or a larger "
+                    "candidates.cell_ha", len(cells), rules.cell_ha)
     forest = None
     if lossyear:
         loss = zonal_loss(cells, "cell_id", _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct))
