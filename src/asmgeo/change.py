@@ -36,7 +36,7 @@ from asmgeo.rasters import BLOCK_CACHE_MB, bounded_block_cache, strip_rows as ro
 log = logging.getLogger(__name__)
 
 # The change mask holds 0 no clearing, 1 clearing, NODATA (255) where either date has no data or
-# cloud; the NDVI-drop raster holds int16 drop x DROP_SCALE (half the bytes of float32).
+# cloud (the NDVI-drop encoding lives with the kernel, in asmgeo.ndvi_kernel).
 NODATA = MASK_NODATA
 OUT_BLOCK_PX = 256  # block size of the tile rasters (windows are multiples of it)
 SHAPES_DTYPES = (np.uint8, np.uint16, np.int16, np.int32)  # what rasterio.features.shapes takes as is
@@ -121,7 +121,7 @@ def _read_pair(src, rules: ChangeRules, block: Window) -> tuple[np.ndarray, np.n
         cause = exc.__cause__ or exc
         raise InputError(f"cannot read bands {rules.red_band} and {rules.nir_band} at rows {block.row_off}-"
                          f"{block.row_off + block.height}, columns {block.col_off}-{block.col_off + block.width}: "
-                         f"{cause} (is the file complete?)", path=src.name) from exc
+                         f"{cause} (is the file complete?)", path=getattr(src, "src_dataset", src).name) from exc
     if src.nodata is not None:
         return red, nir, src.nodata, None
     masks = (src.read_masks(rules.red_band, window=block) > 0) & (src.read_masks(rules.nir_band, window=block) > 0)
@@ -270,20 +270,17 @@ def _write_window(mask_dst, drop_dst, mask: np.ndarray, drop: np.ndarray, cleare
         drop_dst.write(part, 1, window=Window(col + c * OUT_BLOCK_PX, row + r * OUT_BLOCK_PX, part.shape[1], part.shape[0]))
 
 
-GDAL_TYPES = {"uint8": "Byte", "int16": "Int16", "uint16": "UInt16", "float32": "Float32"}
-
-
 def _mosaic_vrt(tile_paths: list[str | Path], ref, dtype: str, nodata) -> str:
     """A VRT placing each tile on the reference grid (tiles share its pixel grid; gaps read as nodata)."""
     from xml.etree import ElementTree as ET
 
-    if dtype not in GDAL_TYPES:
-        raise ValueError(f"tile type {dtype!r} is not one of {sorted(GDAL_TYPES)}")
+    from rasterio.dtypes import dtype_rev, typename_fwd
+
     root = ET.Element("VRTDataset", rasterXSize=str(ref.width), rasterYSize=str(ref.height))
     ET.SubElement(root, "SRS").text = ref.crs.to_wkt()
     t = ref.transform
     ET.SubElement(root, "GeoTransform").text = ", ".join(repr(v) for v in (t.c, t.a, t.b, t.f, t.d, t.e))
-    band = ET.SubElement(root, "VRTRasterBand", dataType=GDAL_TYPES[dtype], band="1")
+    band = ET.SubElement(root, "VRTRasterBand", dataType=typename_fwd[dtype_rev[dtype]], band="1")
     ET.SubElement(band, "NoDataValue").text = repr(nodata)
     for path in tile_paths:
         with rasterio.open(path) as tile:
