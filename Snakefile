@@ -4,7 +4,11 @@ from snakemake.utils import min_version
 min_version("8.20")
 
 
-configfile: "config/config.yaml"
+# The demo config is the base only when no --configfile is given: a run on your own data never
+# inherits the demo's layers or rasters (the workflow profile also sets replace-workflow-config).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -26,3 +30,7 @@ rule all:
     default_target: True
     input:
         all_outputs(),
+
+
+onsuccess:
+    print_run_warnings(run_path("qa", "warnings.txt"))

@@ -26,7 +26,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
     from asmgeo.deforestation import last_year_before
     from asmgeo.forest import zonal_loss
     from asmgeo.forest_steps import _product, _read_crs
-    from asmgeo.overlaps import licence_validity
+    from asmgeo.validity import UNKNOWN, licence_validity
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
     crs = _read_crs(crs_path)
@@ -55,7 +55,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                                            ["forest_ha", "loss_before_ha"], "loss_after_ha"))
         forest = pivot.pivot_table(index="cell_id", columns="kind", values="loss_ha", aggfunc="sum", fill_value=0)
         forest = forest.reindex(columns=["forest_ha", "loss_before_ha", "loss_after_ha"], fill_value=0).reset_index()
-    blocking = conc[licence_validity(conc, dt.date.fromisoformat(as_of)).state.isin(["valid", "not_yet_valid"]).to_numpy()] \
+    blocking = conc[licence_validity(conc, dt.date.fromisoformat(as_of)).state.isin(["valid", "not_yet_valid", UNKNOWN]).to_numpy()] \
         if len(conc) else conc
     scored = score_cells(cells, site_layer, status, blocking, ten, riv, forest, rules, cutoff_year, road)
     avoided = {"strict protected area": ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")][["tenure_id", "geometry"]],

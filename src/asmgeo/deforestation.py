@@ -21,7 +21,7 @@ from rasterio.windows import Window
 from asmgeo.flags import combine_flags, empty_flags, make_flags
 from asmgeo.forest import LossProduct
 from asmgeo.io import atomic_path
-from asmgeo.overlaps import licence_validity
+from asmgeo.validity import ALWAYS, NEVER, licence_validity, valid_during
 from asmgeo.rasters import bounded_block_cache, strip_rows
 
 log = logging.getLogger(__name__)
@@ -142,10 +142,8 @@ def attribute_patches(patches: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, 
             conc = concessions.reset_index(drop=True)
             validity = licence_validity(conc, rules.as_of)
             p, c = shapely.STRtree(conc.geometry.to_numpy()).query(geoms, predicate="intersects")
-            usable = ~validity.state.isin(["pending", "suspended", "revoked", "invalid_dates"]).to_numpy()[c]
-            during = (validity.valid_from.to_numpy(dtype="U10")[c] <= out.loss_to.to_numpy(dtype="U10")[p]) & \
-                     (validity.valid_to.to_numpy(dtype="U10")[c] >= out.loss_from.to_numpy(dtype="U10")[p])
-            p, c = p[usable & during], c[usable & during]
+            during = valid_during(validity, c, out.loss_from.to_numpy(dtype="U10")[p], out.loss_to.to_numpy(dtype="U10")[p])
+            p, c = p[during], c[during]
             # touching is not covering: keep licences that share area with the patch
             shares = shapely.area(shapely.intersection(geoms[p], conc.geometry.to_numpy()[c])) > 0
             p, c = p[shares], c[shares]
@@ -227,7 +225,9 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
 
     def licence_reason(i, r):
         v = validity.loc[i] if validity is not None else None
-        period = f"{v.valid_from if v.valid_from != '0001-01-01' else '?'} to {v.valid_to if v.valid_to != '9999-12-31' else '?'}"
+        period = f"{v.valid_from if v.valid_from != NEVER else '?'} to {v.valid_to if v.valid_to != ALWAYS else 'no expiry date given'}"
+        if v.unknown_reason:
+            period = f"validity undetermined: {v.unknown_reason}"
         return (f"{r.loss_ha:.2f} ha of forest were lost inside licence {i} after {rules.cutoff_date} (loss years "
                 f"{r.years}); the licence is {v.state.replace('_', ' ')} on the run date ({period}).")
 

@@ -10,7 +10,7 @@ import shapely
 
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.licensing import LicensingRules, _state_on
-from asmgeo.overlaps import licence_validity
+from asmgeo.validity import licence_validity
 
 
 def reconcile_detections(detections: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,

@@ -129,13 +129,16 @@ def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str,
 def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions: str, tenure: str, rivers: str,
                  out_patches: str, out_flags: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31",
                  min_mapping_unit_ha: float = 0.5, site_radius_m: float = 1000.0, near_site_loss_ha: float = 1.0,
-                 concession_loss_ha: float = 5.0, protected_loss_ha: float = 0.5) -> gpd.GeoDataFrame:
-    """Attribute every patch and raise the deforestation flags."""
+                 concession_loss_ha: float = 5.0, protected_loss_ha: float = 0.5, note: str | None = None
+                 ) -> gpd.GeoDataFrame:
+    """Attribute every patch and raise the deforestation flags (``note``: what could not run, logged)."""
     from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
 
     rules = ForestRules(cutoff_date=cutoff_date, min_mapping_unit_ha=min_mapping_unit_ha, site_radius_m=site_radius_m,
                         near_site_loss_ha=near_site_loss_ha, concession_loss_ha=concession_loss_ha,
                         protected_loss_ha=protected_loss_ha, as_of=dt.date.fromisoformat(as_of))
+    if note:
+        log.warning("%s", note)
     site_layer, conc, ten, riv = (gpd.read_file(p) for p in (sites, concessions, tenure, rivers))
     frames = [gpd.read_file(p) for p in patch_files]
     frames = [f for f in frames if len(f)]

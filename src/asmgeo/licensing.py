@@ -17,13 +17,14 @@ import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
-from asmgeo.overlaps import licence_validity
+from asmgeo.validity import UNKNOWN, licence_validity, state_on
 from asmgeo.parse import split_minerals
 
 log = logging.getLogger(__name__)
 
 LEGAL = ("licensed", "licensed_near_boundary", "declared_licence_mismatch")
-NOT_VALID_FLAG_STATUSES = ("expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent")
+NOT_VALID_FLAG_STATUSES = ("expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent",
+                           "licence_dates_unknown")
 
 
 @dataclass
@@ -70,13 +71,8 @@ def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
 
 
 def _state_on(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """State of licence lic_idx[k] on date days[k]: valid, expired, not_yet_valid, pending, suspended, revoked, invalid_dates."""
-    base = validity["state"].to_numpy()[lic_idx]
-    start = validity["valid_from"].to_numpy(dtype="U10")[lic_idx]
-    end = validity["valid_to"].to_numpy(dtype="U10")[lic_idx]
-    fixed = np.isin(base, ["pending", "suspended", "revoked", "invalid_dates"])
-    dated = np.where(days < start, "not_yet_valid", np.where(days > end, "expired", "valid"))
-    return np.where(fixed, base, dated)
+    """State of licence lic_idx[k] on date days[k] (see asmgeo.validity.state_on)."""
+    return state_on(validity, lic_idx, days)
 
 
 def judgement_dates(sites: pd.DataFrame, as_of: dt.date) -> np.ndarray:
@@ -157,7 +153,8 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
 
     Statuses: licensed, licensed_near_boundary, declared_licence_mismatch (legalised by another
     licence than the one it declares), mineral_not_licensed, expired_licence, suspended_or_revoked,
-    licence_not_valid_yet, licence_dates_inconsistent, unlicensed.
+    licence_not_valid_yet, licence_dates_inconsistent, licence_dates_unknown (in or near a licence
+    whose validity cannot be told: an unreadable date, or no status and no expiry), unlicensed.
     """
     rules = rules or LicensingRules()
     if sites.geometry.is_empty.any() or (~np.isfinite(shapely.get_coordinates(sites.geometry.to_numpy()))).any():
@@ -203,11 +200,15 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     inside_suspended = any_by_site(inside, inside.state.isin(["suspended", "revoked"]))
     inside_not_yet = any_by_site(inside, inside.state.isin(["pending", "not_yet_valid"]))
     inside_bad_dates = any_by_site(inside, inside.state.eq("invalid_dates"))
+    # an undetermined licence neither legalises a site nor lets it be called unlicensed: it comes
+    # before every 'not valid' status, since it may be valid
+    inside_unknown = any_by_site(inside, inside.state.eq(UNKNOWN)) | any_by_site(near, near.state.eq(UNKNOWN))
     status = np.select(
-        [has_legal & mismatch, has_legal, has_near_legal, inside_valid_uncovered, inside_expired,
+        [has_legal & mismatch, has_legal, has_near_legal, inside_unknown, inside_valid_uncovered, inside_expired,
          inside_suspended, inside_not_yet, inside_bad_dates],
-        ["declared_licence_mismatch", "licensed", "licensed_near_boundary", "mineral_not_licensed",
-         "expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent"],
+        ["declared_licence_mismatch", "licensed", "licensed_near_boundary", "licence_dates_unknown",
+         "mineral_not_licensed", "expired_licence", "suspended_or_revoked", "licence_not_valid_yet",
+         "licence_dates_inconsistent"],
         default="unlicensed")
 
     out = sites.copy()
@@ -366,20 +367,28 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                 rule=f"status unlicensed: in no licence valid on the site's date and none within the GPS tolerance; {rule}",
                 reason=f"{label} {none_text} valid on that date (GPS tolerance {rules.gps_tolerance_m:g} m); {_nearest_text(row)}.")
         elif row.status in NOT_VALID_FLAG_STATUSES:
-            around = row.licences_inside.split(",")
+            around = [lid for lid in (row.licences_inside or row.licences_near).split(",") if lid]
             details = []
             for lid in around:
                 if licence is not None and lid in licence.index:
                     lic = licence.loc[lid]
-                    details.append(f"{lid} ({lic.holder or 'holder unknown'}, status {lic.status}, "
-                                   f"{lic.granted_on or '?'} to {lic.expires_on or '?'})")
+                    problem = lic.get("date_problems") if hasattr(lic, "get") else None
+                    dates = (f"{lic.granted_on or '?'} to {lic.expires_on or 'no expiry date given'}"
+                             + (f"; {problem}" if isinstance(problem, str) and problem else ""))
+                    details.append(f"{lid} ({lic.holder or 'holder unknown'}, status {lic.status}, {dates})")
             why = {"expired_licence": "has expired by that date", "suspended_or_revoked": "is suspended or revoked",
                    "licence_not_valid_yet": "was not yet granted or is still pending on that date",
-                   "licence_dates_inconsistent": "has an expiry date before its grant date"}[row.status]
-            add(row, geom, flag_type="site_in_expired_licence", severity="medium", other_layer="concessions",
-                other_id=row.licences_inside, distance_m=row.nearest_distance_m,
-                rule=f"status {row.status}: every licence around the site is not valid on its date; {rule}",
-                reason=f"{label} lies in {', '.join(details) or row.licences_inside}, which {why}; {_nearest_text(row)}.")
+                   "licence_dates_inconsistent": "has an expiry date before its grant date",
+                   "licence_dates_unknown": "may or may not be valid on that date: its validity cannot be told "
+                                            "from the record, so it legalises nothing until the record is fixed"}[row.status]
+            unknown = row.status == "licence_dates_unknown"
+            add(row, geom, flag_type="site_licence_undetermined" if unknown else "site_in_expired_licence",
+                severity="medium", other_layer="concessions",
+                other_id=",".join(around), distance_m=row.nearest_distance_m,
+                rule=(f"status {row.status}: a licence around the site has an undetermined validity; {rule}" if unknown
+                      else f"status {row.status}: every licence around the site is not valid on its date; {rule}"),
+                reason=f"{label} lies {'in' if row.licences_inside else 'near'} {', '.join(details) or ','.join(around)}, "
+                       f"which {why}; {_nearest_text(row)}.")
         elif row.status == "mineral_not_licensed":
             add(row, geom, flag_type="site_mineral_not_licensed", severity="medium", other_layer="concessions",
                 other_id=row.licences_inside,

@@ -44,6 +44,7 @@ SITE_STATUS_COLOURS = [
     ("expired_licence", "inside a licence expired on the site's date", "#f46d43"),
     ("suspended_or_revoked", "inside a suspended or revoked licence", "#a50026"),
     ("licence_dates_inconsistent", "inside a licence whose dates contradict each other", "#762a83"),
+    ("licence_dates_unknown", "in or near a licence whose validity cannot be told (unreadable or missing dates)", "#c2a5cf"),
     ("unlicensed", "outside every licence", "#d73027"),
 ]
 LICENCE_STATE_COLOURS = [
@@ -51,6 +52,7 @@ LICENCE_STATE_COLOURS = [
     ("not_yet_valid", "granted, not yet valid", "#a6bddb"), ("expired", "expired", "#969696"),
     ("suspended", "suspended", "#b2182b"), ("revoked", "revoked", "#67001f"),
     ("invalid_dates", "expiry before grant", "#762a83"),
+    ("dates_unknown", "validity undetermined (unreadable or missing dates)", "#c2a5cf"),
 ]
 TENURE_COLOURS = [
     ("protected_area", "protected area", "#006d2c"), ("indigenous_territory", "indigenous territory", "#8c510a"),
@@ -361,7 +363,7 @@ def _sequential(values: Sequence[Any], start: str = "#fee08b", end: str = "#8000
 
 def licence_states(concessions: gpd.GeoDataFrame, as_of: str) -> gpd.GeoDataFrame:
     """Licences with their state on ``as_of`` and a one-line validity text."""
-    from asmgeo.overlaps import licence_validity
+    from asmgeo.validity import licence_validity
     import datetime as dt
 
     out = concessions.copy()

@@ -19,10 +19,10 @@ import shapely
 
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.logs import Progress
+from asmgeo.validity import ALWAYS, NEVER, UNKNOWN, licence_validity, period_text, valid_on  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
-NEVER, ALWAYS = "0001-01-01", "9999-12-31"  # ISO sentinels: open interval ends compare correctly as text
 CHUNK = 20_000
 
 
@@ -45,52 +45,6 @@ class OverlapRules:
 
 # ------------------------------------------------------------------------------------------
 # validity
-
-
-def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Per licence: validity interval (ISO text, open ends as sentinels) and its state on ``as_of``.
-
-    state is one of valid, expired, not_yet_valid, pending, suspended, revoked, invalid_dates
-    (DESIGN.md section 3: revoked/suspended/pending are never valid; an expiry before the grant
-    makes a licence never valid).
-    """
-    def iso(column: str, missing: str) -> np.ndarray:
-        values = concessions[column].to_numpy(dtype=object)
-        filled = [missing if v is None or v != v or v == "" else str(v) for v in values]
-        return np.array(filled, dtype="U10")  # numpy compares fixed-width text in C
-
-    start = iso("granted_on", NEVER)
-    end = iso("expires_on", ALWAYS)
-    status = np.array([s if isinstance(s, str) and s else "unknown" for s in concessions["status"].to_numpy(dtype=object)])
-    day = as_of.isoformat()
-    state = np.select(
-        [status == "pending", status == "suspended", status == "revoked", end < start,
-         (start <= day) & (day <= end), end < day],
-        ["pending", "suspended", "revoked", "invalid_dates", "valid", "expired"],
-        default="not_yet_valid")
-    return pd.DataFrame({"valid_from": start, "valid_to": end, "state": state, "status": status},
-                        index=concessions.index)
-
-
-def valid_on(validity: pd.DataFrame, day: pd.Series | str) -> pd.Series:
-    """True where a licence is valid on ``day`` (ISO text, scalar or per row)."""
-    usable = ~validity["state"].isin(["pending", "suspended", "revoked", "invalid_dates"])
-    return usable & (validity["valid_from"] <= day) & (day <= validity["valid_to"])
-
-
-def _period_text(row) -> str:
-    start = "" if row.valid_from == NEVER else row.valid_from
-    end = "" if row.valid_to == ALWAYS else row.valid_to
-    if row.state == "pending":
-        return "pending application" + (f" of {start}" if start else "")
-    if row.state in ("suspended", "revoked"):
-        return f"{row.state}" + (f", granted {start}" if start else "")
-    if row.state == "invalid_dates":
-        return f"inconsistent dates: granted {start}, expires {end}"
-    period = f"{start or 'an unknown date'} to {end or 'no expiry date'}"
-    if row.status == "unknown":
-        return f"status unknown, dated {period}"
-    return f"valid {period}"
 
 
 def normalise_holder(holder: object) -> str:
@@ -192,8 +146,10 @@ PAIR_COLUMNS = ["licence_a", "licence_b", "area_ha", "share_a_pct", "share_b_pct
                 "state_a", "state_b", "valid_a", "valid_b", "concurrent_from", "concurrent_to", "reason"]
 
 
-def _pair_class(sa: str, sb: str, concurrent: bool, concurrent_to: str, as_of: str) -> str:
+def _pair_class(sa: str, sb: str, concurrent: bool, concurrent_to: str, as_of: str, unknown: bool = False) -> str:
     states = {sa, sb}
+    if unknown and not states & {"suspended", "revoked"}:
+        return "undetermined"  # whether both were valid at the same time cannot be told
     if "pending" in states:
         other = sb if sa == "pending" else sa
         return "priority" if other in ("pending", "valid", "not_yet_valid") else "historic"
@@ -211,7 +167,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
 
     Returns (overlaps, qa): one row per pair (licence_a < licence_b) with the intersection
     geometry, area, shares, relation (partial / a_inside_b / b_inside_a / identical), holders,
-    validity, conflict class (live, past, historic, priority, dormant) and severity; and a QA
+    validity, conflict class (live, past, historic, priority, dormant, undetermined) and severity; and a QA
     table of slivers under the tolerance and pairs GEOS could not intersect.
     """
     rules = rules or OverlapRules()
@@ -242,7 +198,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     keep = positive & ~sliver
     i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
     validity = licence_validity(conc, rules.as_of)
-    period = np.array([_period_text(r) for r in _rows(validity)], dtype=object)  # once per licence
+    period = np.array([period_text(r) for r in _rows(validity)], dtype=object)  # once per licence
     a, b = conc.iloc[i].reset_index(drop=True), conc.iloc[j].reset_index(drop=True)
     va, vb = validity.iloc[i].reset_index(drop=True), validity.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({
@@ -271,15 +227,19 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     table["concurrent_from"] = np.where(concurrent & (start != NEVER), start, "")
     table["concurrent_to"] = np.where(concurrent & (end != ALWAYS), end, "")
     as_of = rules.as_of.isoformat()
-    table["conflict"] = [_pair_class(sa, sb, c, e, as_of) for sa, sb, c, e in
-                         zip(va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object), concurrent, end)]
+    unknown = (va.unknown_reason.to_numpy(dtype=object) != "") | (vb.unknown_reason.to_numpy(dtype=object) != "")
+    table["conflict"] = [_pair_class(sa, sb, c, e, as_of, u) for sa, sb, c, e, u in
+                         zip(va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object), concurrent, end, unknown)]
     # a shared validity period means something only for licences that were or are valid
     dated = table.conflict.isin(["live", "past"])
     table.loc[~dated, ["concurrent_from", "concurrent_to"]] = ""
     big = (np.maximum(table.share_a_pct, table.share_b_pct) >= rules.high_share_pct) | (table.area_ha >= rules.high_area_ha)
     table["severity"] = np.select(
         [(table.conflict == "live") & table.same_holder, (table.conflict == "live") & big,
-         table.conflict.isin(["live", "priority", "dormant"])], ["low", "high", "medium"], default="low")
+         table.conflict.isin(["live", "priority", "dormant"])
+         # undetermined: medium for review, unless one is known expired on the run date (no live conflict)
+         | ((table.conflict == "undetermined") & ~table.same_holder & (va.state != "expired") & (vb.state != "expired"))],
+        ["low", "high", "medium"], default="low")
     party = np.array([_party(lid, h, t, p) for lid, h, t, p in zip(conc.licence_id.to_numpy(dtype=object), holders,
                                                                      conc.licence_type.to_numpy(dtype=object), period)],
                      dtype=object)
@@ -321,6 +281,11 @@ def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party
     when[past] = ("both were valid from " + np.where(since[past] != "", since[past], "an unknown date") + " to "
                   + until[past] + ", a past conflict")
     when[conflict == "dormant"] = "one of them is suspended or revoked: the conflict revives if it is reinstated"
+    why_a, why_b = va.unknown_reason.to_numpy(dtype=object), vb.unknown_reason.to_numpy(dtype=object)
+    for k in np.flatnonzero(conflict == "undetermined"):
+        parts = [f"{lid}: {why}" for lid, why in ((a[k], why_a[k]), (b[k], why_b[k])) if why]
+        when[k] = ("whether both were valid at the same time cannot be told (" + "; ".join(parts)
+                   + "), an undetermined conflict: check the licence record")
     state_a, state_b = va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object)
     from_a, from_b = va.valid_from.to_numpy(dtype=object), vb.valid_from.to_numpy(dtype=object)
     for k in np.flatnonzero(conflict == "priority"):
@@ -407,7 +372,7 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
     keep = (area > 0) & ~sliver
     i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
     all_validity = licence_validity(conc, rules.as_of)
-    period = np.array([_period_text(r) for r in _rows(all_validity)], dtype=object)
+    period = np.array([period_text(r) for r in _rows(all_validity)], dtype=object)
     validity = all_validity.iloc[i].reset_index(drop=True)
     lic, par = conc.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({
@@ -419,7 +384,8 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
         "valid": period[i],
     })
     base = [_tenure_base_severity(t, p) for t, p in zip(table.tenure_type, table.protection)]
-    current = table.state.isin(["valid", "not_yet_valid", "pending"])
+    # an undetermined licence keeps the tenure's severity: it may well hold the ground today
+    current = table.state.isin(["valid", "not_yet_valid", "pending", UNKNOWN])
     table["severity"] = np.where(current, base, "low")
     table["flag_type"] = table.tenure_type.map(TENURE_FLAG).fillna("concession_on_other_tenure")
     table["reason"] = [_tenure_reason(r) for r in _rows(table)]
@@ -440,7 +406,9 @@ def _tenure_reason(r) -> str:
     text = (f"{_sentence(_party(r.licence_id, r.holder, r.licence_type, r.valid))} overlaps {words} "
             f"{name}{detail} by {r.area_ha:.2f} ha: {r.share_licence_pct:.2f}% of the licence, "
             f"{r.share_tenure_pct:.2f}% of the {words}")
-    if r.state not in ("valid", "not_yet_valid", "pending"):
+    if r.state == UNKNOWN:
+        text += "; whether the licence is valid on the run date cannot be told, so the overlap is undetermined"
+    elif r.state not in ("valid", "not_yet_valid", "pending"):
         text += f"; the licence is {r.state.replace('_', ' ')} on the run date, so this is a historic overlap"
     return text + "."
 

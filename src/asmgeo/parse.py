@@ -15,9 +15,59 @@ import pandas as pd
 
 _MISSING = {"", "none", "nan", "null", "na", "n/a", "-", "nat"}
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
-_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})$")
-_YEAR_FIRST_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?"
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME + "$")
+_YEAR_FIRST_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + "$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{2,4})" + _TIME + "$")
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+# Excel serial day numbers asmgeo accepts: 1927-05-18 .. 2119-01-10 (a smaller number is more
+# likely a year or a code than a date)
+EXCEL_SERIAL_RANGE = (10_000, 80_000)
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+# month names in the languages of most ASM cadastres (English, French, Portuguese, Spanish);
+# keys are accent-folded, lower case
+_MONTHS = {}
+for _number, _names in enumerate([
+    "january jan janvier janv janeiro enero ene",
+    "february feb fevrier fevr fev fevereiro febrero",
+    "march mar mars marco marzo",
+    "april apr avril avr abril abr",
+    "may mai maio mayo",
+    "june jun juin junho junio",
+    "july jul juillet juil julho julio",
+    "august aug aout agosto ago",
+    "september sep sept septembre setembro set septiembre",
+    "october oct octobre outubro out octubre",
+    "november nov novembre novembro noviembre",
+    "december dec decembre dezembro dez diciembre dic",
+], start=1):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+_WORDS = re.compile(r"[a-z]+|\d+")
+
+
+def _fold_lower(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _named_month_date(text: str) -> dt.date | None:
+    """'15 Jan 2022', '30-Sep-2016', 'March 4, 2019', '4 de março de 2019', '1er janvier 2020'."""
+    folded = _fold_lower(re.sub(r"(\d)(st|nd|rd|th|er|o|º)\b", r"\1", text.strip()))
+    folded = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+", "", folded)  # a leading weekday
+    folded = re.sub(r"\s+\d{1,2}:\d{2}(?::\d{2})?\s*$", "", folded)  # a trailing time of day
+    tokens = [t for t in _WORDS.findall(folded) if t not in ("de", "del", "of", "the", "le")]
+    months = [t for t in tokens if t in _MONTHS]
+    numbers = [t for t in tokens if t.isdigit()]
+    if len(months) != 1 or len(numbers) != 2 or len(tokens) != 3:
+        return None
+    years = [n for n in numbers if len(n) == 4]
+    days = [n for n in numbers if len(n) <= 2]
+    if len(years) != 1 or len(days) != 1:
+        return None
+    return dt.date(int(years[0]), _MONTHS[months[0]], int(days[0]))
 
 
 def is_missing(value: object) -> bool:
@@ -31,11 +81,34 @@ def is_missing(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in _MISSING
 
 
-def parse_date(value: object, date_order: str = "dmy") -> dt.date | None:
-    """Parse ISO (2021-06-15), day-first (15/06/2021, 15.06.2021, 15-06-2021) or month-first dates.
+def excel_serial_date(number: float) -> dt.date | None:
+    """The date of an Excel serial day number (1900 date system), or None outside the accepted range."""
+    if not (EXCEL_SERIAL_RANGE[0] <= number < EXCEL_SERIAL_RANGE[1]):
+        return None
+    return _EXCEL_EPOCH + dt.timedelta(days=int(number))
 
-    ``date_order`` ('dmy' or 'mdy') decides ambiguous numeric dates. Two-digit years are
-    refused: they are too ambiguous for a licence date.
+
+def date_is_ambiguous(value: object) -> bool:
+    """True for a numeric date whose day and month could be swapped (03/04/2021), so date_order decides."""
+    if not isinstance(value, str):
+        return False
+    m = _NUMERIC.match(value.strip())
+    if not m or len(m.group(3)) != 4:
+        return False
+    a, b = int(m.group(1)), int(m.group(2))
+    return a != b and a <= 12 and b <= 12
+
+
+def parse_date(value: object, date_order: str = "dmy") -> dt.date | None:
+    """Parse a date written in any of the usual ways; None when missing or unreadable.
+
+    Accepted: ISO dates and datetimes (2021-06-15, 2021-06-15T00:00:00Z), year-first with
+    slashes or dots and an optional time (2015/06/01 00:00:00, as GDAL returns shapefile dates),
+    compact 20210615, numeric day-first or month-first dates (``date_order`` 'dmy' or 'mdy'
+    decides ambiguous ones such as 03/04/2021), dates with month names in English, French,
+    Portuguese or Spanish (15 Jan 2022, 30-Sep-2016, March 4, 2019, 4 de março de 2019), and
+    Excel serial day numbers (44211). Two-digit years are refused: too ambiguous for a licence.
+    Impossible dates (31/02/2020) are unreadable, never moved to a nearby day.
     """
     if is_missing(value):
         return None
@@ -45,9 +118,11 @@ def parse_date(value: object, date_order: str = "dmy") -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return excel_serial_date(float(value)) if math.isfinite(value) else None
     text = str(value).strip()
     try:
-        m = _ISO.match(text) or _YEAR_FIRST_SLASH.match(text)
+        m = _ISO.match(text) or _YEAR_FIRST_SLASH.match(text) or _COMPACT.match(text)
         if m:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         m = _NUMERIC.match(text)
@@ -57,6 +132,10 @@ def parse_date(value: object, date_order: str = "dmy") -> dt.date | None:
                 return None
             day, month = (int(a), int(b)) if date_order == "dmy" else (int(b), int(a))
             return dt.date(int(year), month, day)
+        if _EXCEL_SERIAL.match(text):
+            return excel_serial_date(float(text))
+        if re.search(r"[A-Za-z]", text):
+            return _named_month_date(text)
     except ValueError:
         return None
     return None

@@ -25,6 +25,7 @@ td.reason { max-width: 640px; overflow-wrap: break-word; white-space: pre-wrap; 
 .charts { display: flex; flex-wrap: wrap; gap: 24px; } figure { margin: 0; } figcaption { font-weight: 600; }
 .maps a { display: inline-block; margin: 4px 12px 4px 0; } code { font-size: 12px; }
 details { margin: 8px 0; } .muted { color: #666; }
+.warnings { border-left: 4px solid #c05000; background: #fff6ec; padding: 4px 12px; } .warnings h2 { border: 0; margin-top: 8px; }
 """
 
 
@@ -104,8 +105,9 @@ def top_flags(flags: pd.DataFrame, n: int = 25) -> pd.DataFrame:
 
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
-                 maps: Iterable[tuple[str, str, str]], title: str) -> str:
-    """The report page. ``maps`` holds (file name relative to the report, title, audience)."""
+                 maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = ()) -> str:
+    """The report page. ``maps`` holds (file name relative to the report, title, audience);
+    ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
     counts = flag_counts(flags)
     inputs = pd.DataFrame(manifest.get("inputs", []), columns=["path", "bytes", "sha256"])
@@ -116,6 +118,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         f"<h1>{esc(title)}</h1>",
         f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
         f'built {esc(manifest.get("created"))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
+        _warnings_section(warnings),
         "<h2>Maps</h2><div class=\"maps\">" + "".join(
             f'<a href="{esc(href)}">{esc(name)}</a><span class="muted">{esc(audience)}</span><br>'
             for href, name, audience in maps) + "</div>",
@@ -149,6 +152,14 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
             f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>\n")
 
 
+def _warnings_section(warnings: Sequence[str]) -> str:
+    if not warnings:
+        return '<p id="warnings" class="muted">No warning about this run.</p>'
+    items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    return (f'<section id="warnings" class="warnings"><h2>Read this first: {len(warnings)} warning(s)</h2>'
+            f"<ul>{items}</ul></section>")
+
+
 MAP_TITLES = {
     "overview": ("Overview: every layer", "for GIS analysts"),
     "overlaps": ("Overlapping claims", "for land-rights officers"),
@@ -160,12 +171,13 @@ MAP_TITLES = {
 
 def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path, site_status: str | Path,
                  overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
-                 output: str | Path, title: str) -> str:
+                 output: str | Path, title: str, warnings: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
     import geopandas as gpd
     import pyogrio
 
     from asmgeo import io
+    from asmgeo.qa import read_warnings
 
     out_dir = Path(output).parent
     flag_table = pyogrio.read_dataframe(flags, read_geometry=False)
@@ -182,7 +194,8 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
         name, audience = MAP_TITLES.get(stem, (stem, ""))
         links.append((Path(path).relative_to(out_dir).as_posix(), name, " " + audience))
     page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), io.read_csv(qa_summary),
-                        flag_table, status, classes, loss, zones, links, title)
+                        flag_table, status, classes, loss, zones, links, title,
+                        read_warnings(warnings) if warnings else ())
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

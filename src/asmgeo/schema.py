@@ -22,6 +22,13 @@ COLUMNS: dict[str, dict[str, str]] = {
     "detections": {"detection_id": "str", "observed_on": "date", "confidence": "float"},
 }
 
+# Columns ingest derives (not read from the file). date_problems: the date values present but
+# unreadable ("expires_on '31/02/2020' could not be read"), so that no unknown passes as absent.
+DATE_PROBLEMS = "date_problems"
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": (DATE_PROBLEMS,), "concessions": (DATE_PROBLEMS,), "detections": (DATE_PROBLEMS,),
+}
+
 ID_COLUMN = {layer: next(iter(cols)) for layer, cols in COLUMNS.items()}
 
 GEOMETRY_KIND = {

@@ -148,8 +148,10 @@ def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path,
 
 
 def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issues: str | Path,
-              summary: str | Path) -> pd.DataFrame:
-    """Gather every layer's QA issues into one table and a per-file summary."""
+              summary: str | Path, warnings: str | Path | None = None, rasters: dict | None = None) -> pd.DataFrame:
+    """Gather every layer's QA issues into one table, a per-file summary and the run's warnings."""
+    from asmgeo.qa import run_warnings, write_warnings
+
     frames = [io.read_csv(p, dtype=str, keep_default_na=False) for p in issue_files]
     all_issues = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QA_COLUMNS)
     io.write_csv(all_issues, issues)
@@ -157,6 +159,11 @@ def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issu
     io.write_csv(counts, summary)
     log.info("QA: %d issues (%s)", len(all_issues),
              ", ".join(f"{k} {v}" for k, v in all_issues["action"].value_counts().items()) or "none")
+    lines = run_warnings(all_issues, counts, rasters)
+    for line in lines:
+        log.warning("%s", line)
+    if warnings is not None:
+        write_warnings(lines, warnings)
     return all_issues
 
 

@@ -152,6 +152,7 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
     id_col = schema.ID_COLUMN[layer]
     ids = attrs[id_col]
     out = pd.DataFrame(index=attrs.index)
+    problems: dict = {i: [] for i in attrs.index}
     for column, kind in schema.COLUMNS[layer].items():
         values = attrs[column]
         if kind == "str":
@@ -173,8 +174,19 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
             parsed = values.map(lambda v: parse.parse_date(v, options.date_order))
             bad = values.map(lambda v: not parse.is_missing(v)) & parsed.isna()
             for i in attrs.index[bad]:
+                problems[i].append(f"{column} {_show(values[i])} could not be read")
                 qa.add(path, rows[i], ids[i], column,
-                       f"date {values[i]!r} is not ISO (YYYY-MM-DD) or {options.date_order.upper()}; left empty", KEPT)
+                       f"date {_show(values[i])} cannot be read as a date (ISO, {options.date_order.upper()}, month "
+                       "names or an Excel serial); its validity is UNKNOWN, not open-ended: fix the value, or "
+                       "set date_order if the file is month-first", KEPT)
+            ambiguous = values.map(parse.date_is_ambiguous) & parsed.notna()
+            if ambiguous.any():
+                first = attrs.index[ambiguous][0]
+                order = "day-first" if options.date_order == "dmy" else "month-first"
+                qa.add(path, "*", None, column,
+                       f"{int(ambiguous.sum())} dates could be read day-first or month-first, e.g. row {rows[first]}: "
+                       f"{_show(values[first])} read as {parsed[first].isoformat()} ({order}, date_order: "
+                       f"{options.date_order}); change date_order if that is wrong", KEPT)
             out[column] = parsed.map(lambda d: d.isoformat() if d else None)
         elif kind == "enum":
             allowed = schema.ENUMS[column]
@@ -187,7 +199,14 @@ def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Serie
                        f"value {values[i]!r} is not one of {list(allowed)} and no value map covers it; "
                        f"set to '{fallback}' (add it to ingest.value_maps.{column})", KEPT)
             out[column] = parsed.fillna(fallback)
+    if schema.DATE_PROBLEMS in schema.EXTRA_COLUMNS.get(layer, ()):
+        out[schema.DATE_PROBLEMS] = [("; ".join(problems[i]) or None) for i in attrs.index]
     return out
+
+
+def _show(value: object) -> str:
+    """A value as quoted text, whatever its type (42 -> '42')."""
+    return repr(value if isinstance(value, str) else str(value))
 
 
 def _note_whitespace(raw: pd.Series, text: pd.Series, column: str, path: str, rows: pd.Series, qa: QALog) -> None:
@@ -221,6 +240,21 @@ def _layer_specific_checks(frame: pd.DataFrame, layer: str, path: str, rows: pd.
             qa.add(path, rows[i], frame.at[i, id_col], "expires_on",
                    f"expires_on {frame.at[i, 'expires_on']} is before granted_on {frame.at[i, 'granted_on']}; "
                    "kept as given, so the licence is never valid", KEPT)
+        open_ended = (frame["status"] == "active") & frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
+        if open_ended.any():
+            first = frame.index[open_ended][0]
+            qa.add(path, "*", None, "expires_on",
+                   f"WARNING: {path}: {int(open_ended.sum())} active licences have no expiry date and are taken as "
+                   f"open-ended (e.g. {frame.at[first, id_col]}); every reason that relies on it says "
+                   "'no expiry date given'", KEPT)
+        undated = (frame["status"] == "unknown") & frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
+        if undated.any():
+            first = frame.index[undated][0]
+            qa.add(path, "*", None, "status",
+                   f"WARNING: {path}: {int(undated.sum())} licences have no status and no expiry date "
+                   f"(e.g. {frame.at[first, id_col]}): their validity is undetermined, so they legalise no site "
+                   "and their overlaps are 'undetermined'; map a status column (columns.status) or set "
+                   "constants.status", KEPT)
         as_of = pd.Timestamp(options.as_of)
         stale = (frame["status"] == "active") & (expires < as_of).fillna(False)
         for i in frame.index[stale]:
@@ -440,7 +474,8 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
         frame["_duplicate_policy"] = source.get("duplicate_ids") or options.duplicate_ids
         parts.append(frame)
     if not parts:
-        empty_frame = gpd.GeoDataFrame({c: [] for c in schema.COLUMNS[layer]}, geometry=[], crs=analysis_crs)
+        empty_frame = gpd.GeoDataFrame({c: [] for c in [*schema.COLUMNS[layer], *schema.EXTRA_COLUMNS.get(layer, ())]},
+                                       geometry=[], crs=analysis_crs)
         return empty_frame, qa.frame(), pd.DataFrame(columns=["layer", "file", "rows_read", "accepted", "repaired", "rejected"])
     frame = pd.concat(parts, ignore_index=True)
     frame["_repaired"] = False
@@ -460,7 +495,7 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
     counts.insert(0, "layer", layer)
     clean = frame[~frame["_rejected"] & ~frame["_merged"]].copy()
     clean = clean.rename(columns={"_file": "source_file", "_row": "source_row"})
-    keep = list(schema.COLUMNS[layer]) + ["source_file", "source_row", "geometry"]
+    keep = list(schema.COLUMNS[layer]) + list(schema.EXTRA_COLUMNS.get(layer, ())) + ["source_file", "source_row", "geometry"]
     clean = gpd.GeoDataFrame(clean[keep], geometry="geometry", crs=analysis_crs).reset_index(drop=True)
     clean["source_row"] = clean["source_row"].astype("int64")
     for row in counts.itertuples():

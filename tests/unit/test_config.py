@@ -1,6 +1,7 @@
 """The config schema: defaults, validation messages, and agreement with library defaults."""
 
 import dataclasses
+import json
 import inspect
 
 import pytest
@@ -65,7 +66,18 @@ def test_shipped_configs_are_valid(repo):
         assert config["run_name"]
 
 
-def test_demo_config_rasters_equal_schema_defaults(repo):
+def test_no_schema_default_names_a_demo_file():
+    """A config that says nothing about rasters or layers gets none: never the demo's files."""
+    text = json.dumps(schema_defaults())
+    assert "demo" not in text.lower().replace('"demo": {', "")
+    defaults = schema_defaults()
+    assert defaults["rasters"]["lossyear"] is None and defaults["rasters"]["treecover2000"] is None
+    assert defaults["rasters"]["images"] == [] and defaults["demo"]["rasters_dir"] is None
+    assert defaults["run_name"] != "demo"
+
+
+def test_demo_config_names_its_own_rasters(repo):
     with open(repo / "config" / "config.yaml", encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    assert validate_config(raw)["rasters"]["images"][1]["cloud_mask"] == schema_defaults()["rasters"]["images"][1]["cloud_mask"]
+        config = validate_config(yaml.safe_load(fh))
+    assert config["rasters"]["lossyear"] == "data/raw/demo/lossyear.tif"
+    assert len(config["rasters"]["images"]) == 2

@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from asmgeo.io import file_on_disk
+from asmgeo.qa import forest_stage_note
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -13,6 +14,17 @@ RUN_DIR = Path(config["output_dir"]) / config["run_name"]
 LOG_DIR = Path("logs") / config["run_name"]
 BENCH_DIR = Path("benchmarks") / "runs" / config["run_name"]
 LAYERS = ["sites", "concessions", "tenure", "rivers", "detections", "roads"]
+
+
+def print_run_warnings(path):
+    """The run's warnings as its last lines (also at the top of report.html)."""
+    from asmgeo.qa import read_warnings
+
+    lines = read_warnings(path)
+    if lines:
+        print(f"\nasmgeo: {len(lines)} warning(s) about this run (also at the top of report.html):")
+        for line in lines:
+            print(f"  WARNING: {line}")
 
 
 def run_path(*parts):

@@ -3,15 +3,17 @@
 # so rule demo_rasters generates them on first use.
 
 
-rule demo_rasters:
-    output:
-        demo_raster_files(),
-    params:
-        out_dir=lambda w, output: Path(output[0]).parent,
-        seed=config["demo"]["seed"],
-    log:
-        log_path("demo_rasters"),
-    conda:
-        "../../environment.yml"
-    script:
-        "../scripts/demo_rasters.py"
+if config["demo"]["rasters_dir"]:
+
+    rule demo_rasters:
+        output:
+            demo_raster_files(),
+        params:
+            out_dir=lambda w, output: Path(output[0]).parent,
+            seed=config["demo"]["seed"],
+        log:
+            log_path("demo_rasters"),
+        conda:
+            "../../environment.yml"
+        script:
+            "../scripts/demo_rasters.py"

@@ -131,6 +131,7 @@ rule forest_flags:
         flags=run_path("flags", "forest.gpkg"),
     params:
         as_of=config["as_of"],
+        note=forest_stage_note(config["rasters"]),
         rules={
             k: config["forest"][k]
             for k in (

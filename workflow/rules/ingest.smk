@@ -72,6 +72,9 @@ rule qa_report:
     output:
         issues=run_path("qa_issues.csv"),
         summary=run_path("qa_summary.csv"),
+        warnings=run_path("qa", "warnings.txt"),
+    params:
+        rasters=config["rasters"],
     log:
         log_path("qa_report"),
     conda:

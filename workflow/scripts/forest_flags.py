@@ -12,5 +12,6 @@ forest_flags(
     out_patches=snakemake.output.patches,
     out_flags=snakemake.output.flags,
     as_of=snakemake.params.as_of,
+    note=snakemake.params.note,
     **snakemake.params.rules,
 )

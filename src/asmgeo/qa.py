@@ -1,0 +1,64 @@
+"""What a user must know before reading the results: the run's warnings.
+
+Gathered once from the QA tables and the config (rule qa_report), written to
+``qa/warnings.txt``, shown at the top of report.html and in the run's last log lines.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# A layer that loses more rows than this to rejection gets a warning, not only QA rows.
+REJECTION_WARNING_ROWS = 2
+
+FOREST_NOT_RUN = "forest stage not run: no rasters configured"
+
+
+def forest_stage_note(rasters: dict | None) -> str | None:
+    """The sentence saying which parts of the forest stage cannot run, or None when both can."""
+    rasters = rasters or {}
+    has_loss = bool(rasters.get("lossyear"))
+    has_pair = len(rasters.get("images") or []) == 2
+    if not has_loss and not has_pair:
+        return (f"{FOREST_NOT_RUN} (rasters.lossyear and rasters.images are empty): no forest flag is raised, "
+                "and forest loss, clearings and site activity are undetermined, not absent")
+    if not has_loss:
+        return ("no loss-year raster configured (rasters.lossyear): loss per year and standing forest are "
+                "undetermined; only the two-date imagery is used")
+    if not has_pair:
+        return ("no two-date imagery configured (rasters.images): only the loss-year product is used")
+    return None
+
+
+def run_warnings(issues: pd.DataFrame, counts: pd.DataFrame, rasters: dict | None = None) -> list[str]:
+    """One sentence per thing that changes how the results must be read, most important first."""
+    out = []
+    note = forest_stage_note(rasters)
+    if note:
+        out.append(note)
+    if len(counts):
+        for row in counts.itertuples(index=False):
+            rejected = int(row.rejected)
+            if rejected > REJECTION_WARNING_ROWS:
+                out.append(f"{row.layer}: {rejected} of {int(row.rows_read)} rows of {row.file} were rejected "
+                           "(each is listed in qa_issues.csv with its row, id, field and the fix)")
+    if len(issues):
+        layer_wide = issues[(issues["row"].astype(str) == "*") & issues["problem"].astype(str).str.startswith("WARNING: ")]
+        for problem in layer_wide["problem"].astype(str):
+            out.append(problem[len("WARNING: "):])
+    return out
+
+
+def write_warnings(lines: list[str], path) -> None:
+    """Write the warnings, one per line (an empty file when there are none)."""
+    from asmgeo.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(line.replace("\n", " ") + "\n" for line in lines), encoding="utf-8")
+
+
+def read_warnings(path) -> list[str]:
+    from pathlib import Path
+
+    p = Path(path)
+    return [line for line in p.read_text(encoding="utf-8").splitlines() if line.strip()] if p.exists() else []

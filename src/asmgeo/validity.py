@@ -1,0 +1,120 @@
+"""When is a licence valid? One answer for every stage (overlaps, licensing, forest, candidates).
+
+DESIGN.md section 3: a licence is valid on a date when it is not revoked, suspended or pending,
+was granted on or before it and expires on or after it. **Unknown is not valid**:
+
+* status wins over missing dates: an ``expired`` licence without an expiry date is expired on
+  the run date, and its validity before then is undetermined;
+* a date that is present but unreadable (ingest's ``date_problems``) makes the licence's
+  validity undetermined (state ``dates_unknown``), never open-ended;
+* a genuinely absent expiry is open-ended only when the status says ``active``; with no status
+  either, validity is undetermined.
+
+Dates are ISO text; open interval ends are sentinels that compare correctly as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from asmgeo.schema import DATE_PROBLEMS
+
+NEVER, ALWAYS = "0001-01-01", "9999-12-31"
+FIXED_STATES = ("pending", "suspended", "revoked", "invalid_dates")
+# states in which a licence may hold ground (not legalising anything yet when not valid)
+UNKNOWN = "dates_unknown"
+
+
+def _text(values: np.ndarray) -> list[str]:
+    return [v if isinstance(v, str) and v else "" for v in values]
+
+
+def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Per licence: validity interval, its state on ``as_of``, and why it is undetermined.
+
+    Columns: valid_from, valid_to (ISO text, open ends as sentinels), state (valid, expired,
+    not_yet_valid, pending, suspended, revoked, invalid_dates, dates_unknown), status,
+    unknown_reason (empty unless the validity cannot be told), expired_by (for a licence whose
+    status says expired without a usable expiry date: the date from which it is known expired),
+    open_ended (active with no expiry date given).
+    """
+    granted = np.array(_text(concessions["granted_on"].to_numpy(dtype=object)), dtype=object)
+    expires = np.array(_text(concessions["expires_on"].to_numpy(dtype=object)), dtype=object)
+    start = np.array([g or NEVER for g in granted], dtype="U10")
+    end = np.array([e or ALWAYS for e in expires], dtype="U10")
+    status = np.array([s if isinstance(s, str) and s else "unknown" for s in concessions["status"].to_numpy(dtype=object)])
+    problems = (np.array(_text(concessions[DATE_PROBLEMS].to_numpy(dtype=object)), dtype=object)
+                if DATE_PROBLEMS in concessions.columns else np.full(len(concessions), "", dtype=object))
+    day = as_of.isoformat()
+    no_expiry = expires == ""
+    reason = problems.copy()
+    expired_status = status == "expired"
+    lapsed_unknown = expired_status & (no_expiry | (end >= day)) & (reason == "")
+    reason[lapsed_unknown & no_expiry] = "status expired but no expiry date given"
+    for k in np.flatnonzero(lapsed_unknown & ~no_expiry):
+        reason[k] = f"status expired although expires_on {end[k]} is not before the run date {day}"
+    unknown_status = (status == "unknown") & no_expiry & (reason == "")
+    reason[unknown_status] = "no status and no expiry date given"
+    unknown = reason != ""
+    expired_by = np.where(expired_status & unknown, day, "")
+    state = np.select(
+        [status == "pending", status == "suspended", status == "revoked", ~unknown & (end < start),
+         unknown & expired_status, unknown & (day < start), unknown,
+         (start <= day) & (day <= end), end < day],
+        ["pending", "suspended", "revoked", "invalid_dates", "expired", "not_yet_valid", UNKNOWN, "valid", "expired"],
+        default="not_yet_valid")
+    return pd.DataFrame({"valid_from": start, "valid_to": end, "state": state, "status": status,
+                         "unknown_reason": reason.astype(str), "expired_by": expired_by.astype(str),
+                         "open_ended": (status == "active") & no_expiry & ~unknown},
+                        index=concessions.index)
+
+
+def state_on(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """State of licence ``lic_idx[k]`` on date ``days[k]`` (ISO text), in the vocabulary of
+    :func:`licence_validity`."""
+    base = validity["state"].to_numpy()[lic_idx]
+    start = validity["valid_from"].to_numpy(dtype="U10")[lic_idx]
+    end = validity["valid_to"].to_numpy(dtype="U10")[lic_idx]
+    unknown = validity["unknown_reason"].to_numpy(dtype=object)[lic_idx] != ""
+    expired_by = validity["expired_by"].to_numpy(dtype=object)[lic_idx]
+    fixed = np.isin(base, FIXED_STATES)
+    dated = np.where(days < start, "not_yet_valid", np.where(days > end, "expired", "valid"))
+    known_expired = (expired_by != "") & (days >= expired_by.astype("U10"))
+    undetermined = np.where(days < start, "not_yet_valid", np.where(known_expired, "expired", UNKNOWN))
+    return np.where(fixed, base, np.where(unknown, undetermined, dated))
+
+
+def valid_on(validity: pd.DataFrame, day: pd.Series | str) -> pd.Series:
+    """True where a licence is known valid on ``day`` (ISO text, scalar or per row)."""
+    usable = ~validity["state"].isin(FIXED_STATES) & (validity["unknown_reason"] == "")
+    return usable & (validity["valid_from"] <= day) & (day <= validity["valid_to"])
+
+
+def valid_during(validity: pd.DataFrame, lic_idx: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Licence ``lic_idx[k]`` was known valid at some time in [starts[k], ends[k]] (ISO text)."""
+    fixed = validity["state"].isin(FIXED_STATES).to_numpy()[lic_idx]
+    unknown = validity["unknown_reason"].to_numpy(dtype=object)[lic_idx] != ""
+    return (~fixed & ~unknown & (validity.valid_from.to_numpy(dtype="U10")[lic_idx] <= ends)
+            & (validity.valid_to.to_numpy(dtype="U10")[lic_idx] >= starts))
+
+
+def period_text(row) -> str:
+    """One line on a licence's validity, for reasons and popups (``row`` of licence_validity)."""
+    start = "" if row.valid_from == NEVER else row.valid_from
+    end = "" if row.valid_to == ALWAYS else row.valid_to
+    if row.state == "pending":
+        return "pending application" + (f" of {start}" if start else "")
+    if row.state in ("suspended", "revoked"):
+        return f"{row.state}" + (f", granted {start}" if start else "")
+    if row.state == "invalid_dates":
+        return f"inconsistent dates: granted {start}, expires {end}"
+    if row.unknown_reason:
+        known = "expired on the run date, " if row.expired_by else ""
+        return f"{known}validity undetermined: {row.unknown_reason}"
+    period = f"{start or 'an unknown date'} to {end or 'no expiry date given (taken as open-ended)'}"
+    if row.status == "unknown":
+        return f"status unknown, dated {period}"
+    return f"valid {period}"
