@@ -19,10 +19,6 @@ from asmgeo.errors import CRSError
 
 log = logging.getLogger(__name__)
 
-# Data may reach this far past a UTM zone edge (degrees of longitude) before we switch to
-# equal-area: at 4 deg from the central meridian the UTM area scale error stays below 0.1%
-# near the equator.
-UTM_SLACK_DEG = 1.0
 
 
 def resolve_crs(file_crs: CRS | None, configured: str | None, path: str) -> CRS:
@@ -74,41 +70,103 @@ def bounds_to_wgs84(bounds: tuple[float, float, float, float], crs: CRS) -> tupl
 
 
 def choose_analysis_crs(lonlat_bounds: list[tuple[float, float, float, float]], setting: str = "auto") -> CRS:
-    """Pick the projected CRS all measurements use.
+    """Pick the projected CRS all measurements use, from lon/lat boxes (see :func:`choose_for_envelope`)."""
+    import numpy as np
 
-    ``setting`` is 'auto' or anything pyproj reads. For 'auto': the UTM zone of the data's
-    centre when the data spans at most that zone plus ``UTM_SLACK_DEG`` on each side, else a
-    Lambert azimuthal equal-area projection centred on the data.
-    """
+    from asmgeo.extent import robust_envelope
+
+    boxes = np.array([b for b in lonlat_bounds if b and all(map(_finite, b))], dtype=float).reshape(-1, 4)
     if setting != "auto":
-        crs = CRS.from_user_input(setting)
-        if not crs.is_projected:
-            raise CRSError(f"analysis_crs {setting!r} is not projected; areas in degrees are meaningless")
-        return crs
-    boxes = [b for b in lonlat_bounds if b and all(map(_finite, b))]
-    if not boxes:
+        return _configured(setting)
+    if not len(boxes):
         raise CRSError("cannot choose an analysis CRS: no input has any usable geometry")
-    west = min(b[0] for b in boxes)
-    south = min(b[1] for b in boxes)
-    east = max(b[2] for b in boxes)
-    north = max(b[3] for b in boxes)
-    lon0, lat0 = (west + east) / 2, (south + north) / 2
-    zone = int((lon0 + 180) // 6) + 1
-    zone_west = -180 + (zone - 1) * 6
-    fits = west >= zone_west - UTM_SLACK_DEG and east <= zone_west + 6 + UTM_SLACK_DEG
-    if fits and -80 <= south and north <= 84 and (north - south) < 20:
-        epsg = (32600 if lat0 >= 0 else 32700) + zone
-        log.info("analysis CRS: UTM zone %d%s (EPSG:%d) for data in lon %.3f..%.3f, lat %.3f..%.3f",
-                 zone, "N" if lat0 >= 0 else "S", epsg, west, east, south, north)
-        return CRS.from_epsg(epsg)
-    from pyproj.crs import ProjectedCRS
-    from pyproj.crs.coordinate_operation import LambertAzimuthalEqualAreaConversion
+    env = robust_envelope(boxes)
+    from asmgeo.extent import data_box
 
-    crs = ProjectedCRS(name=f"WGS 84 / asmgeo LAEA centred on lat {lat0:.4f} lon {lon0:.4f}",
-                       conversion=LambertAzimuthalEqualAreaConversion(round(lat0, 4), round(lon0, 4)),
-                       geodetic_crs=CRS.from_epsg(4326))
-    log.info("analysis CRS: %s (data spans lon %.3f..%.3f, beyond one UTM zone)", crs.name, west, east)
+    return choose_for_envelope(data_box(boxes, env), setting)[0]
+
+
+def _configured(setting: str) -> CRS:
+    crs = CRS.from_user_input(setting)
+    if not crs.is_projected:
+        raise CRSError(f"analysis_crs {setting!r} is not projected; areas in degrees are meaningless")
     return crs
+
+
+# the largest area or distance error accepted from a familiar UTM zone before a projection
+# centred on the data is preferred
+DISTORTION_GOAL_PCT = 0.1
+
+
+def distortion(crs: CRS, box) -> tuple[float, float]:
+    """Largest area and distance (scale) error in percent of ``crs`` over a lon/lat ``box``
+    (an extent.Envelope), from the Tissot indicatrix on a 21 x 21 grid of points."""
+    import numpy as np
+    from pyproj import Proj
+
+    lon = np.linspace(box.west, box.east, 21) + box.lon0
+    lat = np.linspace(box.south, box.north, 21)
+    lon, lat = [a.ravel() for a in np.meshgrid(((lon + 180) % 360) - 180, lat)]
+    factors = Proj(crs).get_factors(lon, lat, errcheck=False)
+    area = np.abs(np.asarray(factors.areal_scale) - 1)
+    scale = np.maximum(np.abs(np.asarray(factors.tissot_semimajor) - 1), np.abs(np.asarray(factors.tissot_semiminor) - 1))
+    return float(np.nanmax(area) * 100), float(np.nanmax(scale) * 100)
+
+
+def choose_for_envelope(box, setting: str = "auto") -> tuple[CRS, dict]:
+    """The analysis CRS for the data in ``box`` (an extent.Envelope) and a record of why.
+
+    'auto': the UTM zone of the data's centre when its area and distance errors over the data
+    stay within DISTORTION_GOAL_PCT, else whichever of a transverse Mercator centred on the data
+    (scale balanced over its width) and a Lambert azimuthal equal-area centred on it distorts
+    least. Both centred projections follow the data across the 180th meridian.
+    """
+    import math
+
+    from pyproj.crs import ProjectedCRS
+    from pyproj.crs.coordinate_operation import (LambertAzimuthalEqualAreaConversion,
+                                                 TransverseMercatorConversion)
+
+    lon_c = ((box.lon0 + (box.west + box.east) / 2 + 180) % 360) - 180
+    lat_c = (box.south + box.north) / 2
+    if setting != "auto":
+        crs = _configured(setting)
+        area, dist = distortion(crs, box)
+        return crs, {"choice": "configured", "max_area_distortion_pct": round(area, 4),
+                     "max_distance_distortion_pct": round(dist, 4)}
+    candidates = []
+    zone = int((lon_c + 180) // 6) % 60 + 1
+    if -80 <= box.south and box.north <= 84:
+        candidates.append(("UTM zone of the data's centre", CRS.from_epsg((32600 if lat_c >= 0 else 32700) + zone)))
+    radius = 6_371_000.0
+    half_width = radius * math.cos(math.radians(min(abs(box.south), abs(box.north)) if box.south * box.north > 0 else 0)) \
+        * math.radians((box.east - box.west) / 2)
+    k0 = max(0.999, 1 - half_width ** 2 / (4 * radius ** 2))
+    candidates.append(("transverse Mercator centred on the data", ProjectedCRS(
+        name=f"WGS 84 / asmgeo TM centred on lon {lon_c:.4f} (k0 {k0:.6f})",
+        conversion=TransverseMercatorConversion(latitude_natural_origin=0, longitude_natural_origin=round(lon_c, 4),
+                                                false_easting=500_000, false_northing=10_000_000 if lat_c < 0 else 0,
+                                                scale_factor_natural_origin=round(k0, 6)),
+        geodetic_crs=CRS.from_epsg(4326))))
+    candidates.append(("Lambert azimuthal equal-area centred on the data", ProjectedCRS(
+        name=f"WGS 84 / asmgeo LAEA centred on lat {lat_c:.4f} lon {lon_c:.4f}",
+        conversion=LambertAzimuthalEqualAreaConversion(round(lat_c, 4), round(lon_c, 4)),
+        geodetic_crs=CRS.from_epsg(4326))))
+    scored = []
+    for label, crs in candidates:
+        area, dist = distortion(crs, box)
+        scored.append((label, crs, area, dist))
+    utm = [c for c in scored if c[0].startswith("UTM")]
+    if utm and max(utm[0][2], utm[0][3]) <= DISTORTION_GOAL_PCT:
+        pick = utm[0]
+    else:
+        pick = min(scored[len(utm):] if utm else scored, key=lambda c: max(c[2], c[3]))
+    label, crs, area, dist = pick
+    log.info("analysis CRS: %s (%s) for data in %s: largest area error %.4f%%, distance error %.4f%%",
+             crs.name, label, box.describe(), area, dist)
+    return crs, {"choice": label, "max_area_distortion_pct": round(area, 4), "max_distance_distortion_pct": round(dist, 4),
+                 "candidates": [{"name": c[1].name, "why": c[0], "max_area_distortion_pct": round(c[2], 4),
+                                 "max_distance_distortion_pct": round(c[3], 4)} for c in scored]}
 
 
 def _finite(value: float) -> bool:

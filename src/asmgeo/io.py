@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Iterator
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from asmgeo.errors import InputError
 
@@ -51,39 +53,199 @@ def file_on_disk(path: str | Path) -> str:
     return text
 
 
-def read_text_table(path: str | Path, delimiter: str = "auto", encoding: str = "utf-8-sig") -> tuple[pd.DataFrame, str]:
-    """Read a delimited table with every cell as text; return it and the delimiter used.
+SPREADSHEET_SUFFIXES = (".xlsx", ".ods")
+# a record that spans more physical lines than this is an unclosed quote, not a multi-line cell
+MAX_LINES_PER_RECORD = 20
 
-    Delimiter 'auto' sniffs among comma, semicolon, tab and pipe.
-    """
+
+def is_spreadsheet(path: str | Path) -> bool:
+    """True for an Excel or OpenDocument workbook (read through GDAL's XLSX/ODS drivers)."""
+    return str(path).lower().endswith(SPREADSHEET_SUFFIXES)
+
+
+def check_file(path: str | Path) -> None:
+    """Refuse a missing or empty file with one sentence (before any library sees it)."""
+    real = file_on_disk(path)
+    if str(real).startswith("/vsi"):
+        return
+    p = Path(real)
+    if not p.exists():
+        raise InputError("file not found; check the path in the config (relative paths start at the "
+                         "folder you run snakemake from)", path=str(path))
+    if p.is_dir():
+        raise InputError("this is a folder, not a file; give the file inside it", path=str(path))
+    if p.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes): it was probably not copied or exported completely; "
+                         "export it again", path=str(path))
+
+
+def _decode(raw: bytes, encoding: str, path: str) -> tuple[str, str]:
+    """Text of a file: UTF-16/32 recognised by their byte-order mark, else the configured encoding."""
+    for bom, name in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                      (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(name), name
     try:
-        with open(path, encoding=encoding, newline="") as fh:
-            text = fh.read()
-    except FileNotFoundError as exc:
-        raise InputError("file not found", path=str(path)) from exc
+        return raw.decode(encoding), encoding
     except UnicodeDecodeError as exc:
-        raise InputError(f"cannot decode the file as {encoding} (byte {exc.start}); "
-                         "set `encoding: latin-1` (or the right one) for this file", path=str(path)) from exc
+        sample = raw[:4096]
+        if sample.count(b"\x00") > len(sample) // 4:
+            hint = "the file looks like UTF-16 without a byte-order mark: set `encoding: utf-16-le` for this file"
+        else:
+            try:
+                raw.decode("cp1252")
+                hint = ("it reads as Windows-1252 (Excel's 'CSV' on Windows): set `encoding: cp1252` for this "
+                        "file (or `latin-1`), or save it as 'CSV UTF-8'")
+            except UnicodeDecodeError:
+                hint = "set `encoding:` for this file to the one it was saved in"
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"cannot decode the file as {encoding} (byte {exc.start}, line {line}); {hint}",
+                         path=path) from exc
+
+
+def _robust_records(text: str, delimiter: str) -> tuple[list[str], list[list[str]], list[tuple[int, str]]]:
+    """Header, records and bad records [(record number, problem)] of a CSV that pandas refused.
+
+    Every record is accounted for: a record with more fields than the header, or an unclosed quote
+    (a record that would swallow more than MAX_LINES_PER_RECORD lines), is listed and replaced by an
+    empty placeholder, so the records after it keep their numbers and are read.
+    """
+    lines = text.splitlines(keepends=True)
+    header = [c.strip() for c in next(csv.reader([lines[0]], delimiter=delimiter))] if lines else []
+    records, bad = [], []
+    i = 1
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        number = len(records) + 1
+        buf, j = lines[i], i + 1
+        while buf.count('"') % 2 == 1 and j < len(lines) and j - i < MAX_LINES_PER_RECORD:
+            buf += lines[j]
+            j += 1
+        if buf.count('"') % 2 == 1:
+            bad.append((number, f"line {i + 1} opens a quote (\") that is never closed; fix the quote, the other "
+                                "rows were read"))
+            records.append([""] * len(header))
+            i += 1
+            continue
+        fields = next(csv.reader([buf], delimiter=delimiter)) if buf.strip() else []
+        if len(fields) > len(header):
+            bad.append((number, f"line {i + 1} has {len(fields)} fields where the header has {len(header)} "
+                                f"(an unquoted {delimiter!r} inside a value?); quote that value"))
+            records.append([""] * len(header))
+        else:
+            records.append(fields + [""] * (len(header) - len(fields)))
+        i = j
+    return header, records, bad
+
+
+def read_text_table(path: str | Path, delimiter: str = "auto", encoding: str = "utf-8-sig"
+                    ) -> tuple[pd.DataFrame, str, list[tuple[int, str]]]:
+    """Read a delimited table with every cell as text.
+
+    Returns the table, the delimiter used and the bad records [(record number, problem)], each
+    kept as an empty row so that every record is accounted for. Delimiter 'auto' sniffs among
+    comma, semicolon, tab and pipe; UTF-16 with a byte-order mark is recognised.
+    """
+    check_file(path)
+    text, _ = _decode(Path(path).read_bytes(), encoding, str(path))
     if text.startswith("\ufeff"):
         text = text[1:]
+    if not text.strip():
+        raise InputError("the file holds no text (only blanks)", path=str(path))
     if delimiter == "auto":
         sample = "\n".join(text.splitlines()[:50])
         try:
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
-    frame = pd.read_csv(_io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                        skipinitialspace=True)
+    bad: list[tuple[int, str]] = []
+    try:
+        frame = pd.read_csv(_io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skipinitialspace=True)
+    except (pd.errors.ParserError, csv.Error):
+        header, records, bad = _robust_records(text, delimiter)
+        frame = pd.DataFrame(records, columns=header, dtype=str)
+        frame = frame.apply(lambda col: col.str.strip())
+    if bad:
+        log.warning("%s: %d record(s) could not be split into the header's columns; listed in the QA report",
+                    path, len(bad))
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame, delimiter
+    return frame, delimiter, bad
+
+
+def read_spreadsheet(path: str | Path, sheet: str | None = None) -> pd.DataFrame:
+    """The rows of one sheet of an .xlsx/.ods workbook (GDAL's drivers; the first row is the header)."""
+    check_file(path)
+    sheet = sheet or _single_layer(path)
+    try:
+        frame = pyogrio.read_dataframe(path, layer=sheet, read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputError(f"cannot read the workbook: {exc}", path=str(path)) from exc
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def _single_layer(path: str | Path) -> str | None:
+    """The only layer of a file; refuse a file of several, listing them (``layer:`` picks one)."""
+    try:
+        layers = pyogrio.list_layers(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputError(f"cannot read the file: {_first_line(exc)}", path=str(path)) from exc
+    if len(layers) <= 1:
+        return str(layers[0][0]) if len(layers) else None
+    listed = []
+    for name, _ in layers:
+        try:
+            count = pyogrio.read_info(path, layer=name).get("features")
+        except Exception:  # noqa: BLE001 - a count is a courtesy; the refusal stands without it
+            count = None
+        listed.append(f"'{name}' ({count if count is not None and count >= 0 else '?'} features)")
+    raise InputError(f"the file has {len(layers)} layers: {', '.join(listed)}; say which one to read with "
+                     "`layer: <name>` for this file in the config", path=str(path), field="layer")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def read_vector(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read any vector file pyogrio reads, raising InputError naming the file on failure."""
+    """Read any vector file pyogrio reads, raising InputError naming the file on failure.
+
+    A file of several layers needs ``layer``: reading the first one silently could be the
+    wrong vintage.
+    """
+    check_file(path)
+    if layer is None:
+        layer = _single_layer(path)
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputError(f"cannot read the file: {exc}", path=str(path)) from exc
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError) as exc:
+        raise InputError(f"cannot read the file: {_first_line(exc)}", path=str(path)) from exc
+    except (ValueError, shapely.errors.GEOSException) as exc:
+        try:
+            return _read_fixing_rings(path, layer)
+        except Exception:  # noqa: BLE001 - the first error is the one to report
+            raise InputError(f"cannot read the geometries: {_first_line(exc)}; repair the file, e.g. in QGIS with "
+                             "'Fix geometries'", path=str(path)) from exc
+
+
+def _read_fixing_rings(path: str | Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Read a file whose geometries shapely refuses as they are (an unclosed polygon ring), closing
+    them; the rows repaired are in ``frame.attrs['asmgeo_repairs']`` as (row, problem)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+        _, _, wkb, _ = pyogrio.raw.read(path, layer=layer)
+    plain = shapely.from_wkb(wkb, on_invalid="ignore")
+    fixed = shapely.from_wkb(wkb, on_invalid="fix")
+    broken = np.flatnonzero((plain == None) & np.array([w is not None for w in wkb]))  # noqa: E711
+    out = gpd.GeoDataFrame(frame, geometry=fixed, crs=pyogrio.read_info(path, layer=layer)["crs"])
+    out.attrs["asmgeo_repairs"] = [(int(k) + 1, "a polygon ring is not closed (its last point is not its first); "
+                                                "closed by repeating the first point") for k in broken]
+    return out
 
 
 @contextmanager

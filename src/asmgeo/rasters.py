@@ -43,7 +43,56 @@ def describe_raster(path: str | Path) -> dict:
                     "nodata": src.nodata, "bounds": tuple(src.bounds),
                     "block_shapes": src.block_shapes[0]}
     except RasterioIOError as exc:
-        raise InputError(f"cannot read the raster: {exc}", path=str(path)) from exc
+        from asmgeo.io import check_file
+
+        check_file(path)  # missing or empty: say so plainly
+        raise InputError(f"cannot open the raster ({str(exc).splitlines()[0]}): it is not a GeoTIFF or another "
+                         "format GDAL reads, or it is damaged", path=str(path)) from exc
+
+
+SAMPLE_BLOCKS = 64
+
+
+def check_pixels(path: str | Path, bands: list[int], nodata: float | None = None, need_valid: bool = True) -> None:
+    """Read enough of a raster to know it is whole and holds data, before any tile job starts.
+
+    The last block of every band is read (a truncated file fails there) and up to SAMPLE_BLOCKS
+    blocks spread over the grid are checked for a valid pixel; when none is found, a decimated read
+    of the whole band decides. Raises InputError naming the file, band and window.
+    """
+    import numpy as np
+    from rasterio.windows import Window
+
+    with bounded_block_cache(), rasterio.open(path) as src:
+        for band in bands:
+            windows = [w for _, w in src.block_windows(band)]
+            picks = sorted({0, len(windows) - 1, *np.linspace(0, len(windows) - 1, min(SAMPLE_BLOCKS, len(windows))).astype(int)})
+            found = False
+            for k in picks:
+                window = windows[k]
+                try:
+                    data = src.read(band, window=window, masked=True)
+                except (RasterioIOError, rasterio.errors.RasterioError) as exc:
+                    raise InputError(
+                        f"band {band} cannot be read at rows {window.row_off}-{window.row_off + window.height - 1}, "
+                        f"columns {window.col_off}-{window.col_off + window.width - 1}: the file is truncated or "
+                        "corrupt; download or export it again", path=str(path)) from exc
+                valid = ~np.ma.getmaskarray(data)
+                if nodata is not None:
+                    valid &= data.data != nodata
+                found = found or bool(valid.any())
+            if need_valid and not found:
+                scale = max(1, max(src.width, src.height) // 1024)
+                shape = (max(1, src.height // scale), max(1, src.width // scale))
+                data = src.read(band, out_shape=shape, masked=True, window=Window(0, 0, src.width, src.height))
+                valid = ~np.ma.getmaskarray(data)
+                if nodata is not None:
+                    valid &= data.data != nodata
+                if not valid.any():
+                    raise InputError(f"band {band} has no valid pixel (every pixel is nodata"
+                                     f"{'' if src.nodata is None else f' = {src.nodata:g}'}): nothing can be measured "
+                                     "from it; check the export (area, band, date) or remove it from the config",
+                                     path=str(path))
 
 
 def overlap_share(bounds: tuple[float, float, float, float], crs: str, area_bounds: tuple[float, float, float, float],
@@ -80,14 +129,29 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
         issues.append({"layer": "rasters", "file": path, "row": "*", "id": "", "field": "raster",
                        "problem": problem, "action": KEPT})
 
+    problems = []
     for role, path in entries:
-        info = describe_raster(path)
+        try:
+            info = describe_raster(path)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
         info["role"] = role
+        bands = [1]
         if role.startswith("image_"):
-            needed = max(rasters.get("red_band", 1), rasters.get("nir_band", 4))
-            if info["count"] < needed:
-                raise InputError(f"the image has {info['count']} band(s) but red_band/nir_band ask for band {needed}",
-                                 path=str(path), field="red_band/nir_band")
+            bands = [rasters.get("red_band", 1), rasters.get("nir_band", 4)]
+            if info["count"] < max(bands):
+                problems.append(str(InputError(
+                    f"the image has {info['count']} band(s) but red_band/nir_band ask for band {max(bands)}; "
+                    "set rasters.red_band and rasters.nir_band to this file's bands", path=str(path),
+                    field="red_band/nir_band")))
+                continue
+        try:
+            nodata = rasters.get("loss_nodata") if role == "lossyear" else None
+            check_pixels(path, bands, nodata, need_valid=not role.startswith("cloud_mask"))
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
         if role == "lossyear" and info["nodata"] is None and rasters.get("loss_nodata") is None:
             note(path, "the loss-year raster declares no nodata value: 0 will count as 'no loss' everywhere, "
                        "also outside the data; set rasters.loss_nodata if the file has a fill value")
@@ -97,14 +161,18 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
             share = overlap_share(info["bounds"], info["crs"], study_bounds, analysis_crs)
             info["study_area_covered_pct"] = round(100 * share, 1)
             if share == 0:
-                raise InputError("the raster does not overlap the study area (the extent of sites, "
-                                 "concessions and tenure); check its path and CRS", path=str(path))
+                problems.append(str(InputError("the raster does not overlap the study area (the extent of sites, "
+                                               "concessions and tenure); check its path and CRS", path=str(path))))
+                continue
             if share < 0.999:
                 note(path, f"the raster covers {100 * share:.1f}% of the study area's bounding box; "
                            "loss outside it is unknown, not zero")
         rows.append(info)
         log.info("raster %s: %s, %dx%d px, %d band(s), res %g x %g, nodata %s", role, path, info["width"],
                  info["height"], info["count"], info["res_x"], info["res_y"], info["nodata"])
+    if problems:
+        raise InputError(problems[0] if len(problems) == 1 else
+                         f"{len(problems)} raster problems, every one listed: " + " | ".join(problems))
     images = [r for r in rows if r["role"].startswith("image_")]
     if len(images) == 2:
         first, second = images

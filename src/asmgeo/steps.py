@@ -18,8 +18,7 @@ import pandas as pd
 from pyproj import CRS
 
 from asmgeo import io
-from asmgeo.crs import choose_analysis_crs
-from asmgeo.validate import QA_COLUMNS, IngestOptions, ingest_layer, sources_lonlat_bounds
+from asmgeo.validate import QA_COLUMNS, IngestOptions, ingest_layer
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +31,52 @@ def read_crs(path: str | Path) -> CRS:
     return CRS.from_wkt(json.loads(Path(path).read_text(encoding="utf-8"))["wkt"])
 
 
+def read_envelope(path: str | Path):
+    """The data's robust lon/lat envelope that rule choose_crs wrote (None for older files)."""
+    from asmgeo.extent import Envelope
+
+    data = json.loads(Path(path).read_text(encoding="utf-8")).get("envelope")
+    return Envelope.from_dict(data) if data else None
+
+
+def _has_geometry(boxes) -> bool:
+    return len(boxes) > 0
+
+
 def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: str = "auto") -> CRS:
-    """Choose the analysis CRS from the extent of every input file and write it as JSON."""
-    boxes = []
-    for sources in layers.values():
-        boxes.extend(sources_lonlat_bounds(sources))
-    crs = choose_analysis_crs(boxes, analysis_crs)
-    io.write_json({"name": crs.name, "wkt": crs.to_wkt(), "epsg": crs.to_epsg(),
-                   "setting": analysis_crs}, output)
+    """Check the inputs fit together, then choose the analysis CRS from their robust extent.
+
+    Stops (one sentence per file) when a whole file lies away from all the others; the rows far
+    outside are rejected later by ingest, against the envelope written here.
+    """
+    import numpy as np
+
+    from asmgeo.crs import choose_for_envelope
+    from asmgeo.errors import CRSError, InputError
+    from asmgeo.extent import data_box, files_outside, robust_envelope
+    from asmgeo.validate import source_boxes
+
+    files = []
+    for layer, sources in layers.items():
+        for source in sources:
+            boxes, crs = source_boxes(source)
+            files.append((f"{layer} file {source['path']}", boxes, crs))
+    problems = [f"{name}: none of its {len(b)} rows has a usable position in its CRS ({crs.name}); "
+                + ("they look like projected metres, not degrees: give this file's `crs` (e.g. its UTM zone)"
+                   if crs.is_geographic else "check the coordinates and the file's CRS")
+                for name, b, crs in files if len(b) and not np.isfinite(b).all(axis=1).any() and _has_geometry(b)]
+    problems += files_outside(files)
+    if problems:
+        raise InputError(problems[0] if len(problems) == 1 else
+                         f"{len(problems)} input files lie away from the others: " + " | ".join(problems))
+    boxes = np.concatenate([b for _, b, _ in files]) if files else np.empty((0, 4))
+    envelope = robust_envelope(boxes)
+    if envelope is None:
+        raise CRSError("cannot choose an analysis CRS: no input has any usable geometry")
+    box = data_box(boxes, envelope)
+    crs, info = choose_for_envelope(box, analysis_crs)
+    io.write_json({"name": crs.name, "wkt": crs.to_wkt(), "epsg": crs.to_epsg(), "setting": analysis_crs,
+                   "envelope": envelope.to_dict(), "data_extent": box.describe(), **info}, output)
     return crs
 
 
@@ -49,7 +86,7 @@ def ingest(layer: str, sources: list[dict], crs_path: str | Path, clean: str | P
     """Ingest one layer: clean GeoPackage, its QA issues and its row counts."""
     options = IngestOptions(duplicate_ids=duplicate_ids, missing_ids=missing_ids,
                             value_maps=value_maps or {}, date_order=date_order,
-                            as_of=dt.date.fromisoformat(as_of))
+                            as_of=dt.date.fromisoformat(as_of), envelope=read_envelope(crs_path))
     frame, qa, table = ingest_layer(layer, sources, read_crs(crs_path), options)
     if frame.empty:
         log.warning("%s: no rows (layer not configured or every row rejected)", layer)

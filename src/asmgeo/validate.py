@@ -20,13 +20,14 @@ from pyproj import CRS
 from asmgeo import parse, schema
 from asmgeo.crs import horizontal, resolve_crs
 from asmgeo.errors import InputError
-from asmgeo.io import is_table, read_text_table, read_vector
+from asmgeo.io import is_spreadsheet, is_table, read_spreadsheet, read_text_table, read_vector
 
 log = logging.getLogger(__name__)
 
 QA_COLUMNS = ["layer", "file", "row", "id", "field", "problem", "action"]
 REJECTED, REPAIRED, KEPT = "rejected", "repaired", "kept"
 TINY_POLYGON_M2 = 1.0
+DENSIFY_DEG = 0.001  # longest edge kept straight in lon/lat before projecting (about 110 m)
 
 _POLY_TYPES = {"Polygon", "MultiPolygon"}
 _LINE_TYPES = {"LineString", "MultiLineString"}
@@ -65,6 +66,8 @@ class IngestOptions:
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     date_order: str = "dmy"
     as_of: dt.date = dt.date(2025, 6, 30)
+    envelope: object = None  # extent.Envelope of all inputs (rule choose_crs); rows outside are rejected
+    id_prefix: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,7 +76,13 @@ class IngestOptions:
 
 def _read_points_table(source: dict, qa: QALog, id_column: str | None) -> tuple[gpd.GeoDataFrame, CRS]:
     path = source["path"]
-    table, delimiter = read_text_table(path, source.get("delimiter", "auto"), source.get("encoding", "utf-8-sig"))
+    if is_spreadsheet(path):
+        table, delimiter, bad = read_spreadsheet(path, source.get("layer")), "(workbook)", []
+    else:
+        table, delimiter, bad = read_text_table(path, source.get("delimiter", "auto"), source.get("encoding", "utf-8-sig"))
+    for number, problem in bad:
+        qa.add(path, number, None, "(record)", problem, REJECTED)
+    unreadable = {number - 1 for number, _ in bad}
     xcol, ycol = source.get("x", "lon"), source.get("y", "lat")
     for col in (xcol, ycol):
         if col not in table.columns:
@@ -94,6 +103,8 @@ def _read_points_table(source: dict, qa: QALog, id_column: str | None) -> tuple[
     ys = [parse.parse_coordinate(v, decimal) for v in table[ycol]]
     geoms = [shapely.Point(x, y) if x is not None and y is not None else None for x, y in zip(xs, ys)]
     for i, (x, y) in enumerate(zip(xs, ys)):
+        if i in unreadable:
+            continue
         for value, col in ((x, xcol), (y, ycol)):
             if value is None:
                 raw = table.at[i, col]
@@ -108,10 +119,12 @@ def _read_points_table(source: dict, qa: QALog, id_column: str | None) -> tuple[
 def read_source(source: dict, qa: QALog, id_column: str | None = None) -> tuple[gpd.GeoDataFrame, CRS]:
     """Read one configured file into a GeoDataFrame in its own CRS, with a 1-based ``_row``."""
     path = source["path"]
-    if is_table(path):
+    if is_table(path) or is_spreadsheet(path):
         frame, crs = _read_points_table(source, qa, id_column)
     else:
         frame = read_vector(path, source.get("layer"))
+        for row, problem in frame.attrs.pop("asmgeo_repairs", []):
+            qa.add(path, row, None, "geometry", problem, REPAIRED)
         crs = horizontal(resolve_crs(frame.crs, source.get("crs"), path))
         frame = frame.set_crs(crs, allow_override=True)
     frame = frame.reset_index(drop=True)
@@ -145,6 +158,15 @@ def map_columns(frame: pd.DataFrame, layer: str, source: dict) -> pd.DataFrame:
         else:
             out[canonical] = None
     return out
+
+
+def _name_ids(issues: list[dict], rows: pd.Series, ids: pd.Series) -> None:
+    """Fill the id of QA rows raised while reading (before the id column was known)."""
+    by_row = dict(zip(rows.tolist(), ids.tolist()))
+    for issue in issues:
+        if not issue["id"] and isinstance(issue["row"], (int, np.integer)):
+            ident = by_row.get(int(issue["row"]))
+            issue["id"] = "" if parse.is_missing(ident) else str(ident)
 
 
 def _parse_attributes(attrs: pd.DataFrame, layer: str, path: str, rows: pd.Series, qa: QALog,
@@ -299,6 +321,8 @@ def _geometry_checks(frame: gpd.GeoDataFrame, layer: str, path: str, crs: CRS, q
             if lon_bad or lat_bad:
                 swapped = (np.abs(xy[:, 1]) <= 180).all() and (np.abs(xy[:, 0]) <= 90).all()
                 hint = "; longitude and latitude look swapped (check the x/y columns)" if swapped else ""
+                if (np.abs(xy) > 1000).any():
+                    hint = "; these look like projected metres, not degrees: give this file's `crs` (e.g. its UTM zone)"
                 field_name = "latitude" if lat_bad else "longitude"
                 qa.add(path, frame.at[i, "_row"], ids[i], "geometry",
                        f"{field_name} out of range (lon {xy[0, 0]:g}, lat {xy[0, 1]:g}){hint}", REJECTED)
@@ -318,6 +342,25 @@ def _geometry_checks(frame: gpd.GeoDataFrame, layer: str, path: str, crs: CRS, q
                f"{types[i]} geometry where the {layer} layer needs {sorted(allowed)}", REJECTED)
     reject |= wrong
     return reject
+
+
+def _outside_extent(frame: gpd.GeoDataFrame, path: str, crs: CRS, qa: QALog, ids: pd.Series, rejected: pd.Series,
+                    envelope) -> pd.Series:
+    """Reject rows that lie far outside the robust extent of all inputs, with a hint for each."""
+    from asmgeo.extent import intersects, lonlat_boxes, outlier_hint
+
+    geoms = frame.geometry.values
+    boxes = lonlat_boxes(np.asarray(geoms, dtype=object), crs)
+    usable = np.isfinite(boxes).all(axis=1)
+    outside = pd.Series(usable & ~intersects(boxes, envelope), index=frame.index) & ~rejected
+    if outside.any():
+        centres = shapely.bounds(np.asarray(geoms[outside.to_numpy()], dtype=object))
+        for (i, b) in zip(frame.index[outside], centres):
+            x, y = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+            qa.add(path, frame.at[i, "_row"], ids[i], "geometry",
+                   f"lies far outside the extent of the other inputs ({envelope.describe()}), at {x:.6g}, {y:.6g}: "
+                   f"{outlier_hint((x, y), envelope, crs)}", REJECTED)
+    return outside
 
 
 def _keep_kind(geom, kind: str):
@@ -445,6 +488,7 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
         rejected_rows = {issue["row"] for issue in qa.issues[n_before:] if issue["action"] == REJECTED}
         rows = raw["_row"]
         attrs_raw = map_columns(raw, layer, source)
+        _name_ids(qa.issues[n_before:], rows, attrs_raw[id_col])
         attrs = _parse_attributes(attrs_raw, layer, path, rows, qa, options)
         _layer_specific_checks(attrs, layer, path, rows, qa, options, attrs_raw)
         frame = gpd.GeoDataFrame(attrs, geometry=raw.geometry.values, crs=crs)
@@ -456,6 +500,12 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
                    "flattened to 2-D (heights are not used)", KEPT)
         reject = frame["_row"].isin(rejected_rows)
         reject |= _geometry_checks(frame, layer, path, crs, qa, attrs[id_col])
+        if options.envelope is not None:
+            reject |= _outside_extent(frame, path, crs, qa, attrs[id_col], reject, options.envelope)
+        if crs.is_geographic and schema.GEOMETRY_KIND[layer] != "point":
+            # edges drawn straight in lon/lat curve after projection: densify first, so that
+            # neighbours sharing an edge still share it (no sliver overlaps from projection)
+            frame["geometry"] = shapely.segmentize(frame.geometry.values, DENSIFY_DEG)
         frame = frame.to_crs(analysis_crs) if not reject.all() else frame.set_crs(analysis_crs, allow_override=True)
         frame["_rejected"] = reject
         good = frame[~reject].copy()
@@ -504,28 +554,25 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
     return clean, qa.frame(), counts
 
 
+def source_boxes(source: dict) -> tuple[np.ndarray, CRS]:
+    """Lon/lat bounding boxes of every row of one configured file (NaN where unusable) and its CRS."""
+    from asmgeo.extent import lonlat_boxes
+
+    frame, crs = read_source(source, QALog("bounds"))
+    return lonlat_boxes(frame.geometry.to_numpy(), crs), crs
+
+
 def sources_lonlat_bounds(sources: list[dict]) -> list[tuple[float, float, float, float]]:
-    """Lon/lat bounds of each file's valid coordinates (used to choose the analysis CRS)."""
-    from asmgeo.crs import bounds_to_wgs84
+    """Lon/lat bounds of each file's usable rows (robust to stray rows: quartile-based envelope)."""
+    from asmgeo.extent import data_box, robust_envelope
 
-    boxes = []
-    qa = QALog("bounds")
+    out = []
     for source in sources:
-        frame, crs = read_source(source, qa)
-        geoms = frame.geometry.values
-        ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        if not ok.any():
+        boxes, _ = source_boxes(source)
+        env = robust_envelope(boxes)
+        if env is None:
             continue
-        xy = shapely.get_coordinates(geoms[ok])
-        xy = xy[np.isfinite(xy).all(axis=1)]
-        if crs.is_geographic:
-            xy = xy[(np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90)]
-        if len(xy) == 0:
-            continue
-        # robust to a stray outlier: the 0.1-99.9 percentile box
-        lo = np.percentile(xy, 0.1, axis=0) if len(xy) > 1000 else xy.min(axis=0)
-        hi = np.percentile(xy, 99.9, axis=0) if len(xy) > 1000 else xy.max(axis=0)
-        boxes.append(bounds_to_wgs84((lo[0], lo[1], hi[0], hi[1]), crs))
-    return boxes
-
-
+        box = data_box(boxes, env)
+        west, east = box.lon_range()
+        out.append((west, box.south, east, box.north))
+    return out

@@ -5,6 +5,7 @@
 rule loss_zonal:
     input:
         unpack(loss_inputs),
+        checked=run_path("qa", "rasters.csv"),
         sites=run_path("clean", "sites.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
@@ -28,6 +29,7 @@ rule loss_zonal:
 rule loss_patches:
     input:
         unpack(loss_inputs),
+        checked=run_path("qa", "rasters.csv"),
         crs=run_path("analysis_crs.json"),
     output:
         masked=temp(run_path("forest", "lossyear_forest.tif")),
@@ -48,6 +50,7 @@ rule loss_patches:
 checkpoint change_tiles:
     input:
         images=image_files(),
+        checked=run_path("qa", "rasters.csv"),
     output:
         run_path("forest", "tiles.json"),
     params:
