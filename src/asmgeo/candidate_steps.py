@@ -54,7 +54,9 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
         pivot = loss.assign(kind=np.select([loss.year == 0, loss.year <= cutoff_year],
                                            ["forest_ha", "loss_before_ha"], "loss_after_ha"))
         forest = pivot.pivot_table(index="cell_id", columns="kind", values="loss_ha", aggfunc="sum", fill_value=0)
-        forest = forest.reindex(columns=["forest_ha", "loss_before_ha", "loss_after_ha"], fill_value=0).reset_index()
+        forest = forest.reindex(columns=["forest_ha", "loss_before_ha", "loss_after_ha"], fill_value=0)
+        forest["covered_pct"] = loss.groupby("cell_id")["covered_pct"].max().reindex(forest.index).fillna(0)
+        forest = forest.reset_index()
     blocking = conc[licence_validity(conc, dt.date.fromisoformat(as_of)).state.isin(["valid", "not_yet_valid", UNKNOWN]).to_numpy()] \
         if len(conc) else conc
     scored = score_cells(cells, site_layer, status, blocking, ten, riv, forest, rules, cutoff_year, road)

@@ -101,10 +101,12 @@ def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: g
         exclusions["watercourse buffer"] = covered_share(out, rivers, rules.watercourse_buffer_m)
     standing = np.zeros(len(out))
     disturbed = np.zeros(len(out))
+    forest_data = np.zeros(len(out))  # no forest data: standing forest undetermined, never 'none'
     if forest is not None and len(forest):
         f = forest.set_index("cell_id").reindex(out.cell_id).fillna(0)
         standing = np.clip((f.forest_ha - f.loss_before_ha - f.loss_after_ha).to_numpy() / area_ha, 0, 1)
         disturbed = np.clip(f.loss_before_ha.to_numpy() / area_ha, 0, 1)
+        forest_data = f["covered_pct"].to_numpy(dtype=float) if "covered_pct" in f else np.full(len(out), 100.0)
     exclusions["standing forest"] = np.where(standing * 100 >= rules.standing_forest_max_pct, standing, 0)
     excluded_by = np.full(len(out), "", dtype=object)
     for name, share in exclusions.items():
@@ -158,6 +160,7 @@ def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: g
         score += w * crit[name]
     out["score"] = np.round(score, 4)
     out["standing_forest_pct"] = np.round(100 * standing, 1)
+    out["forest_data_pct"] = np.round(forest_data, 1)
     out["disturbed_before_cutoff_pct"] = np.round(100 * disturbed, 1)
     return out
 
@@ -168,7 +171,7 @@ def build_zones(cells: gpd.GeoDataFrame, rules: CandidateRules, cutoff_year: int
     chosen = cells[cells.eligible & (cells.score >= rules.score_threshold)].copy()
     columns = ["zone_id", "rank", "area_ha", "score", "cells", *[f"contrib_{c}" for c in CRITERIA],
                "unlicensed_sites", "unlicensed_site_ids", "cooperatives", "disturbed_before_cutoff_pct",
-               "watercourse_m", "nearest_conflicts", "reason"]
+               "forest_data_pct", "watercourse_m", "nearest_conflicts", "reason"]
     if chosen.empty:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=cells.crs)
     merged = shapely.get_parts(shapely.union_all(chosen.geometry.to_numpy()))
@@ -189,6 +192,8 @@ def build_zones(cells: gpd.GeoDataFrame, rules: CandidateRules, cutoff_year: int
                      "unlicensed_sites": len(site_ids), "unlicensed_site_ids": ",".join(site_ids),
                      "cooperatives": "; ".join(coops),
                      "disturbed_before_cutoff_pct": round(float(np.average(group.disturbed_before_cutoff_pct, weights=weights)), 1),
+                     "forest_data_pct": round(float(np.average(group.forest_data_pct, weights=weights)), 1)
+                     if "forest_data_pct" in group else 0.0,
                      "watercourse_m": round(float(group.watercourse_m.min()), 0) if group.watercourse_m.notna().any() else np.nan})
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=cells.crs)
@@ -221,7 +226,13 @@ def _zone_reason(z, cutoff_year: int) -> str:
     if z.unlicensed_sites:
         coop = f" of {z.cooperatives}" if z.cooperatives else ""
         parts.append(f"holds {z.unlicensed_sites} unlicensed site(s){coop} ({z.unlicensed_site_ids})")
-    parts.append("lies outside strict protected areas, indigenous land, valid licences and standing forest")
+    data = getattr(z, "forest_data_pct", 100.0)
+    if data >= 99:
+        parts.append("lies outside strict protected areas, indigenous land, valid licences and standing forest")
+    else:
+        parts.append("lies outside strict protected areas, indigenous land and valid licences")
+        parts.append("standing forest could not be checked on " + (f"{100 - data:.0f}% of it" if data > 0 else "any of it")
+                     + " (no forest data there: undetermined, not absent)")
     if z.watercourse_m == z.watercourse_m:
         parts.append(f"{z.watercourse_m:,.0f} m from the nearest watercourse")
     text = ", ".join(parts)

@@ -351,7 +351,29 @@ def vectorise_patches(mask_path: str | Path, values: tuple[int, ...] | None = No
         return gpd.GeoDataFrame({value_name: pd.Series(dtype=int)}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     frame = gpd.GeoDataFrame({value_name: [p[0] for p in pieces], "edge": [p[2] for p in pieces]},
                              geometry=[p[1] for p in pieces], crs=crs)
-    return _stitch(frame, value_name)
+    out = _stitch(frame, value_name)
+    out["geometry"] = valid_polygons(out.geometry.to_numpy())
+    return out
+
+
+def valid_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Valid (Multi)Polygons of the same area: patches of 8-connected cells touch themselves at
+    cell corners (a self-touching ring GEOS and exactextract refuse), and reprojection can fold a
+    ring; such geometries are repaired, keeping their polygonal parts only."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
+        polygonal = []
+        for g in fixed:
+            if g.geom_type in ("Polygon", "MultiPolygon"):
+                polygonal.append(g)
+            else:
+                parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+                polygonal.append(shapely.union_all(parts) if parts else shapely.Polygon())
+        geoms = geoms.copy()
+        geoms[bad] = polygonal
+    return geoms
 
 
 def _stitch(frame: gpd.GeoDataFrame, value_name: str) -> gpd.GeoDataFrame:

@@ -21,6 +21,7 @@ from rasterio.windows import Window
 from asmgeo.flags import combine_flags, empty_flags, make_flags
 from asmgeo.forest import LossProduct
 from asmgeo.io import atomic_path
+from asmgeo.change import valid_polygons
 from asmgeo.validity import ALWAYS, NEVER, licence_validity, valid_during
 from asmgeo.rasters import bounded_block_cache, strip_rows
 
@@ -79,6 +80,7 @@ def forest_loss_raster(product: LossProduct, out_path: str, rows_per_block: int 
 def patches_from_lossyear(vectorised: gpd.GeoDataFrame, base_year: int, analysis_crs, mmu_ha: float) -> gpd.GeoDataFrame:
     """Loss-year patches (value = year code) in the analysis CRS, at least the minimum mapping unit."""
     out = vectorised.to_crs(analysis_crs)
+    out["geometry"] = valid_polygons(out.geometry.to_numpy())
     out["year"] = base_year + out["value"].astype(int)
     out["area_ha"] = (out.geometry.area / 1e4).round(2)
     out = out[out.area_ha >= mmu_ha].copy()
@@ -93,6 +95,7 @@ def patches_from_change(vectorised: gpd.GeoDataFrame, drop_raster: str | None, a
                         date_before: str, date_after: str) -> gpd.GeoDataFrame:
     """NDVI clearing patches in the analysis CRS with their mean NDVI drop, at least the minimum mapping unit."""
     out = vectorised.to_crs(analysis_crs)
+    out["geometry"] = valid_polygons(out.geometry.to_numpy())
     out["area_ha"] = (out.geometry.area / 1e4).round(2)
     out = out[out.area_ha >= mmu_ha].copy()
     out["year"] = int(date_after[:4])
@@ -191,6 +194,50 @@ def _loss_after_cutoff(loss: pd.DataFrame, id_column: str, cutoff_year: int) -> 
                          "years": grouped.year.agg(lambda y: ", ".join(map(str, sorted(y))))})
 
 
+# a site's radius must be this well covered by loss-year data before 'no loss there' can be said
+COVERED_ENOUGH_PCT = 99.0
+
+
+def site_activity(sites: gpd.GeoDataFrame, site_loss: pd.DataFrame, patches: gpd.GeoDataFrame,
+                  radius: float) -> pd.DataFrame:
+    """Per site: forest loss or a clearing within ``radius`` seen, none observed, or undetermined.
+
+    No data is not no activity: a site whose radius the loss-year raster covers less than
+    COVERED_ENOUGH_PCT (or that no raster covers at all) is 'undetermined', never 'none_observed'.
+    """
+    columns = ["site_id", "raster_covered_pct", "activity", "reason"]
+    if sites.empty:
+        return pd.DataFrame(columns=columns)
+    ids = sites.site_id.to_numpy(dtype=object)
+    seen = set(site_loss[(site_loss.year > 0) & (site_loss.loss_ha > 0)].site_id) if len(site_loss) else set()
+    if len(patches):
+        near = shapely.STRtree(patches.geometry.to_numpy()).query(sites.geometry.to_numpy(), predicate="dwithin",
+                                                                  distance=radius)[0]
+        seen |= set(ids[near])
+    covered = (site_loss.groupby("site_id")["covered_pct"].max() if len(site_loss) and "covered_pct" in site_loss
+               else pd.Series(dtype=float))
+    share = pd.Series(ids).map(covered).to_numpy(dtype=float)
+    share = np.where(np.isfinite(share), share, 0.0)
+    activity = np.where(np.isin(ids, list(seen)), "loss_or_clearing_seen",
+                        np.where(share >= COVERED_ENOUGH_PCT, "none_observed", "undetermined"))
+    reason = np.where(activity == "loss_or_clearing_seen", f"forest loss or a clearing within {radius:g} m",
+                      np.where(activity == "none_observed", f"no forest loss and no clearing within {radius:g} m",
+                               [f"undetermined: the loss-year raster covers {v:.0f}% of the {radius:g} m radius "
+                                "(no data is not no activity)" if v > 0 else
+                                f"undetermined: no loss-year data within {radius:g} m (no data is not no activity)"
+                                for v in share]))
+    return pd.DataFrame({"site_id": ids, "raster_covered_pct": np.round(share, 1), "activity": activity,
+                         "reason": reason})[columns]
+
+
+def _coverage_note(loss: pd.DataFrame) -> str:
+    share = float(loss["covered_pct"].max()) if "covered_pct" in loss and len(loss) else 100.0
+    if share != share or share >= COVERED_ENOUGH_PCT:
+        return ""
+    return (f" The loss-year raster covers only {share:.0f}% of it: loss in the rest is unknown, "
+            "so the true figure may be higher.")
+
+
 def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, licence_loss: pd.DataFrame,
                         tenure_loss: pd.DataFrame, sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
                         tenure: gpd.GeoDataFrame, rules: ForestRules | None = None) -> gpd.GeoDataFrame:
@@ -209,10 +256,11 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
         if table.empty:
             return
         indexed = frame.set_index(id_col)
+        notes = {ident: _coverage_note(group) for ident, group in loss.groupby(id_col)}
         records = [{"flag_type": flag_type, "severity": severity(ident), "layer": label[0], "id": ident,
                     "loss_ha": row.loss_ha, "date_start": f"{cutoff_year + 1}-01-01", "date_end": "",
                     "rule": f"forest loss after cutoff_date={rules.cutoff_date} >= {threshold:g} ha; {rules.describe()}",
-                    "reason": label[1](ident, row)} for ident, row in table.iterrows()]
+                    "reason": label[1](ident, row) + notes.get(ident, "")} for ident, row in table.iterrows()]
         parts.append(make_flags(pd.DataFrame(records), [geometry_of(indexed, i) for i in table.index], crs))
 
     radius = rules.site_radius_m
@@ -260,13 +308,9 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
             "rule": f"patch >= min_mapping_unit_ha, lost after cutoff, no valid licence covering >= 50%, no site within "
                     f"site_radius_m; {rules.describe()}",
             "reason": reasons}), lost.geometry.to_numpy(), crs))
-    if len(sites) and len(site_loss):
-        any_loss = set(site_loss[(site_loss.year > 0) & (site_loss.loss_ha > 0)].site_id)
-        if len(patches):
-            near = shapely.STRtree(patches.geometry.to_numpy()).query(sites.geometry.to_numpy(), predicate="dwithin",
-                                                                      distance=radius)[0]
-            any_loss |= set(sites.site_id.to_numpy()[near])
-        idle = sites[~sites.site_id.isin(any_loss)]
+    activity = site_activity(sites, site_loss, patches, radius)
+    if len(activity):
+        idle = sites[sites.site_id.isin(activity.site_id[activity.activity == "none_observed"])]
         if len(idle):
             parts.append(make_flags(pd.DataFrame({
                 "flag_type": "site_without_activity", "severity": "low", "layer": "sites", "id": idle.site_id,

@@ -74,9 +74,12 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     nodata pixels never count. Polygons go to exactextract in batches, so memory stays bounded
     by the batch, not by the number of polygons.
     """
-    columns = [id_column, "year", "loss_ha"]
+    columns = [id_column, "year", "loss_ha", "covered_pct"]
     if polygons.empty:
         return pd.DataFrame(columns=columns)
+    # the share of each polygon the loss-year product has data for: outside it, loss is unknown
+    true_area = pd.Series(polygons.geometry.area.to_numpy(), index=polygons[id_column].to_numpy()) \
+        if polygons.crs is not None and polygons.crs.is_projected else None
     parts = []
     # neighbouring polygons share blocks, so a cache helps, but GDAL's default (5% of RAM) would
     # grow past the memory bound on a large raster
@@ -98,7 +101,13 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     out = pd.concat(parts, ignore_index=True).rename(columns={"asmgeo_pid": id_column})
     out["year"] = out.year.astype(int)
     out["loss_ha"] = out.loss_ha.round(4)
-    return out
+    data_ha = out.groupby(id_column)["data_ha"].max()
+    if true_area is not None:
+        share = 100 * data_ha * 1e4 / true_area.groupby(level=0).max().reindex(data_ha.index)
+        out["covered_pct"] = np.clip(out[id_column].map(share).fillna(0), 0, 100).round(1)
+    else:
+        out["covered_pct"] = np.nan
+    return out[columns]
 
 
 def _zonal_batch(batch: gpd.GeoDataFrame, id_column: str, product: LossProduct, loss_src, cover_src,
@@ -130,9 +139,11 @@ def _zonal_batch(batch: gpd.GeoDataFrame, id_column: str, product: LossProduct, 
                                index=np.asarray(record.cover_cell_id, dtype=np.int64))
             canopy = canopy[~canopy.index.duplicated()].reindex(cells).to_numpy()
             forest &= np.nan_to_num(canopy, nan=-1) >= product.canopy_threshold_pct
+        has_data = np.isfinite(years) & ((years != nodata) if nodata is not None else True)
+        data_ha = area[has_data].sum() / 1e4
         lost = forest & (years >= 1)
-        rows_out.append((ident, 0, area[forest].sum() / 1e4))
+        rows_out.append((ident, 0, area[forest].sum() / 1e4, data_ha))
         if lost.any():
             sums = np.bincount(years[lost].astype(int), weights=area[lost])
-            rows_out += [(ident, product.base_year + y, sums[y] / 1e4) for y in np.flatnonzero(sums)]
-    return pd.DataFrame(rows_out, columns=[id_column, "year", "loss_ha"])
+            rows_out += [(ident, product.base_year + y, sums[y] / 1e4, data_ha) for y in np.flatnonzero(sums)]
+    return pd.DataFrame(rows_out, columns=[id_column, "year", "loss_ha", "data_ha"])

@@ -33,7 +33,7 @@ def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, 
     """Loss per year (and base-year forest, year 0) for site buffers, licences and tenure parcels."""
     from asmgeo.forest import zonal_loss
 
-    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_ha"]
+    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_ha", "covered_pct"]
     if not lossyear:
         io.write_csv(pd.DataFrame(columns=columns), out_csv)
         return pd.DataFrame(columns=columns)
@@ -129,8 +129,8 @@ def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str,
 def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions: str, tenure: str, rivers: str,
                  out_patches: str, out_flags: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31",
                  min_mapping_unit_ha: float = 0.5, site_radius_m: float = 1000.0, near_site_loss_ha: float = 1.0,
-                 concession_loss_ha: float = 5.0, protected_loss_ha: float = 0.5, note: str | None = None
-                 ) -> gpd.GeoDataFrame:
+                 concession_loss_ha: float = 5.0, protected_loss_ha: float = 0.5, note: str | None = None,
+                 out_activity: str | None = None) -> gpd.GeoDataFrame:
     """Attribute every patch and raise the deforestation flags (``note``: what could not run, logged)."""
     from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
 
@@ -156,6 +156,17 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
         site_layer, conc, ten, rules)
     io.write_gpkg({"patches": attributed}, out_patches)
     io.write_gpkg({"flags": flags}, out_flags)
+    if out_activity:
+        from asmgeo.deforestation import site_activity
+
+        activity = site_activity(site_layer, radius_loss.rename(columns={"polygon_id": "site_id"}), attributed,
+                                 site_radius_m)
+        io.write_csv(activity, out_activity)
+        counts = activity.activity.value_counts()
+        log.info("site activity within %g m: %s", site_radius_m, ", ".join(f"{k} {v}" for k, v in counts.items()) or "no sites")
+        if counts.get("undetermined", 0):
+            log.warning("%d sites have no (or partial) loss-year data within %g m: their activity is undetermined, "
+                        "not absent (forest/site_activity.csv)", counts["undetermined"], site_radius_m)
     log.info("patches: %d (%d unexplained after the cutoff); flags: %d", len(attributed),
              int(attributed.unexplained.sum()) if len(attributed) else 0, len(flags))
     return flags

@@ -165,8 +165,8 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
                                                "concessions and tenure); check its path and CRS", path=str(path))))
                 continue
             if share < 0.999:
-                note(path, f"the raster covers {100 * share:.1f}% of the study area's bounding box; "
-                           "loss outside it is unknown, not zero")
+                note(path, f"WARNING: {path} ({role}) covers {100 * share:.1f}% of the study area's bounding box: "
+                           "loss, clearings and standing forest outside it are undetermined, not absent")
         rows.append(info)
         log.info("raster %s: %s, %dx%d px, %d band(s), res %g x %g, nodata %s", role, path, info["width"],
                  info["height"], info["count"], info["res_x"], info["res_y"], info["nodata"])

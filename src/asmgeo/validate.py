@@ -67,7 +67,6 @@ class IngestOptions:
     date_order: str = "dmy"
     as_of: dt.date = dt.date(2025, 6, 30)
     envelope: object = None  # extent.Envelope of all inputs (rule choose_crs); rows outside are rejected
-    id_prefix: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,6 +343,35 @@ def _geometry_checks(frame: gpd.GeoDataFrame, layer: str, path: str, crs: CRS, q
     return reject
 
 
+def densify(geoms, step: float) -> np.ndarray:
+    """Edges no longer than ``step``, the geometry otherwise untouched.
+
+    GEOS's densifier silently 'repairs' an invalid polygon (a bow-tie of area 0 comes back with
+    area 0.25): invalid polygons are densified ring by ring instead, so the repair that follows
+    is the reported one.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    valid = shapely.is_valid(geoms)
+    if valid.any():
+        out[valid] = shapely.segmentize(geoms[valid], step)
+    out[~valid] = [_densify_rings(g, step) for g in geoms[~valid]]
+    return out
+
+
+def _densify_rings(geom, step: float):
+    if geom is None or geom.is_empty:
+        return geom
+    if geom.geom_type == "Polygon":
+        return shapely.Polygon(shapely.segmentize(geom.exterior, step),
+                               [shapely.segmentize(r, step) for r in geom.interiors])
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([_densify_rings(p, step) for p in geom.geoms])
+    if geom.geom_type == "GeometryCollection":
+        return shapely.GeometryCollection([_densify_rings(p, step) for p in geom.geoms])
+    return shapely.segmentize(geom, step)
+
+
 def _outside_extent(frame: gpd.GeoDataFrame, path: str, crs: CRS, qa: QALog, ids: pd.Series, rejected: pd.Series,
                     envelope) -> pd.Series:
     """Reject rows that lie far outside the robust extent of all inputs, with a hint for each."""
@@ -437,10 +465,12 @@ def resolve_ids(frame: gpd.GeoDataFrame, layer: str, qa: QALog, missing_policy: 
         first = group.index[0]
         where = ", ".join(f"{frame.at[i, '_file']} row {frame.at[i, '_row']}" for i in group.index)
         if policy == "reject":
+            across = frame.loc[group.index, "_file"].nunique() > 1
+            fix = ("the files number their rows independently: give each file its own `id_prefix:`"
+                   if across else "ingest.duplicate_ids: merge or suffix keeps them")
             for i in group.index:
                 qa.add(frame.at[i, "_file"], frame.at[i, "_row"], ident, id_col,
-                       f"id {ident!r} used by {len(group)} rows ({where}); all rejected "
-                       "(ingest.duplicate_ids: merge or suffix keeps them)", REJECTED)
+                       f"id {ident!r} used by {len(group)} rows ({where}); all rejected ({fix})", REJECTED)
                 drop[i] = True
         elif policy == "merge":
             merged = shapely.union_all(frame.loc[group.index, "geometry"].values)
@@ -490,6 +520,9 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
         attrs_raw = map_columns(raw, layer, source)
         _name_ids(qa.issues[n_before:], rows, attrs_raw[id_col])
         attrs = _parse_attributes(attrs_raw, layer, path, rows, qa, options)
+        prefix = source.get("id_prefix") or ""
+        if prefix:
+            attrs[id_col] = attrs[id_col].map(lambda v: None if v is None else f"{prefix}{v}")
         _layer_specific_checks(attrs, layer, path, rows, qa, options, attrs_raw)
         frame = gpd.GeoDataFrame(attrs, geometry=raw.geometry.values, crs=crs)
         frame["_row"] = rows.values
@@ -505,7 +538,7 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
         if crs.is_geographic and schema.GEOMETRY_KIND[layer] != "point":
             # edges drawn straight in lon/lat curve after projection: densify first, so that
             # neighbours sharing an edge still share it (no sliver overlaps from projection)
-            frame["geometry"] = shapely.segmentize(frame.geometry.values, DENSIFY_DEG)
+            frame["geometry"] = densify(frame.geometry.values, DENSIFY_DEG)
         frame = frame.to_crs(analysis_crs) if not reject.all() else frame.set_crs(analysis_crs, allow_override=True)
         frame["_rejected"] = reject
         good = frame[~reject].copy()

@@ -65,7 +65,8 @@ def test_flags_from_patches_and_zonal_loss():
 
 
 def test_site_without_activity():
-    site_loss = pd.DataFrame({"site_id": ["S1"], "year": [0], "loss_ha": [50.0]})  # forest, but never lost
+    # forest, never lost, and the raster covers the whole radius
+    site_loss = pd.DataFrame({"site_id": ["S1"], "year": [0], "loss_ha": [50.0], "covered_pct": [100.0]})
     empty = attribute_patches(patches({"patch_id": "X", "geometry": shapely.box(90_000, 0, 90_100, 100)}),
                               LICENCES, SITES, TENURE, None, RULES)
     flags = deforestation_flags(empty, site_loss, site_loss.iloc[0:0].rename(columns={"site_id": "licence_id"}),
@@ -79,3 +80,31 @@ def test_last_whole_loss_year_before_the_cutoff(cutoff, year):
     from asmgeo.deforestation import last_year_before
 
     assert last_year_before(cutoff) == year
+
+
+@pytest.mark.parametrize("covered", [0.0, 60.0, 98.9])
+def test_no_data_is_not_no_activity(covered):
+    """A site the loss-year raster does not (fully) cover is undetermined, never a 'possible paper site'."""
+    from asmgeo.deforestation import site_activity
+
+    site_loss = pd.DataFrame({"site_id": ["S1"], "year": [0], "loss_ha": [0.0], "covered_pct": [covered]})
+    empty = attribute_patches(patches({"patch_id": "X", "geometry": shapely.box(90_000, 0, 90_100, 100)}),
+                              LICENCES, SITES, TENURE, None, RULES)
+    flags = deforestation_flags(empty, site_loss, site_loss.iloc[0:0].rename(columns={"site_id": "licence_id"}),
+                                site_loss.iloc[0:0].rename(columns={"site_id": "tenure_id"}), SITES, LICENCES, TENURE, RULES)
+    assert "site_without_activity" not in set(flags.flag_type)
+    activity = site_activity(SITES, site_loss, empty, RULES.site_radius_m).set_index("site_id")
+    assert activity.activity["S1"] == "undetermined"
+    assert "no data is not no activity" in activity.reason["S1"]
+
+
+def test_partial_coverage_is_written_into_the_loss_flag():
+    loss = pd.DataFrame({"licence_id": ["L1", "L1"], "year": [0, 2022], "loss_ha": [100.0, 12.0], "covered_pct": [40.0, 40.0]})
+    empty = attribute_patches(patches({"patch_id": "X", "geometry": shapely.box(90_000, 0, 90_100, 100)}),
+                              LICENCES, SITES, TENURE, None, RULES)
+    none = loss.iloc[0:0]
+    licences = LICENCES.assign(licence_id=["L1"] + list(LICENCES.licence_id[1:])) if len(LICENCES) > 1 else LICENCES.assign(licence_id="L1")
+    flags = deforestation_flags(empty, none.rename(columns={"licence_id": "site_id"}), loss,
+                                none.rename(columns={"licence_id": "tenure_id"}), SITES, licences, TENURE, RULES)
+    flag = flags[flags.flag_type == "deforestation_in_concession"].iloc[0]
+    assert "covers only 40% of it" in flag.reason and "loss in the rest is unknown" in flag.reason

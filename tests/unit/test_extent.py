@@ -93,3 +93,32 @@ def test_edges_shared_in_lon_lat_stay_shared_after_projection(tmp_path):
     assert clean.geometry[0].intersection(clean.geometry[1]).area < 1.0
     # areas are unchanged by densifying (0.45 x 0.1 degrees near the equator: about 55,600 ha)
     assert clean.area.sum() / 1e4 == pytest.approx(naive.area.sum() / 1e4, rel=1e-4)
+
+
+def test_ids_repeated_across_files_name_the_fix_and_id_prefix_keeps_every_row(tmp_path):
+    # ids 1..11 in both a community-lands file and a conservation-units file (as in the Brazilian data)
+    for name in ("community", "conservation"):
+        gpd.GeoDataFrame({"tenure_id": [str(k) for k in range(1, 12)], "tenure_type": ["customary_land"] * 11},
+                         geometry=[shapely.box(1000 * k, 0, 1000 * k + 500, 500) for k in range(11)],
+                         crs="EPSG:32735").to_file(tmp_path / f"{name}.gpkg")
+    sources = [{"path": str(tmp_path / "community.gpkg")}, {"path": str(tmp_path / "conservation.gpkg")}]
+    clean, qa, counts = ingest_layer("tenure", sources, "EPSG:32735")
+    assert clean.empty and counts.rejected.sum() == 22
+    assert qa.problem.str.contains("give each file its own `id_prefix:`").all()
+    from asmgeo.qa import run_warnings
+
+    warnings = run_warnings(qa, counts)
+    assert sum("11 of 11 rows" in w for w in warnings) == 2
+    sources[0]["id_prefix"], sources[1]["id_prefix"] = "TI-", "UC-"
+    clean, qa, counts = ingest_layer("tenure", sources, "EPSG:32735")
+    assert len(clean) == 22 and counts.rejected.sum() == 0
+    assert {"TI-1", "UC-11"} <= set(clean.tenure_id)
+
+
+def test_densifying_never_repairs_silently():
+    from asmgeo.validate import densify
+
+    bow_tie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    out = densify([bow_tie, shapely.box(0, 0, 1, 1)], 0.1)
+    assert not out[0].is_valid and out[0].area == pytest.approx(0.0)  # GEOS's densifier would return 0.25
+    assert out[1].is_valid and len(out[1].exterior.coords) == 41

@@ -132,6 +132,7 @@ rule forest_flags:
     output:
         patches=run_path("forest", "change_patches.gpkg"),
         flags=run_path("flags", "forest.gpkg"),
+        activity=run_path("forest", "site_activity.csv"),
     params:
         as_of=config["as_of"],
         note=forest_stage_note(config["rasters"]),

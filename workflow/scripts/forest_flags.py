@@ -11,6 +11,7 @@ forest_flags(
     snakemake.input.rivers,
     out_patches=snakemake.output.patches,
     out_flags=snakemake.output.flags,
+    out_activity=snakemake.output.activity,
     as_of=snakemake.params.as_of,
     note=snakemake.params.note,
     **snakemake.params.rules,
