@@ -117,9 +117,10 @@ def choose_for_envelope(box, setting: str = "auto") -> tuple[CRS, dict]:
     """The analysis CRS for the data in ``box`` (an extent.Envelope) and a record of why.
 
     'auto': the UTM zone of the data's centre when its area and distance errors over the data
-    stay within DISTORTION_GOAL_PCT, else whichever of a transverse Mercator centred on the data
-    (scale balanced over its width) and a Lambert azimuthal equal-area centred on it distorts
-    least. Both centred projections follow the data across the 180th meridian.
+    stay within DISTORTION_GOAL_PCT, else a transverse Mercator centred on the data (scale
+    balanced over its width) when it does, else a Lambert azimuthal equal-area centred on the
+    data (areas exact, the distance error stated). Both centred projections follow the data
+    across the 180th meridian.
     """
     import math
 
@@ -156,11 +157,10 @@ def choose_for_envelope(box, setting: str = "auto") -> tuple[CRS, dict]:
     for label, crs in candidates:
         area, dist = distortion(crs, box)
         scored.append((label, crs, area, dist))
-    utm = [c for c in scored if c[0].startswith("UTM")]
-    if utm and max(utm[0][2], utm[0][3]) <= DISTORTION_GOAL_PCT:
-        pick = utm[0]
-    else:
-        pick = min(scored[len(utm):] if utm else scored, key=lambda c: max(c[2], c[3]))
+    # the first candidate within the goal for both areas and distances (a familiar UTM zone first);
+    # when none is, the equal-area one: hectares stay exact and the distance error is stated
+    within = [c for c in scored if max(c[2], c[3]) <= DISTORTION_GOAL_PCT]
+    pick = within[0] if within else scored[-1]
     label, crs, area, dist = pick
     log.info("analysis CRS: %s (%s) for data in %s: largest area error %.4f%%, distance error %.4f%%",
              crs.name, label, box.describe(), area, dist)

@@ -3,14 +3,19 @@ licences valid on its date. Evidence, not proof: every reason says so."""
 
 from __future__ import annotations
 
+import logging
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
-from asmgeo.licensing import LicensingRules, _state_on
-from asmgeo.validity import licence_validity
+from asmgeo.licensing import LicensingRules
+from asmgeo.validity import licence_validity, state_on
+
+
+log = logging.getLogger(__name__)
 
 
 def reconcile_detections(detections: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
@@ -28,7 +33,7 @@ def reconcile_detections(detections: gpd.GeoDataFrame, concessions: gpd.GeoDataF
     conc = concessions.reset_index(drop=True)
     tree = shapely.STRtree(conc.geometry.to_numpy())
     d, c = tree.query(out.geometry.to_numpy(), predicate="intersects")
-    ok = _state_on(licence_validity(conc, rules.as_of), c, out.judged_on.to_numpy(dtype="U10")[d]) == "valid"
+    ok = state_on(licence_validity(conc, rules.as_of), c, out.judged_on.to_numpy(dtype="U10")[d]) == "valid"
     d, c = d[ok], c[ok]
     # touching is not covering: keep licences that share area with the footprint
     shares_area = shapely.area(shapely.intersection(out.geometry.to_numpy()[d], conc.geometry.to_numpy()[c])) > 0
@@ -45,11 +50,17 @@ def reconcile_detections(detections: gpd.GeoDataFrame, concessions: gpd.GeoDataF
 def detection_flags(reconciled: gpd.GeoDataFrame, have_licences: bool, rules: LicensingRules | None = None) -> gpd.GeoDataFrame:
     """`detection_unlicensed` for footprints mostly outside every licence valid on their date."""
     rules = rules or LicensingRules()
+    if not have_licences:
+        # no licence layer: whether a footprint is licensed is undetermined, never 'unlicensed'
+        if len(reconciled):
+            log.warning("%d detected footprints: licence status undetermined (no licence layer given), "
+                        "so no detection_unlicensed flag is raised", len(reconciled))
+        return empty_flags(reconciled.crs)
     outside = 100 - reconciled.licensed_share_pct
     hits = reconciled[outside > rules.detection_outside_share_pct]
     if hits.empty:
         return empty_flags(reconciled.crs)
-    where = ("no licence layer covers this area" if not have_licences else None)
+    where = None
     reasons = []
     for r in hits.itertuples():
         inside = (f"{r.licensed_share_pct:.1f}% lies in licences valid then ({r.valid_licences})" if r.valid_licences

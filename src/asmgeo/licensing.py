@@ -22,6 +22,7 @@ from asmgeo.parse import split_minerals
 
 log = logging.getLogger(__name__)
 
+NO_LICENCE_DATA = "no_licence_data"
 LEGAL = ("licensed", "licensed_near_boundary", "declared_licence_mismatch")
 NOT_VALID_FLAG_STATUSES = ("expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent",
                            "licence_dates_unknown")
@@ -154,7 +155,8 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     Statuses: licensed, licensed_near_boundary, declared_licence_mismatch (legalised by another
     licence than the one it declares), mineral_not_licensed, expired_licence, suspended_or_revoked,
     licence_not_valid_yet, licence_dates_inconsistent, licence_dates_unknown (in or near a licence
-    whose validity cannot be told: an unreadable date, or no status and no expiry), unlicensed.
+    whose validity cannot be told: an unreadable date, or no status and no expiry), unlicensed;
+    no_licence_data for every site when there is no licence at all (undetermined, never 'unlicensed').
     """
     rules = rules or LicensingRules()
     if sites.geometry.is_empty.any() or (~np.isfinite(shapely.get_coordinates(sites.geometry.to_numpy()))).any():
@@ -210,6 +212,9 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
          "mineral_not_licensed", "expired_licence", "suspended_or_revoked", "licence_not_valid_yet",
          "licence_dates_inconsistent"],
         default="unlicensed")
+    if conc.empty:
+        # no licence layer (or every licence rejected): whether a site is licensed is undetermined
+        status = np.full(n, NO_LICENCE_DATA, dtype=object)
 
     out = sites.copy()
     out["judged_on"] = judgement_dates(sites, rules.as_of)
@@ -360,7 +365,7 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
         label = _site_label(row)
         sensitive = bool(row.in_protected_area or row.on_indigenous_land)
         if row.status == "unlicensed":
-            none_text = "lies in no licence" if not concessions.empty else "lies where no licence layer was given"
+            none_text = "lies in no licence"
             add(row, geom, flag_type="site_unlicensed", severity="high" if sensitive else "medium",
                 other_layer="concessions" if row.nearest_valid_licence else "", other_id=row.nearest_valid_licence,
                 distance_m=row.nearest_distance_m,

@@ -46,6 +46,7 @@ SITE_STATUS_COLOURS = [
     ("licence_dates_inconsistent", "inside a licence whose dates contradict each other", "#762a83"),
     ("licence_dates_unknown", "in or near a licence whose validity cannot be told (unreadable or missing dates)", "#c2a5cf"),
     ("unlicensed", "outside every licence", "#d73027"),
+    ("no_licence_data", "licence status undetermined: no licence layer given", "#bababa"),
 ]
 LICENCE_STATE_COLOURS = [
     ("valid", "valid on the as-of date", "#2166ac"), ("pending", "pending application", "#67a9cf"),

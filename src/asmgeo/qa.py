@@ -30,12 +30,26 @@ def forest_stage_note(rasters: dict | None) -> str | None:
     return None
 
 
-def run_warnings(issues: pd.DataFrame, counts: pd.DataFrame, rasters: dict | None = None) -> list[str]:
+def crs_sentence(record: dict) -> str:
+    """'Areas and distances are measured in X: largest error over the data a% (areas), d% (distances).'"""
+    area, dist = record.get("max_area_distortion_pct"), record.get("max_distance_distortion_pct")
+    text = f"Areas and distances are measured in {record.get('name')}"
+    if area is not None and dist is not None:
+        text += f"; its largest error over the data is {area:.3f}% for areas and {dist:.3f}% for distances"
+    return text
+
+
+def run_warnings(issues: pd.DataFrame, counts: pd.DataFrame, rasters: dict | None = None,
+                 crs_record: dict | None = None) -> list[str]:
     """One sentence per thing that changes how the results must be read, most important first."""
     out = []
     note = forest_stage_note(rasters)
     if note:
         out.append(note)
+    if crs_record and max(crs_record.get("max_area_distortion_pct") or 0,
+                          crs_record.get("max_distance_distortion_pct") or 0) > 0.1:
+        out.append(crs_sentence(crs_record) + " (over the 0.1% goal: the data spans too much for one "
+                   "projection to keep both within it; areas are kept exact where an equal-area projection was chosen)")
     if len(counts):
         for row in counts.itertuples(index=False):
             rejected = int(row.rejected)

@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from asmgeo.flags import SEVERITY_ORDER
+from asmgeo.qa import crs_sentence
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1100px; padding: 0 16px; color: #222; }
@@ -105,7 +106,8 @@ def top_flags(flags: pd.DataFrame, n: int = 25) -> pd.DataFrame:
 
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
-                 maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = ()) -> str:
+                 maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
+                 crs_record: dict | None = None) -> str:
     """The report page. ``maps`` holds (file name relative to the report, title, audience);
     ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
@@ -119,6 +121,8 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
         f'built {esc(manifest.get("created"))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
         _warnings_section(warnings),
+        (f'<p id="analysis-crs">{esc(crs_sentence(crs_record))} (<code>analysis_crs.json</code>).</p>'
+         if crs_record else ""),
         "<h2>Maps</h2><div class=\"maps\">" + "".join(
             f'<a href="{esc(href)}">{esc(name)}</a><span class="muted">{esc(audience)}</span><br>'
             for href, name, audience in maps) + "</div>",
@@ -171,7 +175,8 @@ MAP_TITLES = {
 
 def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path, site_status: str | Path,
                  overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
-                 output: str | Path, title: str, warnings: str | Path | None = None) -> str:
+                 output: str | Path, title: str, warnings: str | Path | None = None,
+                 crs: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
     import geopandas as gpd
     import pyogrio
@@ -195,7 +200,8 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
         links.append((Path(path).relative_to(out_dir).as_posix(), name, " " + audience))
     page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), io.read_csv(qa_summary),
                         flag_table, status, classes, loss, zones, links, title,
-                        read_warnings(warnings) if warnings else ())
+                        read_warnings(warnings) if warnings else (),
+                        json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None)
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

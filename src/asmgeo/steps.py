@@ -31,12 +31,22 @@ def read_crs(path: str | Path) -> CRS:
     return CRS.from_wkt(json.loads(Path(path).read_text(encoding="utf-8"))["wkt"])
 
 
-def read_envelope(path: str | Path):
-    """The data's robust lon/lat envelope that rule choose_crs wrote (None for older files)."""
+MIN_ROWS_FOR_OWN_ENVELOPE = 10
+
+
+def read_envelope(path: str | Path, source_path: str | None = None):
+    """The robust lon/lat envelope rule choose_crs wrote for one input file (or for all inputs)."""
     from asmgeo.extent import Envelope
 
-    data = json.loads(Path(path).read_text(encoding="utf-8")).get("envelope")
+    record = json.loads(Path(path).read_text(encoding="utf-8"))
+    data = (record.get("file_envelopes") or {}).get(source_path) if source_path else None
+    data = data or record.get("envelope")
     return Envelope.from_dict(data) if data else None
+
+
+def read_envelopes(path: str | Path, sources: list[dict]) -> dict:
+    """Per configured file path, its envelope (see :func:`read_envelope`)."""
+    return {s["path"]: read_envelope(path, s["path"]) for s in sources}
 
 
 def _has_geometry(boxes) -> bool:
@@ -53,7 +63,7 @@ def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: 
 
     from asmgeo.crs import choose_for_envelope
     from asmgeo.errors import CRSError, InputError
-    from asmgeo.extent import data_box, files_outside, robust_envelope
+    from asmgeo.extent import Envelope, data_box, files_outside, intersects, robust_envelope
     from asmgeo.validate import source_boxes
 
     files = []
@@ -73,10 +83,19 @@ def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: 
     envelope = robust_envelope(boxes)
     if envelope is None:
         raise CRSError("cannot choose an analysis CRS: no input has any usable geometry")
-    box = data_box(boxes, envelope)
+    # each file's rows are judged against the file's own spread (a national parks file reaches
+    # far beyond a province's sites, rightly); a file too small for quartiles against all inputs
+    per_file = {}
+    for (name, file_boxes, _), source in zip(files, [s for sources in layers.values() for s in sources]):
+        own = robust_envelope(file_boxes, envelope.lon0) if np.isfinite(file_boxes).all(axis=1).sum() >= MIN_ROWS_FOR_OWN_ENVELOPE else None
+        per_file[source["path"]] = (own or envelope).to_dict()
+    inliers = np.concatenate([b[intersects(b, Envelope.from_dict(per_file[s["path"]]))]
+                              for (_, b, _), s in zip(files, [s for sources in layers.values() for s in sources])])
+    box = data_box(inliers, envelope)
     crs, info = choose_for_envelope(box, analysis_crs)
     io.write_json({"name": crs.name, "wkt": crs.to_wkt(), "epsg": crs.to_epsg(), "setting": analysis_crs,
-                   "envelope": envelope.to_dict(), "data_extent": box.describe(), **info}, output)
+                   "envelope": envelope.to_dict(), "file_envelopes": per_file, "data_extent": box.describe(),
+                   **info}, output)
     return crs
 
 
@@ -86,7 +105,7 @@ def ingest(layer: str, sources: list[dict], crs_path: str | Path, clean: str | P
     """Ingest one layer: clean GeoPackage, its QA issues and its row counts."""
     options = IngestOptions(duplicate_ids=duplicate_ids, missing_ids=missing_ids,
                             value_maps=value_maps or {}, date_order=date_order,
-                            as_of=dt.date.fromisoformat(as_of), envelope=read_envelope(crs_path))
+                            as_of=dt.date.fromisoformat(as_of), envelope=read_envelopes(crs_path, sources))
     frame, qa, table = ingest_layer(layer, sources, read_crs(crs_path), options)
     if frame.empty:
         log.warning("%s: no rows (layer not configured or every row rejected)", layer)
@@ -185,7 +204,8 @@ def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path,
 
 
 def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issues: str | Path,
-              summary: str | Path, warnings: str | Path | None = None, rasters: dict | None = None) -> pd.DataFrame:
+              summary: str | Path, warnings: str | Path | None = None, rasters: dict | None = None,
+              crs_path: str | Path | None = None) -> pd.DataFrame:
     """Gather every layer's QA issues into one table, a per-file summary and the run's warnings."""
     from asmgeo.qa import run_warnings, write_warnings
 
@@ -196,7 +216,8 @@ def qa_report(issue_files: list[str | Path], count_files: list[str | Path], issu
     io.write_csv(counts, summary)
     log.info("QA: %d issues (%s)", len(all_issues),
              ", ".join(f"{k} {v}" for k, v in all_issues["action"].value_counts().items()) or "none")
-    lines = run_warnings(all_issues, counts, rasters)
+    record = json.loads(Path(crs_path).read_text(encoding="utf-8")) if crs_path else None
+    lines = run_warnings(all_issues, counts, rasters, record)
     for line in lines:
         log.warning("%s", line)
     if warnings is not None:

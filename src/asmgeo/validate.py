@@ -66,7 +66,8 @@ class IngestOptions:
     value_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     date_order: str = "dmy"
     as_of: dt.date = dt.date(2025, 6, 30)
-    envelope: object = None  # extent.Envelope of all inputs (rule choose_crs); rows outside are rejected
+    # extent.Envelope (or {file path: Envelope}) from rule choose_crs: rows outside are rejected
+    envelope: object = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,7 +387,7 @@ def _outside_extent(frame: gpd.GeoDataFrame, path: str, crs: CRS, qa: QALog, ids
         for (i, b) in zip(frame.index[outside], centres):
             x, y = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
             qa.add(path, frame.at[i, "_row"], ids[i], "geometry",
-                   f"lies far outside the extent of the other inputs ({envelope.describe()}), at {x:.6g}, {y:.6g}: "
+                   f"lies far outside the extent of the other rows ({envelope.describe()}), at {x:.6g}, {y:.6g}: "
                    f"{outlier_hint((x, y), envelope, crs)}", REJECTED)
     return outside
 
@@ -533,8 +534,9 @@ def ingest_layer(layer: str, sources: list[dict], analysis_crs: CRS | str,
                    "flattened to 2-D (heights are not used)", KEPT)
         reject = frame["_row"].isin(rejected_rows)
         reject |= _geometry_checks(frame, layer, path, crs, qa, attrs[id_col])
-        if options.envelope is not None:
-            reject |= _outside_extent(frame, path, crs, qa, attrs[id_col], reject, options.envelope)
+        envelope = options.envelope.get(path) if isinstance(options.envelope, dict) else options.envelope
+        if envelope is not None:
+            reject |= _outside_extent(frame, path, crs, qa, attrs[id_col], reject, envelope)
         if crs.is_geographic and schema.GEOMETRY_KIND[layer] != "point":
             # edges drawn straight in lon/lat curve after projection: densify first, so that
             # neighbours sharing an edge still share it (no sliver overlaps from projection)

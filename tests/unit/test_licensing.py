@@ -119,12 +119,12 @@ def test_mineral_lists_with_case_and_spacing_differences(tmp_path):
     assert got.status.tolist() == ["licensed"]
 
 
-def test_no_licence_layer_leaves_every_site_unlicensed_without_crashing():
+def test_no_licence_layer_leaves_every_site_undetermined_never_unlicensed():
     got = lic.classify_sites(sites({"site_id": "S", "geometry": shapely.Point(0, 0)}),
                              no_licences(), rules=RULES)
-    assert got.status.tolist() == ["unlicensed"] and got.nearest_valid_licence.tolist() == [""]
+    assert got.status.tolist() == ["no_licence_data"] and got.nearest_valid_licence.tolist() == [""]
     flags = lic.site_flags(got, no_licences(), None, RULES)
-    assert "lies where no licence layer was given" in flags.reason[0]
+    assert "site_unlicensed" not in set(flags.flag_type)
 
 
 def test_nan_coordinates_never_reach_the_spatial_index(tmp_path):
@@ -214,4 +214,5 @@ def test_detections_without_any_licence_layer():
                              geometry=[SQUARE], crs=UTM)
     rec = det.reconcile_detections(found, no_licences(), RULES)
     flags = det.detection_flags(rec, have_licences=False, rules=RULES)
-    assert "no licence layer covers this area" in flags.reason[0] and flags.share_pct[0] == 100.0
+    assert flags.empty  # undetermined without a licence layer, never 'unlicensed'
+    assert rec.licensed_share_pct.tolist() == [0.0]

@@ -69,6 +69,7 @@ rule qa_report:
         issues=expand(run_path("qa", "{layer}_issues.csv"), layer=LAYERS)
         + [run_path("qa", "rasters_issues.csv"), run_path("qa", "overlaps_issues.csv")],
         counts=expand(run_path("qa", "{layer}_counts.csv"), layer=LAYERS),
+        crs=run_path("analysis_crs.json"),
     output:
         issues=run_path("qa_issues.csv"),
         summary=run_path("qa_summary.csv"),
