@@ -47,7 +47,8 @@ def describe_raster(path: str | Path) -> dict:
 
         check_file(path)  # missing or empty: say so plainly
         raise InputError(f"cannot open the raster ({str(exc).splitlines()[0]}): it is not a GeoTIFF or another "
-                         "format GDAL reads, or it is damaged", path=str(path)) from exc
+                         "format GDAL reads, or the file is truncated or corrupt; download or export it again",
+                         path=str(path)) from exc
 
 
 SAMPLE_BLOCKS = 64
