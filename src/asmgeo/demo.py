@@ -257,6 +257,9 @@ RASTER_EXTENT = (21600.0, 16200.0)  # width, height in metres
 LOSS_PIXEL_M = 30.0
 IMAGE_PIXEL_M = 20.0
 IMAGE_DATES = ("2021-01-15", "2024-06-15")
+# the files write_demo_rasters makes (rule demo_rasters' outputs)
+DEMO_RASTER_NAMES = ("lossyear.tif", "treecover2000.tif", *(f"image_{d}.tif" for d in IMAGE_DATES),
+                     f"cloudmask_{IMAGE_DATES[1]}.tif")
 
 # clearing code, local box, loss year (Hansen-style: year), visible in the image pair
 CLEARINGS: list[tuple[str, tuple[float, float, float, float], int]] = [

@@ -90,3 +90,25 @@ def test_zonal_loss_reports_the_share_of_each_polygon_the_raster_covers(tmp_path
         shapely.box(490000, 9790000, 491000, 9791000)], crs="EPSG:32735")
     table = zonal_loss(polygons, "pid", LossProduct(path)).groupby("pid").covered_pct.max()
     assert table.to_dict() == {"A": 100.0, "B": 50.0, "C": 0.0}
+
+
+def test_check_config_lists_every_input_problem_at_once(tmp_path, capsys):
+    import yaml
+
+    from asmgeo.cli import main
+
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "cp1252.csv").write_bytes("site_id,lon,lat,name\nS1,28.1,-2.1,Kasésé\n".encode("cp1252"))
+    write(tmp_path / "nocrs.tif", np.ones((512, 512), "uint8"), crs=None)
+    config = {"run_name": "bad", "layers": {"sites": [{"path": str(tmp_path / "empty.csv"), "crs": "EPSG:4326"},
+                                                       {"path": str(tmp_path / "cp1252.csv"), "crs": "EPSG:4326"}]},
+              "rasters": {"lossyear": str(tmp_path / "nocrs.tif"), "treecover2000": str(tmp_path / "missing.tif")}}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(config))
+    with pytest.raises(SystemExit) as stop:
+        main(["check-config", str(tmp_path / "bad.yaml")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "3 problem(s)" in err
+    assert "layers.sites[0]" in err and "empty (0 bytes)" in err
+    assert "layers.sites[1]" in err and "encoding: cp1252" in err
+    assert "nocrs.tif: the raster has no coordinate reference system" in err and "missing.tif: file not found" in err

@@ -1,0 +1,63 @@
+"""A dry check of a config's inputs, every problem at once (``asmgeo check-config``).
+
+It reads what the workflow would read first — every file of every layer (path, format, layer,
+CRS, mapped columns), whether the files fit together, and every raster (open, CRS, bands,
+whole, valid pixels) — and returns one sentence per problem instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+from asmgeo.errors import InputError
+
+
+def check_inputs(config: dict) -> list[str]:
+    """One sentence per problem with the configured inputs (empty when they can all be used)."""
+    from pyproj import CRS
+
+    from asmgeo.extent import files_outside, lonlat_boxes
+    from asmgeo.rasters import check_rasters
+    from asmgeo.validate import QALog, map_columns, read_source
+
+    problems: list[str] = []
+    files = []
+    for layer, sources in (config.get("layers") or {}).items():
+        for k, source in enumerate(sources):
+            where = f"layers.{layer}[{k}]"
+            try:
+                frame, crs = read_source(source, QALog(layer))
+                map_columns(frame, layer, source)
+            except InputError as exc:
+                problems.append(f"{where}: {exc}")
+                continue
+            files.append((f"{where} {source['path']}", lonlat_boxes(frame.geometry.to_numpy(), crs), crs))
+    problems += files_outside(files)
+    rasters = _without_generated(config)
+    try:
+        check_rasters(rasters, None, CRS.from_epsg(4326))
+    except InputError as exc:
+        problems.append(f"rasters: {exc}")
+    return problems
+
+
+def _without_generated(config: dict) -> dict:
+    """The rasters section without the demo rasters that rule demo_rasters generates on first use."""
+    from pathlib import Path
+
+    from asmgeo.demo import DEMO_RASTER_NAMES
+
+    rasters = dict(config.get("rasters") or {})
+    folder = (config.get("demo") or {}).get("rasters_dir")
+    if not folder:
+        return rasters
+    generated = {str(Path(folder) / name) for name in DEMO_RASTER_NAMES}
+
+    def pending(path):
+        return path and str(path) in generated and not Path(path).exists()
+
+    for key in ("lossyear", "treecover2000"):
+        if pending(rasters.get(key)):
+            rasters[key] = None
+    images = rasters.get("images") or []
+    if any(pending(i["path"]) for i in images):
+        rasters["images"] = []
+    return rasters
