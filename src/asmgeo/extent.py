@@ -131,11 +131,12 @@ def robust_envelope(boxes: np.ndarray, lon0: float | None = None) -> Envelope | 
                     float(max(-90.0, min(env.south, core[:, 1].min()))), float(min(90.0, max(env.north, core[:, 3].max()))))
 
 
-def data_box(boxes: np.ndarray, env: Envelope) -> Envelope:
-    """The box of the features inside the envelope (what the analysis CRS must serve)."""
+def data_box(boxes: np.ndarray, env: Envelope, inside_only: bool = True) -> Envelope:
+    """The box of the features (inside the envelope, unless ``inside_only`` is False), with
+    longitudes relative to the envelope's meridian: what the analysis CRS must serve."""
     rel = _relative(boxes[np.isfinite(boxes).all(axis=1)], env.lon0)
-    keep = intersects(rel, env, relative=True)
-    rel = rel[keep]
+    if inside_only:
+        rel = rel[intersects(rel, env, relative=True)]
     return Envelope(env.lon0, float(rel[:, 0].min()), float(rel[:, 2].max()), float(rel[:, 1].min()), float(rel[:, 3].max()))
 
 

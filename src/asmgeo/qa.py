@@ -48,8 +48,10 @@ def run_warnings(issues: pd.DataFrame, counts: pd.DataFrame, rasters: dict | Non
         out.append(note)
     if crs_record and max(crs_record.get("max_area_distortion_pct") or 0,
                           crs_record.get("max_distance_distortion_pct") or 0) > 0.1:
-        out.append(crs_sentence(crs_record) + " (over the 0.1% goal: the data spans too much for one "
-                   "projection to keep both within it; areas are kept exact where an equal-area projection was chosen)")
+        exact = (crs_record.get("max_area_distortion_pct") or 0) < 0.001
+        out.append(crs_sentence(crs_record) + ": over the 0.1% goal, because the data spans too much for one "
+                   "projection to keep both within it" + ("; hectares are exact (equal-area projection), distances "
+                                                          "may be off by that much" if exact else ""))
     if len(counts):
         for row in counts.itertuples(index=False):
             rejected = int(row.rejected)

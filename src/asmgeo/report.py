@@ -122,7 +122,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         f'built {esc(manifest.get("created"))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
         _warnings_section(warnings),
         (f'<p id="analysis-crs">{esc(crs_sentence(crs_record))} (<code>analysis_crs.json</code>).</p>'
-         if crs_record else ""),
+         if crs_record and not any(w.startswith(crs_sentence(crs_record)) for w in warnings) else ""),
         "<h2>Maps</h2><div class=\"maps\">" + "".join(
             f'<a href="{esc(href)}">{esc(name)}</a><span class="muted">{esc(audience)}</span><br>'
             for href, name, audience in maps) + "</div>",

@@ -91,7 +91,7 @@ def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: 
         per_file[source["path"]] = (own or envelope).to_dict()
     inliers = np.concatenate([b[intersects(b, Envelope.from_dict(per_file[s["path"]]))]
                               for (_, b, _), s in zip(files, [s for sources in layers.values() for s in sources])])
-    box = data_box(inliers, envelope)
+    box = data_box(inliers, envelope, inside_only=False)  # each file's inliers, by its own envelope
     crs, info = choose_for_envelope(box, analysis_crs)
     io.write_json({"name": crs.name, "wkt": crs.to_wkt(), "epsg": crs.to_epsg(), "setting": analysis_crs,
                    "envelope": envelope.to_dict(), "file_envelopes": per_file, "data_extent": box.describe(),
