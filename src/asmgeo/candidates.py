@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from asmgeo.licensing import LEGAL, join_by
+from asmgeo.licensing import LEGAL, UNDETERMINED_STATUSES, join_by
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,10 @@ def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: g
     else:
         crit["near_sites"] = np.zeros(len(out))
     crit["disturbed"] = disturbed
-    unlicensed = site_status[~site_status.status.isin(LEGAL)] if len(site_status) else site_status
+    # sites whose licence status is undetermined (no licence layer, unreadable licence dates) are
+    # not counted as unlicensed: a zone would not be known to legalise them
+    unlicensed = (site_status[~site_status.status.isin([*LEGAL, *UNDETERMINED_STATUSES])]
+                  if len(site_status) else site_status)
     counts = np.zeros(len(out))
     out["unlicensed_site_ids"] = ""
     out["cooperatives"] = ""

@@ -23,6 +23,8 @@ from asmgeo.parse import split_minerals
 log = logging.getLogger(__name__)
 
 NO_LICENCE_DATA = "no_licence_data"
+# statuses that say the licence question cannot be answered from the data
+UNDETERMINED_STATUSES = (NO_LICENCE_DATA, "licence_dates_unknown")
 LEGAL = ("licensed", "licensed_near_boundary", "declared_licence_mismatch")
 NOT_VALID_FLAG_STATUSES = ("expired_licence", "suspended_or_revoked", "licence_not_valid_yet", "licence_dates_inconsistent",
                            "licence_dates_unknown")

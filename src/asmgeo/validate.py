@@ -262,21 +262,17 @@ def _layer_specific_checks(frame: pd.DataFrame, layer: str, path: str, rows: pd.
             qa.add(path, rows[i], frame.at[i, id_col], "expires_on",
                    f"expires_on {frame.at[i, 'expires_on']} is before granted_on {frame.at[i, 'granted_on']}; "
                    "kept as given, so the licence is never valid", KEPT)
-        open_ended = (frame["status"] == "active") & frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
-        if open_ended.any():
-            first = frame.index[open_ended][0]
-            qa.add(path, "*", None, "expires_on",
-                   f"WARNING: {path}: {int(open_ended.sum())} active licences have no expiry date and are taken as "
-                   f"open-ended (e.g. {frame.at[first, id_col]}); every reason that relies on it says "
-                   "'no expiry date given'", KEPT)
-        undated = (frame["status"] == "unknown") & frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
-        if undated.any():
-            first = frame.index[undated][0]
-            qa.add(path, "*", None, "status",
-                   f"WARNING: {path}: {int(undated.sum())} licences have no status and no expiry date "
-                   f"(e.g. {frame.at[first, id_col]}): their validity is undetermined, so they legalise no site "
-                   "and their overlaps are 'undetermined'; map a status column (columns.status) or set "
-                   "constants.status", KEPT)
+        no_expiry = frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
+        for status, column, text in (
+                ("active", "expires_on", "active licences have no expiry date and are taken as open-ended (e.g. {id}); "
+                                         "every reason that relies on it says 'no expiry date given'"),
+                ("unknown", "status", "licences have no status and no expiry date (e.g. {id}): their validity is "
+                                      "undetermined, so they legalise no site and their overlaps are 'undetermined'; "
+                                      "map a status column (columns.status) or set constants.status")):
+            rows_of = (frame["status"] == status) & no_expiry
+            if rows_of.any():
+                qa.add(path, "*", None, column, f"WARNING: {path}: {int(rows_of.sum())} "
+                       + text.format(id=frame.at[frame.index[rows_of][0], id_col]), KEPT)
         as_of = pd.Timestamp(options.as_of)
         stale = (frame["status"] == "active") & (expires < as_of).fillna(False)
         for i in frame.index[stale]:

@@ -138,28 +138,35 @@ def _fails_in_one_sentence(result, *needles):
     assert "Traceback" not in text, text[-3000:]
 
 
+def _tenure_run(workdir, name: str, write) -> object:
+    """Run the demo with its tenure replaced by ``write(tenure, folder)``'s file (check=False)."""
+    raw = workdir / "data" / "raw" / name
+    raw.mkdir(parents=True, exist_ok=True)
+    tenure = gpd.read_file(workdir / "data" / "raw" / "demo" / "tenure.geojson")
+    path = write(tenure, raw)
+    layers = yaml.safe_load((workdir / "config" / "config.yaml").read_text(encoding="utf-8"))["layers"]
+    layers["tenure"] = [{"path": str(path.relative_to(workdir))}]
+    return snakemake(workdir, "--configfile", user_config(workdir, name, layers=layers), check=False)
+
+
 @pytest.mark.workflow
 def test_a_layer_moved_by_a_wrong_prj_stops_the_run(workdir, demo_run):
-    raw = workdir / "data" / "raw" / "wrongprj"
-    raw.mkdir(parents=True, exist_ok=True)
-    tenure = gpd.read_file(workdir / "data" / "raw" / "demo" / "tenure.geojson").to_crs(32735)
-    tenure.set_crs(32736, allow_override=True).to_file(raw / "tenure.gpkg")
-    layers = yaml.safe_load((workdir / "config" / "config.yaml").read_text(encoding="utf-8"))["layers"]
-    layers["tenure"] = [{"path": "data/raw/wrongprj/tenure.gpkg"}]
-    result = snakemake(workdir, "--configfile", user_config(workdir, "wrongprj", layers=layers), check=False)
+    def wrong_zone(tenure, folder):
+        tenure.to_crs(32735).set_crs(32736, allow_override=True).to_file(folder / "tenure.gpkg")
+        return folder / "tenure.gpkg"
+
+    result = _tenure_run(workdir, "wrongprj", wrong_zone)
     _fails_in_one_sentence(result, "data/raw/wrongprj/tenure.gpkg", "6.0 degrees east", "CRS is probably wrong")
 
 
 @pytest.mark.workflow
 def test_a_geopackage_of_several_layers_needs_layer(workdir, demo_run):
-    raw = workdir / "data" / "raw" / "twolayers"
-    raw.mkdir(parents=True, exist_ok=True)
-    tenure = gpd.read_file(workdir / "data" / "raw" / "demo" / "tenure.geojson")
-    tenure.iloc[:2].to_file(raw / "tenure.gpkg", layer="old_vintage")
-    tenure.to_file(raw / "tenure.gpkg", layer="current")
-    layers = yaml.safe_load((workdir / "config" / "config.yaml").read_text(encoding="utf-8"))["layers"]
-    layers["tenure"] = [{"path": "data/raw/twolayers/tenure.gpkg"}]
-    result = snakemake(workdir, "--configfile", user_config(workdir, "twolayers", layers=layers), check=False)
+    def two_layers(tenure, folder):
+        tenure.iloc[:2].to_file(folder / "tenure.gpkg", layer="old_vintage")
+        tenure.to_file(folder / "tenure.gpkg", layer="current")
+        return folder / "tenure.gpkg"
+
+    result = _tenure_run(workdir, "twolayers", two_layers)
     _fails_in_one_sentence(result, "'old_vintage' (2 features)", "'current' (6 features)", "layer: <name>")
 
 
