@@ -5,76 +5,238 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import math
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from asmgeo import io
 
 log = logging.getLogger(__name__)
 
-LARGE_GRID_CELLS = 1_000_000  # above this, say how to narrow the grid (15.6 M cells took 16 min)
+CELL_BANDS = ("score", "crit_near_sites", "crit_disturbed", "crit_unlicensed_sites", "crit_far_from_water",
+              "crit_near_roads", "forest_data_pct")
 
 
 def candidates(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str, crs_path: str,
                lossyear: str | None, treecover: str | None, out_gpkg: str, out_csv: str, out_sensitivity: str,
                out_method: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
                nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
+               area: str | None = None, out_cells: str | None = None, out_excluded: str | None = None,
                **rule_values) -> gpd.GeoDataFrame:
-    """Planning grid, exclusions, criteria, ranked zones with reasons, and the weight sensitivity table."""
-    from asmgeo.candidates import CandidateRules, build_zones, planning_grid, score_cells, sensitivity
+    """Planning grid (a raster), exclusions, criteria, ranked zones with reasons, the weight
+    sensitivity table, and the per-cell bands as Cloud-Optimised GeoTIFFs."""
+    from asmgeo.candidate_grid import estimate, forest_accumulate, make_grid, strip_rows
+    from asmgeo.candidates import CandidateRules, score_grid, sensitivity
     from asmgeo.deforestation import last_year_before
-    from asmgeo.forest import zonal_loss
-    from asmgeo.forest_steps import _product, _read_crs
+    from asmgeo.errors import ConfigError
+    from asmgeo.forest import LossProduct
+    from asmgeo.steps import read_crs
     from asmgeo.validity import UNKNOWN, licence_validity
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
-    crs = _read_crs(crs_path)
+    crs = read_crs(crs_path)
     site_layer, status, conc, ten, riv, road = (gpd.read_file(p) for p in (sites, site_status, concessions, tenure, rivers, roads))
     cutoff_year = last_year_before(cutoff_date)
-    boxes = [f.total_bounds for f in (site_layer, conc, ten) if len(f)]
-    if bounds:
-        area = tuple(bounds)
-    elif boxes:
-        area = (min(b[0] for b in boxes) - rules.margin_m, min(b[1] for b in boxes) - rules.margin_m,
-                max(b[2] for b in boxes) + rules.margin_m, max(b[3] for b in boxes) + rules.margin_m)
-    else:
-        area = None
-        log.warning("no sites, licences or tenure parcels and no candidates.bounds: nothing to plan on, "
-                    "so there are no candidate zones (set candidates.bounds to grid an area anyway)")
-    cells = planning_grid(area, rules.cell_ha, crs) if area else gpd.GeoDataFrame({"cell_id": []}, geometry=[], crs=crs)
-    log.info("planning grid: %d cells of %g ha", len(cells), rules.cell_ha)
-    if len(cells) > LARGE_GRID_CELLS:
-        log.warning("the planning grid has %d cells (%g ha each over the whole data extent): this stage will be slow "
-                    "and candidates.gpkg large; set candidates.bounds to the area being planned, or a larger "
-                    "candidates.cell_ha", len(cells), rules.cell_ha)
-    forest = None
-    if lossyear:
-        loss = zonal_loss(cells, "cell_id", _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct))
-        pivot = loss.assign(kind=np.select([loss.year == 0, loss.year <= cutoff_year],
-                                           ["forest_ha", "loss_before_ha"], "loss_after_ha"))
-        forest = pivot.pivot_table(index="cell_id", columns="kind", values="loss_ha", aggfunc="sum", fill_value=0)
-        forest = forest.reindex(columns=["forest_ha", "loss_before_ha", "loss_after_ha"], fill_value=0)
-        forest["covered_pct"] = loss.groupby("cell_id")["covered_pct"].max().reindex(forest.index).fillna(0)
-        forest = forest.reset_index()
+    area_geoms = None
+    if area:
+        boundary = io.read_vector(area).to_crs(crs)
+        area_geoms = shapely.get_parts(shapely.union_all(boundary.geometry.to_numpy()))
+    study = _study_area(bounds, area_geoms, site_layer, conc, rules.margin_m)
     blocking = conc[licence_validity(conc, dt.date.fromisoformat(as_of)).state.isin(["valid", "not_yet_valid", UNKNOWN]).to_numpy()] \
         if len(conc) else conc
-    scored = score_cells(cells, site_layer, status, blocking, ten, riv, forest, rules, cutoff_year, road)
     avoided = {"strict protected area": ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")][["tenure_id", "geometry"]],
                "indigenous territory": ten[ten.tenure_type == "indigenous_territory"][["tenure_id", "geometry"]],
                "licence": blocking[["licence_id", "geometry"]]} if len(ten) else {"licence": blocking[["licence_id", "geometry"]]}
-    zones = build_zones(scored, rules, cutoff_year, avoided)
-    table = sensitivity(scored, zones, rules)
-    io.write_gpkg({"zones": zones, "cells": scored}, out_gpkg)
+    if study is None:
+        log.warning("no sites, licences, candidates.bounds or candidates.area: nothing to plan on, so there are no "
+                    "candidate zones")
+        zones, result, grid = _no_zones(crs), None, None
+        for path, bands, dtype in ((out_cells, CELL_BANDS, "float32"), (out_excluded, ("excluded_by",), "uint8")):
+            if path:
+                _empty_raster(path, crs, bands, dtype)
+    else:
+        grid = make_grid(study, rules.cell_ha)
+        rows = strip_rows(grid, rules.max_memory_mb)
+        mb, seconds = estimate(grid, rows * grid.width)
+        log.info("planning grid: %d x %d = %d cells of %g ha over %s; strips of %d rows; estimated peak %.0f MB, "
+                 "about %.0f s", grid.width, grid.height, grid.cells, rules.cell_ha,
+                 ", ".join(f"{v:.0f}" for v in grid.bounds()), rows, mb, seconds)
+        if mb > rules.max_memory_mb:
+            fits = rules.cell_ha * mb / rules.max_memory_mb
+            raise ConfigError(f"the planning grid of {grid.cells:,} cells ({grid.width} x {grid.height} cells of "
+                              f"{rules.cell_ha:g} ha) needs about {mb:,.0f} MB, over candidates.max_memory_mb = "
+                              f"{rules.max_memory_mb:g}: set candidates.bounds (or candidates.area, a boundary file) to "
+                              f"the area being planned, or candidates.cell_ha to {math.ceil(fits):g} or more, "
+                              "or raise candidates.max_memory_mb")
+        forest = None
+        if lossyear:
+            product = LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
+                                  base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct)
+            def forest(strip, product=product):
+                return forest_accumulate(strip, product, crs, cutoff_year)
+        writer = _CellWriter(grid, crs, out_cells, out_excluded) if out_cells else None
+        result = score_grid(grid, crs, site_layer, status, blocking, ten, riv, rules, cutoff_year, road, forest,
+                            area_geoms, writer=writer, keep_cells=False, avoided=avoided)
+        zones = result.zones
+        if writer is not None:
+            writer.close(result.rules)
+    excluded = _excluded_polygons(out_excluded, crs, result.rules if result else []) if out_excluded and result else \
+        gpd.GeoDataFrame({"reason": [], "cells": []}, geometry=[], crs=crs)
+    table = sensitivity(zones, rules, has_roads=len(road) > 0)
+    io.write_gpkg({"zones": zones, "excluded": excluded}, out_gpkg)
     io.write_csv(pd.DataFrame(zones.drop(columns="geometry")), out_csv)
     io.write_csv(table, out_sensitivity)
     io.write_json({"method": "score = sum(weight_i * criterion_i) / sum(weights); criteria normalised to 0..1; "
-                             "cells excluded when an exclusion covers more than exclusion_tolerance_pct",
+                             "cells excluded when an exclusion covers more than exclusion_tolerance_pct (exact coverage "
+                             "fractions); zones are 4-connected groups of candidate cells (cells meeting only at a "
+                             "corner are separate zones); a cell whose forest is unknown (less than 99% covered by "
+                             "loss-year data) is not a candidate unless allow_unknown_forest",
+                   "grid": None if grid is None else {"width": grid.width, "height": grid.height, "cells": grid.cells,
+                                                     "cell_ha": rules.cell_ha, "bounds": list(grid.bounds())},
+                   "cells": None if result is None else {"eligible": result.eligible, "candidates": result.candidates},
+                   "exclusion_codes": {str(k): name for k, name in enumerate(result.rules if result else [], start=1)},
                    "criteria": {"near_sites": "1 - distance to nearest site / near_site_max_m",
                                 "disturbed": "share of the cell with forest loss up to the cutoff",
                                 "unlicensed_sites": "unlicensed sites in the cell / the maximum over cells",
                                 "far_from_water": "distance to the nearest watercourse / far_from_water_m, capped at 1",
                                 "near_roads": "1 - distance to the nearest road / near_road_max_m (only with a roads layer)"},
                    "rules": {**rule_values, "cutoff_date": cutoff_date, "as_of": as_of}}, out_method)
-    log.info("candidate zones: %d (eligible cells %d of %d)", len(zones), int(scored.eligible.sum()), len(scored))
+    if result is not None:
+        log.info("candidate zones: %d (eligible cells %d, candidate cells %d, of %d)", len(zones), result.eligible,
+                 result.candidates, result.total)
     return zones
+
+
+def _empty_raster(path: str, crs, bands, dtype: str) -> None:
+    """A 1 x 1 raster of nodata: there was no grid (nothing to plan on), said so in its tags."""
+    import rasterio
+    from affine import Affine
+
+    nodata = 0 if dtype == "uint8" else -1.0
+    with io.atomic_path(path) as tmp, rasterio.open(tmp, "w", driver="GTiff", width=1, height=1, count=len(bands),
+                                                    dtype=dtype, crs=crs.to_wkt(), transform=Affine.identity(),
+                                                    nodata=nodata) as dst:
+        for k, name in enumerate(bands, start=1):
+            dst.write(np.full((1, 1), nodata, dtype=dtype), k)
+            dst.set_band_description(k, name)
+        dst.update_tags(note="no planning grid: no sites, licences, candidates.bounds or candidates.area")
+
+
+def _no_zones(crs) -> gpd.GeoDataFrame:
+    from asmgeo.candidates import CRITERIA
+
+    columns = ["zone_id", "rank", "area_ha", "score", "cells", *[f"contrib_{c}" for c in CRITERIA],
+               *[f"crit_{c}" for c in CRITERIA], "unlicensed_sites", "unlicensed_site_ids", "cooperatives",
+               "disturbed_before_cutoff_pct", "forest_data_pct", "watercourse_m", "nearest_conflicts", "reason"]
+    return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
+
+
+def _study_area(bounds, area_geoms, sites, licences, margin_m: float):
+    """What the planner means: configured bounds, else the boundary file, else the extent of the
+    sites and licences (ingest has rejected the outliers) plus the margin."""
+    if bounds:
+        return tuple(bounds)
+    if area_geoms is not None and len(area_geoms):
+        return tuple(shapely.total_bounds(area_geoms))
+    boxes = [f.total_bounds for f in (sites, licences) if len(f)]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes) - margin_m, min(b[1] for b in boxes) - margin_m,
+            max(b[2] for b in boxes) + margin_m, max(b[3] for b in boxes) + margin_m)
+
+
+class _CellWriter:
+    """Writes each strip's bands into tiled GeoTIFFs, then turns them into COGs."""
+
+    def __init__(self, grid, crs, cells_path: str, excluded_path: str | None):
+        import rasterio
+
+        self.grid, self.crs = grid, crs
+        self.paths = [(cells_path, CELL_BANDS, "float32"), (excluded_path, ("excluded_by",), "uint8")]
+        self.tmp = {}
+        for path, bands, dtype in self.paths:
+            if not path:
+                continue
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(path).with_name(f".{Path(path).stem}.strips.tif")
+            self.tmp[path] = (tmp, rasterio.open(tmp, "w+", driver="GTiff", width=grid.width, height=grid.height,
+                                                 count=len(bands), dtype=dtype, crs=crs.to_wkt(), transform=grid.transform,
+                                                 tiled=True, blockxsize=256, blockysize=256, compress="DEFLATE",
+                                                 BIGTIFF="IF_SAFER", nodata=None if dtype == "uint8" else -1.0))
+
+    def __call__(self, row0: int, row1: int, bands: dict) -> None:
+        from rasterio.windows import Window
+
+        window = Window(0, row0, self.grid.width, row1 - row0)
+        for path, names, dtype in self.paths:
+            if path not in self.tmp:
+                continue
+            dst = self.tmp[path][1]
+            for k, name in enumerate(names, start=1):
+                dst.write(np.asarray(bands[name]).reshape(row1 - row0, self.grid.width).astype(dtype), k, window=window)
+
+    def read(self, row0: int, row1: int, names) -> dict:
+        """Bands of rows row0..row1-1 as written so far (for the zones' means)."""
+        from rasterio.windows import Window
+
+        dst = self.tmp[self.paths[0][0]][1]
+        window = Window(0, row0, self.grid.width, row1 - row0)
+        return {name: dst.read(CELL_BANDS.index(name) + 1, window=window) for name in names}
+
+    def close(self, rules: list[str]) -> None:
+        from rasterio.shutil import copy as raster_copy
+
+        from asmgeo.rasters import bounded_block_cache
+
+        for path, names, dtype in self.paths:
+            if path not in self.tmp:
+                continue
+            tmp, dst = self.tmp[path]
+            for k, name in enumerate(names, start=1):
+                dst.set_band_description(k, name)
+            if dtype == "uint8":
+                dst.update_tags(1, **{f"code_{k}": name for k, name in enumerate(rules, start=1)}, code_0="not excluded")
+                dst.write_colormap(1, _exclusion_colours(rules))
+            dst.close()
+            try:
+                with io.atomic_path(path) as final, bounded_block_cache():
+                    raster_copy(tmp, final, driver="COG", compress="DEFLATE", BIGTIFF="IF_SAFER",
+                                OVERVIEW_RESAMPLING="NEAREST" if dtype == "uint8" else "AVERAGE")
+            finally:
+                tmp.unlink(missing_ok=True)
+
+
+def _exclusion_colours(rules: list[str]) -> dict:
+    from asmgeo.maps import EXCLUSION_COLOURS
+
+    colours = {0: (255, 255, 255, 0)}
+    lookup = {name: colour for name, _, colour in EXCLUSION_COLOURS}
+    for k, name in enumerate(rules, start=1):
+        hex_colour = lookup.get(name, "#bdbdbd").lstrip("#")
+        colours[k] = tuple(int(hex_colour[i:i + 2], 16) for i in (0, 2, 4)) + (255,)
+    return colours
+
+
+def _excluded_polygons(path: str, crs, rules: list[str]) -> gpd.GeoDataFrame:
+    """Excluded cells merged by the first rule that excludes them (from the code raster), for the map."""
+    import rasterio
+    from rasterio.features import shapes
+
+    parts: dict[int, list] = {}
+    counts: dict[int, int] = {}
+    with rasterio.open(path) as src:
+        for _, window in src.block_windows(1) if src.width * src.height > 4_000_000 else [(None, None)]:
+            data = src.read(1, window=window)
+            transform = src.window_transform(window) if window is not None else src.transform
+            for geom, value in shapes(data, mask=data > 0, transform=transform, connectivity=4):
+                parts.setdefault(int(value), []).append(shapely.geometry.shape(geom))
+            for value, n in zip(*np.unique(data[data > 0], return_counts=True)):
+                counts[int(value)] = counts.get(int(value), 0) + int(n)
+    rows = [{"reason": rules[k - 1] if k - 1 < len(rules) else str(k), "cells": counts.get(k, 0),
+             "geometry": shapely.union_all(parts[k])} for k in sorted(parts)]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else \
+        gpd.GeoDataFrame({"reason": [], "cells": []}, geometry=[], crs=crs)

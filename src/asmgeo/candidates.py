@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from asmgeo.licensing import LEGAL, UNDETERMINED_STATUSES, join_by
+from asmgeo.candidate_grid import ForestGrid, Grid, capped_distance, coverage_share, dissolved, label_zones, strip_rows, zone_polygons
+from asmgeo.licensing import LEGAL, UNDETERMINED_STATUSES
+from asmgeo.logs import Progress
 
 log = logging.getLogger(__name__)
 
@@ -44,167 +46,222 @@ class CandidateRules:
                                                                  "near_roads": 0.2})
     score_threshold: float = 0.3
     min_zone_ha: float = 50.0
+    max_memory_mb: float = 1500.0
+    allow_unknown_forest: bool = False
 
 
-def planning_grid(bounds: tuple[float, float, float, float], cell_ha: float, crs) -> gpd.GeoDataFrame:
-    """Square cells of ``cell_ha`` hectares covering ``bounds`` (analysis CRS), ids C-row-col."""
-    side = float(np.sqrt(cell_ha * 1e4))
-    x0, y0, x1, y1 = bounds
-    xs = np.arange(np.floor(x0 / side) * side, x1, side)
-    ys = np.arange(np.floor(y0 / side) * side, y1, side)
-    gx, gy = np.meshgrid(xs, ys[::-1])
-    rows, cols = np.meshgrid(np.arange(len(ys)), np.arange(len(xs)), indexing="ij")
-    cells = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + side, gy.ravel() + side)
-    ids = [f"C{r:04d}-{c:04d}" for r, c in zip(rows.ravel(), cols.ravel())]
-    return gpd.GeoDataFrame({"cell_id": ids}, geometry=cells, crs=crs)
+EXCLUSION_CODES_NOTE = "0 = not excluded; k = the k-th rule of the category table excludes it first"
 
 
-def covered_share(cells: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | gpd.GeoSeries, buffer_m: float = 0.0) -> np.ndarray:
-    """Share (0..1) of each cell covered by the (buffered, dissolved) features of a layer."""
-    share = np.zeros(len(cells))
-    if layer is None or len(layer) == 0:
-        return share
-    geoms = layer.geometry.to_numpy() if hasattr(layer, "geometry") else np.asarray(layer)
-    if buffer_m:
-        geoms = shapely.buffer(geoms, buffer_m)
-    parts = shapely.get_parts(shapely.union_all(geoms))  # dissolved: overlapping features count once
-    c, p = shapely.STRtree(parts).query(cells.geometry.to_numpy(), predicate="intersects")
-    areas = shapely.area(shapely.intersection(cells.geometry.to_numpy()[c], parts[p]))
-    np.add.at(share, c, areas)
-    return np.clip(share / cells.geometry.area.to_numpy(), 0, 1)
+@dataclass
+class GridResult:
+    """What score_grid returns: the zones, the per-cell table (small grids only), the exclusion
+    rules in code order, and the cell counts."""
+
+    zones: gpd.GeoDataFrame
+    cells: pd.DataFrame | None
+    rules: list[str]
+    eligible: int
+    candidates: int
+    total: int
 
 
-def score_cells(cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, site_status: gpd.GeoDataFrame,
-                concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None,
-                forest: pd.DataFrame | None, rules: CandidateRules, cutoff_year: int,
-                roads: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Exclusions (listed per cell) and criteria (0..1) and the weighted score of every cell.
-
-    ``forest``: per cell_id, forest_ha (base-year forest), loss_before_ha and loss_after_ha.
-    ``concessions`` must hold only the licences that block a zone (valid on the run date).
-    """
-    out = cells.copy()
-    area_ha = out.geometry.area.to_numpy() / 1e4
-    tol = rules.exclusion_tolerance_pct / 100
-    exclusions: dict[str, np.ndarray] = {}
-    ten = tenure if tenure is not None else gpd.GeoDataFrame(geometry=[], crs=cells.crs)
-    if len(ten):
+def _exclusion_layers(tenure, blocking, rivers, rules: CandidateRules) -> list[tuple[str, np.ndarray]]:
+    """(name, dissolved polygons) of every exclusion rule, in the order a cell's first rule is named."""
+    out = []
+    ten = tenure if tenure is not None and len(tenure) else None
+    if ten is not None:
         strict = ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")]
-        exclusions["strict protected area"] = covered_share(out, strict, rules.protected_buffer_m)
+        out.append(("strict protected area", dissolved(strict.geometry.to_numpy(), rules.protected_buffer_m)))
         if not rules.indigenous_consent:
-            exclusions["indigenous territory"] = covered_share(out, ten[ten.tenure_type == "indigenous_territory"],
-                                                               rules.tenure_buffer_m)
+            out.append(("indigenous territory", dissolved(ten[ten.tenure_type == "indigenous_territory"].geometry.to_numpy(),
+                                                          rules.tenure_buffer_m)))
         for kind in rules.excluded_tenure_types:
-            exclusions[kind.replace("_", " ")] = covered_share(out, ten[ten.tenure_type == kind], rules.tenure_buffer_m)
-    exclusions["valid licence"] = covered_share(out, concessions, rules.licence_buffer_m)
+            out.append((kind.replace("_", " "), dissolved(ten[ten.tenure_type == kind].geometry.to_numpy(), rules.tenure_buffer_m)))
+    out.append(("valid licence", dissolved(blocking.geometry.to_numpy() if len(blocking) else np.array([], dtype=object),
+                                           rules.licence_buffer_m)))
     if rivers is not None and len(rivers):
-        exclusions["watercourse buffer"] = covered_share(out, rivers, rules.watercourse_buffer_m)
-    standing = np.zeros(len(out))
-    disturbed = np.zeros(len(out))
-    forest_data = np.zeros(len(out))  # no forest data: standing forest undetermined, never 'none'
-    if forest is not None and len(forest):
-        f = forest.set_index("cell_id").reindex(out.cell_id).fillna(0)
-        standing = np.clip((f.forest_ha - f.loss_before_ha - f.loss_after_ha).to_numpy() / area_ha, 0, 1)
-        disturbed = np.clip(f.loss_before_ha.to_numpy() / area_ha, 0, 1)
-        forest_data = f["covered_pct"].to_numpy(dtype=float) if "covered_pct" in f else np.full(len(out), 100.0)
-    exclusions["standing forest"] = np.where(standing * 100 >= rules.standing_forest_max_pct, standing, 0)
-    excluded_by = np.full(len(out), "", dtype=object)
-    for name, share in exclusions.items():
-        hit = share > tol
-        out[f"excl_{name.replace(' ', '_')}_pct"] = np.round(100 * share, 1)
-        excluded_by[hit] = np.where(excluded_by[hit] == "", name, excluded_by[hit] + "; " + name)
-    out["excluded_by"] = excluded_by
-    out["eligible"] = excluded_by == ""
-
-    centres = shapely.centroid(out.geometry.to_numpy())
-    crit = {}
-    if len(sites):
-        _, d = shapely.STRtree(sites.geometry.to_numpy()).query_nearest(centres, return_distance=True, all_matches=False)
-        crit["near_sites"] = np.clip(1 - d / rules.near_site_max_m, 0, 1)
-    else:
-        crit["near_sites"] = np.zeros(len(out))
-    crit["disturbed"] = disturbed
-    # sites whose licence status is undetermined (no licence layer, unreadable licence dates) are
-    # not counted as unlicensed: a zone would not be known to legalise them
-    unlicensed = (site_status[~site_status.status.isin([*LEGAL, *UNDETERMINED_STATUSES])]
-                  if len(site_status) else site_status)
-    counts = np.zeros(len(out))
-    out["unlicensed_site_ids"] = ""
-    out["cooperatives"] = ""
-    if len(unlicensed):
-        s, c = shapely.STRtree(out.geometry.to_numpy()).query(unlicensed.geometry.to_numpy(), predicate="within")
-        counts = np.bincount(c, minlength=len(out)).astype(float)
-        out["unlicensed_site_ids"] = join_by(c, unlicensed.site_id.to_numpy(dtype=object)[s], len(out))
-        coops = unlicensed.cooperative.fillna("").to_numpy(dtype=object)[s]
-        keep = coops != ""
-        out["cooperatives"] = join_by(c[keep], coops[keep], len(out), "; ")
-    out["unlicensed_sites"] = counts.astype(int)
-    crit["unlicensed_sites"] = counts / counts.max() if len(counts) and counts.max() > 0 else counts
-    if rivers is not None and len(rivers):
-        _, d = shapely.STRtree(rivers.geometry.to_numpy()).query_nearest(centres, return_distance=True, all_matches=False)
-        crit["far_from_water"] = np.clip(d / rules.far_from_water_m, 0, 1)
-        out["watercourse_m"] = np.round(d, 1)
-    else:
-        crit["far_from_water"] = np.ones(len(out))
-        out["watercourse_m"] = np.nan
-    weights = dict(rules.weights)
-    if roads is not None and len(roads):
-        _, d = shapely.STRtree(roads.geometry.to_numpy()).query_nearest(centres, return_distance=True, all_matches=False)
-        crit["near_roads"] = np.clip(1 - d / rules.near_road_max_m, 0, 1)
-    else:
-        crit["near_roads"] = np.zeros(len(out))
-        weights["near_roads"] = 0.0  # no roads layer: the criterion does not take part
-    total_weight = sum(max(0.0, weights.get(k, 0.0)) for k in CRITERIA)
-    score = np.zeros(len(out))
-    for name in CRITERIA:
-        out[f"crit_{name}"] = np.round(crit[name], 4)
-        w = max(0.0, weights.get(name, 0.0)) / total_weight if total_weight else 0.0
-        out[f"contrib_{name}"] = np.round(w * crit[name], 4)
-        score += w * crit[name]
-    out["score"] = np.round(score, 4)
-    out["standing_forest_pct"] = np.round(100 * standing, 1)
-    out["forest_data_pct"] = np.round(forest_data, 1)
-    out["disturbed_before_cutoff_pct"] = np.round(100 * disturbed, 1)
+        out.append(("watercourse buffer", dissolved(rivers.geometry.to_numpy(), max(rules.watercourse_buffer_m, 1e-6))))
     return out
 
 
-def build_zones(cells: gpd.GeoDataFrame, rules: CandidateRules, cutoff_year: int,
-                avoided: dict[str, gpd.GeoDataFrame] | None = None) -> gpd.GeoDataFrame:
-    """Merge adjacent eligible cells above the score threshold into zones, rank them and explain each."""
-    chosen = cells[cells.eligible & (cells.score >= rules.score_threshold)].copy()
+def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDataFrame, blocking: gpd.GeoDataFrame,
+               tenure: gpd.GeoDataFrame | None, rivers: gpd.GeoDataFrame | None, rules: CandidateRules, cutoff_year: int,
+               roads: gpd.GeoDataFrame | None = None, forest=None, area: np.ndarray | None = None,
+               writer=None, keep_cells: bool | None = None, avoided: dict | None = None) -> GridResult:
+    """Exclusions, criteria and score of every cell, strip by strip, then the zones.
+
+    ``forest``: None (no loss-year product: forest unknown everywhere), a
+    :class:`asmgeo.candidate_grid.ForestGrid` for the whole grid, or a function of a strip's grid
+    returning its ForestGrid (e.g. :func:`asmgeo.candidate_grid.forest_accumulate` bound to a
+    product), so that forest memory follows the strip. ``area``: polygons of the study area
+    (cells less than half inside are not candidates). ``writer(row0, row1, bands)`` receives each
+    strip's per-cell bands; ``keep_cells`` returns the per-cell table (default: grids up to
+    100,000 cells). ``blocking`` holds the licences that block a zone.
+    """
+    keep_cells = grid.cells <= 100_000 if keep_cells is None else keep_cells
+    wkt = crs.to_wkt()
+    tol = rules.exclusion_tolerance_pct / 100
+    excl = _exclusion_layers(tenure, blocking, rivers, rules)
+    names = [name for name, _ in excl] + ["standing forest"]
+    # sites per cell, once for the whole grid (a site counts in the cell it lies in)
+    unlicensed = (site_status[~site_status.status.isin([*LEGAL, *UNDETERMINED_STATUSES])]
+                  if len(site_status) else site_status)
+    u_cell = grid.cell_of(unlicensed.geometry.x.to_numpy(), unlicensed.geometry.y.to_numpy()) if len(unlicensed) else np.array([], dtype=np.int64)
+    counts = np.bincount(u_cell[u_cell >= 0], minlength=grid.cells).astype(np.float32) if len(u_cell) else None
+    busiest = float(counts.max()) if counts is not None and counts.max() > 0 else 0.0
+    site_geoms = sites.geometry.to_numpy() if len(sites) else np.array([], dtype=object)
+    river_geoms = rivers.geometry.to_numpy() if rivers is not None and len(rivers) else None
+    road_geoms = roads.geometry.to_numpy() if roads is not None and len(roads) else None
+    weights = dict(rules.weights)
+    if road_geoms is None:
+        weights["near_roads"] = 0.0  # no roads layer: the criterion does not take part
+    total_weight = sum(max(0.0, weights.get(k, 0.0)) for k in CRITERIA)
+    w = {k: (max(0.0, weights.get(k, 0.0)) / total_weight if total_weight else 0.0) for k in CRITERIA}
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    eligible_cells = 0
+    # per-cell values zones need later: kept as float32 for the whole grid only when small
+    per_cell: dict[str, list] = {}
+    # the per-cell values zones are averaged from: read back from the writer's bands strip by strip
+    # when there is one (memory stays with the strip), else kept for the (small) grid
+    zone_keys = ("score", *[f"crit_{c}" for c in CRITERIA], "forest_data_pct")
+    kept: dict[str, np.ndarray] | None = None if writer is not None else \
+        {k: np.zeros(grid.cells, dtype=np.float32) for k in zone_keys}
+    rows_per = strip_rows(grid, rules.max_memory_mb)
+    progress = Progress(grid.height, "candidate grid rows", log)
+    for row0 in range(0, grid.height, rows_per):
+        row1 = min(grid.height, row0 + rows_per)
+        n = (row1 - row0) * grid.width
+        flat = np.arange(row0 * grid.width, row1 * grid.width)
+        cx, cy = grid.centres(row0, row1)
+        code = np.zeros(n, dtype=np.uint8)
+        shares = {}
+        for k, (name, geoms) in enumerate(excl, start=1):
+            share = coverage_share(geoms, grid, row0, row1, wkt)
+            shares[name] = share
+            code[(code == 0) & (share > tol)] = k
+        if isinstance(forest, ForestGrid):  # given for the whole grid
+            forest_data, standing, disturbed = forest.shares(flat, grid, row0, row1, wkt)
+        elif forest is not None:  # read for this strip only: memory stays with the strip
+            strip = grid.strip(row0, row1)
+            forest_data, standing, disturbed = forest(strip).shares(np.arange(strip.cells), strip, 0, strip.height, wkt)
+        else:
+            forest_data = np.zeros(n, dtype=np.float32)
+            standing = np.zeros(n, dtype=np.float32)
+            disturbed = np.zeros(n, dtype=np.float32)
+        forest_share = np.where(standing * 100 >= rules.standing_forest_max_pct, standing, 0)
+        shares["standing forest"] = forest_share.astype(np.float32)
+        code[(code == 0) & (forest_share > tol)] = len(excl) + 1
+        crit = {}
+        d = capped_distance(site_geoms, cx, cy, rules.near_site_max_m)
+        crit["near_sites"] = np.clip(1 - d / rules.near_site_max_m, 0, 1)
+        crit["disturbed"] = disturbed
+        crit["unlicensed_sites"] = (counts[flat] / busiest) if busiest else np.zeros(n, dtype=np.float32)
+        if river_geoms is not None:
+            d = capped_distance(river_geoms, cx, cy, rules.far_from_water_m)
+            crit["far_from_water"] = np.clip(d / rules.far_from_water_m, 0, 1)
+        else:
+            crit["far_from_water"] = np.ones(n)
+        if road_geoms is not None:
+            d = capped_distance(road_geoms, cx, cy, rules.near_road_max_m)
+            crit["near_roads"] = np.clip(1 - d / rules.near_road_max_m, 0, 1)
+        else:
+            crit["near_roads"] = np.zeros(n)
+        score = sum(w[c] * crit[c] for c in CRITERIA)
+        inside = coverage_share(area, grid, row0, row1, wkt) >= 0.5 if area is not None else np.ones(n, dtype=bool)
+        known = (forest_data >= FOREST_KNOWN_SHARE) | rules.allow_unknown_forest
+        eligible = (code == 0) & inside
+        candidate = eligible & known & (score >= rules.score_threshold)
+        mask[row0:row1] = candidate.reshape(row1 - row0, grid.width)
+        eligible_cells += int(eligible.sum())
+        bands = {"score": score, **{f"crit_{c}": crit[c] for c in CRITERIA}, "excluded_by": code,
+                 "forest_data_pct": 100 * forest_data}
+        if kept is not None:
+            for key in zone_keys:
+                kept[key][flat] = bands[key]
+        if writer is not None:
+            writer(row0, row1, bands)
+        if keep_cells:
+            table = pd.DataFrame({"cell_id": grid.cell_id(flat), "eligible": eligible, "candidate": candidate,
+                                  "excluded_by": [_excluded_text(names, shares, k, tol) for k in range(n)],
+                                  "forest_data_pct": np.round(100 * forest_data, 1),
+                                  "standing_forest_pct": np.round(100 * standing, 1),
+                                  "disturbed_before_cutoff_pct": np.round(100 * disturbed, 1),
+                                  "score": np.round(score, 4),
+                                  "unlicensed_sites": (counts[flat] if counts is not None else np.zeros(n)).astype(int),
+                                  **{f"crit_{c}": np.round(crit[c], 4) for c in CRITERIA},
+                                  **{f"contrib_{c}": np.round(w[c] * crit[c], 4) for c in CRITERIA}})
+            per_cell.setdefault("frames", []).append(table)
+        progress.step(row1 - row0)
+    def strips():
+        if kept is not None:
+            yield 0, grid.height, kept
+        else:
+            for row0 in range(0, grid.height, rows_per):
+                row1 = min(grid.height, row0 + rows_per)
+                yield row0, row1, writer.read(row0, row1, zone_keys)
+
+    zones = _zones(grid, crs, mask, strips, unlicensed, u_cell, rules, cutoff_year, w, rivers, avoided or {})
+    cells = pd.concat(per_cell["frames"], ignore_index=True) if keep_cells else None
+    return GridResult(zones=zones, cells=cells, rules=names, eligible=eligible_cells,
+                      candidates=int(mask.sum()), total=grid.cells)
+
+
+# a cell's forest is known when loss-year data cover this share of it
+FOREST_KNOWN_SHARE = 0.99
+
+
+def _excluded_text(names, shares, k, tol) -> str:
+    return "; ".join(name for name in names if shares[name][k] > tol)
+
+
+def _zones(grid: Grid, crs, mask: np.ndarray, values: dict, unlicensed, u_cell: np.ndarray, rules: CandidateRules,
+           cutoff_year: int, w: dict, rivers, avoided: dict) -> gpd.GeoDataFrame:
     columns = ["zone_id", "rank", "area_ha", "score", "cells", *[f"contrib_{c}" for c in CRITERIA],
-               "unlicensed_sites", "unlicensed_site_ids", "cooperatives", "disturbed_before_cutoff_pct",
-               "forest_data_pct", "watercourse_m", "nearest_conflicts", "reason"]
-    if chosen.empty:
-        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=cells.crs)
-    merged = shapely.get_parts(shapely.union_all(chosen.geometry.to_numpy()))
-    zone_of = shapely.STRtree(merged).query(shapely.centroid(chosen.geometry.to_numpy()), predicate="within")
-    chosen["zone"] = -1
-    chosen.iloc[zone_of[0], chosen.columns.get_loc("zone")] = zone_of[1]
+               *[f"crit_{c}" for c in CRITERIA], "unlicensed_sites", "unlicensed_site_ids", "cooperatives",
+               "disturbed_before_cutoff_pct", "forest_data_pct", "watercourse_m", "nearest_conflicts", "reason"]
+    labels, n = label_zones(mask)
+    if n == 0:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
+    flat = labels.ravel()
+    size = np.bincount(flat, minlength=n + 1)
+    keep = np.flatnonzero(size * grid.cell_ha >= rules.min_zone_ha)
+    keep = keep[keep > 0]
+    if not len(keep):
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
+    sums: dict[str, np.ndarray] = {}
+    for row0, row1, strip in values():
+        part = flat[row0 * grid.width:row1 * grid.width]
+        for key, v in strip.items():
+            sums[key] = sums.get(key, 0) + np.bincount(part, weights=np.asarray(v, dtype=np.float64).ravel(), minlength=n + 1)
+    means = {k: v / np.maximum(size, 1) for k, v in sums.items()}
+    means["disturbed"] = means["crit_disturbed"]
+    means["forest_data"] = means["forest_data_pct"] / 100
+    polygons = zone_polygons(labels, keep, grid)
+    site_zone = np.where(u_cell >= 0, flat[np.clip(u_cell, 0, None)], 0) if len(u_cell) else np.array([], dtype=np.int32)
     rows = []
-    for zone, group in chosen.groupby("zone"):
-        area = group.geometry.area.sum() / 1e4
-        if area < rules.min_zone_ha:
-            continue
-        weights = group.geometry.area.to_numpy()
-        site_ids = sorted({i for ids in group.unlicensed_site_ids for i in ids.split(",") if i})
-        coops = sorted({c for cs in group.cooperatives for c in cs.split("; ") if c})
-        rows.append({"geometry": merged[zone], "area_ha": round(area, 2),
-                     "score": round(float(np.average(group.score, weights=weights)), 4), "cells": len(group),
-                     **{f"contrib_{c}": round(float(np.average(group[f"contrib_{c}"], weights=weights)), 4) for c in CRITERIA},
-                     "unlicensed_sites": len(site_ids), "unlicensed_site_ids": ",".join(site_ids),
-                     "cooperatives": "; ".join(coops),
-                     "disturbed_before_cutoff_pct": round(float(np.average(group.disturbed_before_cutoff_pct, weights=weights)), 1),
-                     "forest_data_pct": round(float(np.average(group.forest_data_pct, weights=weights)), 1)
-                     if "forest_data_pct" in group else 0.0,
-                     "watercourse_m": round(float(group.watercourse_m.min()), 0) if group.watercourse_m.notna().any() else np.nan})
-    if not rows:
-        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=cells.crs)
-    zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=cells.crs)
-    zones = zones.sort_values(["score", "area_ha"], ascending=[False, False]).reset_index(drop=True)
+    for z in keep:
+        members = unlicensed[site_zone == z] if len(site_zone) else unlicensed.iloc[0:0]
+        ids = sorted(members.site_id.astype(str)) if len(members) else []
+        coops = sorted({c for c in members.cooperative.fillna("") if c}) if len(members) else []
+        rows.append({"geometry": polygons[int(z)], "area_ha": round(float(size[z] * grid.cell_ha), 2),
+                     "score": round(float(means["score"][z]), 4), "cells": int(size[z]),
+                     **{f"contrib_{c}": round(float(w[c] * means[f"crit_{c}"][z]), 4) for c in CRITERIA},
+                     **{f"crit_{c}": round(float(means[f"crit_{c}"][z]), 4) for c in CRITERIA},
+                     "unlicensed_sites": len(ids), "unlicensed_site_ids": ",".join(ids), "cooperatives": "; ".join(coops),
+                     "disturbed_before_cutoff_pct": round(float(100 * means["disturbed"][z]), 1),
+                     "forest_data_pct": round(float(100 * means["forest_data"][z]), 1)})
+    zones = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    zones = zones.sort_values(["score", "area_ha"], ascending=[False, False], kind="stable").reset_index(drop=True)
     zones["rank"] = np.arange(1, len(zones) + 1)
     zones["zone_id"] = [f"Z-{r:02d}" for r in zones["rank"]]
-    zones["nearest_conflicts"] = _nearest_conflicts(zones, avoided or {})
+    if rivers is not None and len(rivers):
+        _, d = shapely.STRtree(rivers.geometry.to_numpy()).query_nearest(zones.geometry.to_numpy(), return_distance=True,
+                                                                         all_matches=False)
+        zones["watercourse_m"] = np.round(d, 0)
+    else:
+        zones["watercourse_m"] = np.nan
+    zones["nearest_conflicts"] = _nearest_conflicts(zones, avoided)
     zones["reason"] = [_zone_reason(z, cutoff_year) for z in zones.itertuples()]
     return zones[columns + ["geometry"]]
 
@@ -244,24 +301,21 @@ def _zone_reason(z, cutoff_year: int) -> str:
     return text + "."
 
 
-def sensitivity(cells: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, rules: CandidateRules, top: int = 5) -> pd.DataFrame:
-    """How the top zones' order changes when each weight moves -50% and +50% (zones held fixed)."""
+def sensitivity(zones: gpd.GeoDataFrame, rules: CandidateRules, top: int = 5, has_roads: bool = True) -> pd.DataFrame:
+    """How the top zones' order changes when each weight moves -50% and +50% (zones held fixed).
+
+    A zone's score is the mean of its cells' scores, and a cell's score is linear in its criteria,
+    so a zone's score under any weights is the weighted sum of its mean criteria.
+    """
     if zones.empty:
         return pd.DataFrame(columns=["criterion", "change", "top_zones", "same_top_as_base"])
-    inside = shapely.STRtree(zones.geometry.to_numpy()).query(shapely.centroid(cells.geometry.to_numpy()), predicate="within")
-    member = pd.DataFrame({"cell": inside[0], "zone": zones.zone_id.to_numpy()[inside[1]]})
-    member = member[cells.eligible.to_numpy()[member.cell]]
-    weights_area = cells.geometry.area.to_numpy()
-
-    has_roads = bool((cells["crit_near_roads"] > 0).any())
 
     def ranking(weights: dict[str, float]) -> list[str]:
         weights = {**weights, **({} if has_roads else {"near_roads": 0.0})}
-        total = sum(max(0.0, weights[c]) for c in CRITERIA) or 1.0
-        score = sum(max(0.0, weights[c]) / total * cells[f"crit_{c}"].to_numpy() for c in CRITERIA)
-        frame = member.assign(score=score[member.cell], w=weights_area[member.cell])
-        zone_score = frame.groupby("zone").apply(lambda g: np.average(g.score, weights=g.w), include_groups=False)
-        return list(zone_score.sort_values(ascending=False, kind="stable").index[:top])
+        total = sum(max(0.0, weights.get(c, 0.0)) for c in CRITERIA) or 1.0
+        score = sum(max(0.0, weights.get(c, 0.0)) / total * zones[f"crit_{c}"].to_numpy() for c in CRITERIA)
+        order = np.lexsort((zones.zone_id.to_numpy(), -np.round(score, 10)))
+        return list(zones.zone_id.to_numpy()[order][:top])
 
     base = ranking(dict(rules.weights))
     rows = [{"criterion": "(base)", "change": "as configured", "top_zones": ", ".join(base), "same_top_as_base": True}]

@@ -107,11 +107,15 @@ def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, o
     return fmap
 
 
-def candidates_map(candidates: str, concessions: str, tenure: str, output: str, run: dict) -> folium.Map:
+def candidates_map(candidates: str, concessions: str, tenure: str, output: str, run: dict,
+                   site_status: str | None = None, flags: str | None = None, rivers: str | None = None) -> folium.Map:
     """maps/candidates.html: the planner's map."""
     title, caption, tiles, tolerance = _context(run)
-    fmap = maps.candidates_map(_read(candidates, "zones"), _read(candidates, "cells"),
+    fmap = maps.candidates_map(_read(candidates, "zones"), _read(candidates, "excluded"),
                                maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
-                               title, caption, tiles, tolerance)
+                               title, caption, tiles, tolerance,
+                               sites=_read(site_status) if site_status else None,
+                               flags=_flags(flags) if flags else None, rivers=_read(rivers) if rivers else None,
+                               weights=run.get("weights"), threshold=run.get("score_threshold"))
     save_map(fmap, output)
     return fmap

@@ -311,7 +311,7 @@ def _overview_outlines(layers: Sequence[Layer]) -> list:
 
 
 def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | None = None,
-              panel: Panel | None = None, search: bool = True, minimap: bool = True,
+              panel: Panel | None = None, search: bool = True, minimap: bool = True, planner: dict | None = None,
               tolerance_m: float | None = None) -> folium.Map:
     """A folium.Map that draws ``layers`` offline, with legend, layer control, scale bar and caption.
 
@@ -327,6 +327,8 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     }
     if tiles and tiles.get("url") and tiles.get("attribution"):
         payload["caption"].append(f"Basemap: {tiles['attribution']}")
+    if planner is not None:
+        payload["planner"] = planner
     if panel is not None:
         payload["panel"] = {"layer": panel.layer, "title": panel.title, "order": panel.order,
                             "labels": panel.labels, "empty": panel.empty}
@@ -518,24 +520,24 @@ def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
                  search=["zone_id"], label_column="rank_label", headline="reason", style={"fillOpacity": 0.5, "weight": 2})
 
 
-def exclusion_layer(cells: gpd.GeoDataFrame) -> Layer:
-    """Excluded planning cells merged by the first rule that excludes them."""
-    excluded = cells[~cells["eligible"].astype(bool) & (cells["excluded_by"].fillna("") != "")]
-    first = excluded["excluded_by"].str.split(";").str[0].str.strip()
-    merged = (gpd.GeoDataFrame({"reason": first.to_numpy(), "cells": 1}, geometry=excluded.geometry.to_numpy(), crs=cells.crs)
-              .dissolve(by="reason", aggfunc="sum").reset_index())
-    merged["explanation"] = "Cells excluded first by: " + merged["reason"] + " (see candidates/method.json for the rule)"
-    # muted colours, none of them the zones' magenta, one per rule a planner can tell apart
-    palette = [("strict protected area", "strict protected area", "#006d2c"),
-               ("indigenous territory", "indigenous territory", "#8c510a"),
-               ("valid licence", "valid licence", "#2166ac"), ("standing forest", "standing forest", "#74c476"),
-               ("watercourse buffer", "watercourse buffer", "#4eb3d3"),
-               ("agricultural", "farmland", "#d9c27a"), ("community forest", "community forest", "#1b9e77"),
-               ("private title", "private title", "#9e9ac8"), ("customary land", "customary land", "#bf812d"),
-               ("protected area", "protected area (not strict)", "#a1d99b"), ("other", "other tenure", "#bdbdbd")]
+# muted colours, none of them the zones' magenta, one per rule a planner can tell apart (also the
+# colour table of candidates/excluded_by.tif)
+EXCLUSION_COLOURS = [("strict protected area", "strict protected area", "#006d2c"),
+                     ("indigenous territory", "indigenous territory", "#8c510a"),
+                     ("valid licence", "valid licence", "#2166ac"), ("standing forest", "standing forest", "#74c476"),
+                     ("watercourse buffer", "watercourse buffer", "#4eb3d3"),
+                     ("agricultural", "farmland", "#d9c27a"), ("community forest", "community forest", "#1b9e77"),
+                     ("private title", "private title", "#9e9ac8"), ("customary land", "customary land", "#bf812d"),
+                     ("protected area", "protected area (not strict)", "#a1d99b"), ("other", "other tenure", "#bdbdbd")]
+
+
+def exclusion_layer(excluded: gpd.GeoDataFrame) -> Layer:
+    """Excluded planning cells, merged by the first rule that excludes them (candidates.gpkg 'excluded')."""
+    merged = excluded.copy()
+    merged["explanation"] = "Cells excluded first by: " + merged["reason"].astype(str) + " (see candidates/method.json for the rule)"
     return Layer("exclusions", "Excluded cells (first reason)", merged, "polygon",
                  [Field("Excluded by", "reason"), Field("Cells", "cells"), Field("Explanation", "explanation")],
-                 "reason", palette, "first exclusion rule", style={"fillOpacity": 0.3, "weight": 0.5})
+                 "reason", EXCLUSION_COLOURS, "first exclusion rule", style={"fillOpacity": 0.3, "weight": 0.5})
 
 
 def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
@@ -597,16 +599,50 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
     return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
 
 
+def river_layer(rivers: gpd.GeoDataFrame) -> Layer:
+    """Watercourses as blue lines (the buffer around them excludes cells)."""
+    frame = rivers.copy()
+    frame["what"] = "watercourse"
+    return Layer("rivers", "Watercourses", frame, "line", [Field("Watercourse", "river_id"), Field("Name", "name")],
+                 "what", [("watercourse", "watercourse", "#2b8cbe")], "rivers", style={"weight": 2})
+
+
 def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
-                   tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
-    """Ranked candidate zones with scores, contributions and reasons, over the exclusion layers."""
+                   tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None,
+                   tolerance_m: float | None = None, sites: gpd.GeoDataFrame | None = None,
+                   flags: pd.DataFrame | None = None, rivers: gpd.GeoDataFrame | None = None,
+                   weights: dict | None = None, threshold: float | None = None) -> folium.Map:
+    """Ranked candidate zones with scores, contributions and reasons, over the exclusion layers,
+    with the watercourses and the registered sites (with their cooperatives) they were scored on."""
     layers = [exclusion_layer(cells),
               tenure_layer(tenure[tenure["tenure_type"].isin(["protected_area", "indigenous_territory"])],
                            outline_only=True, name="Protected and indigenous land", key="tenure_excluded"),
-              licence_layer(licences[licences["state"] == "valid"], outline_only=True, name="Valid licences"),
-              zone_layer(zones)]
+              licence_layer(licences[licences["state"] == "valid"], outline_only=True, name="Valid licences")]
+    if rivers is not None and len(rivers):
+        layers.append(river_layer(rivers))
+    layers.append(zone_layer(zones))
+    if sites is not None and len(sites):
+        layers.append(site_layer(sites, flags if flags is not None else pd.DataFrame(columns=["layer", "id"])))
     labels = [f"#{r}: {z}, score {s:.2f}, {a:,.0f} ha" for r, z, s, a in
               zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
     panel = Panel("zones", "Candidate zones, best first", np.argsort(zones["rank"].to_numpy(), kind="stable").tolist(),
                   labels, empty="No zone meets the criteria.")
-    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m)
+    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m,
+                     planner=planner_payload(zones, weights, threshold) if len(zones) else None)
+    return fmap
+
+
+def planner_payload(zones: gpd.GeoDataFrame, weights: dict | None, threshold: float | None) -> dict:
+    """What the weight sliders need: each zone's mean criteria (zones held fixed, as in
+    candidates/sensitivity.csv) and the configured weights and score threshold."""
+    from asmgeo.candidates import CRITERIA
+
+    criteria = [c for c in CRITERIA if f"crit_{c}" in zones.columns]
+    has_roads = "crit_near_roads" in zones.columns and bool((zones["crit_near_roads"].astype(float) > 0).any())
+    criteria = [c for c in criteria if c != "near_roads" or has_roads]
+    weights = weights or {}
+    return {"layer": "zones", "criteria": criteria,
+            "weights": {c: float(weights.get(c, 0.0)) for c in criteria},
+            "threshold": float(threshold if threshold is not None else 0.0),
+            "crit": {c: [round(float(v), 4) for v in zones[f"crit_{c}"]] for c in criteria},
+            "ids": [str(z) for z in zones["zone_id"]]}

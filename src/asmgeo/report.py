@@ -107,7 +107,7 @@ def top_flags(flags: pd.DataFrame, n: int = 25) -> pd.DataFrame:
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
                  maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
-                 crs_record: dict | None = None) -> str:
+                 crs_record: dict | None = None, verdict: str = "") -> str:
     """The report page. ``maps`` holds (file name relative to the report, title, audience);
     ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
@@ -141,7 +141,11 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         "<h2>Top flags</h2>",
         table(top_flags(flags), "top-flags", css={"reason": "reason"}),
         "<h2>Candidate zones</h2>",
-        table(zones, "zones", numeric=["rank", "area_ha", "score"], css={"reason": "reason"}),
+        f'<p id="sensitivity">{esc(verdict)}</p>' if verdict else "",
+        "<p>Each criterion's contribution to the zone's score (weight x criterion, averaged over the zone's cells); "
+        "the contributions add up to the score.</p>",
+        table(zones, "zones", numeric=["rank", "area_ha", "score", *[c for c in zones.columns if c.startswith("contrib_")]],
+              css={"reason": "reason"}),
         "<h2>Input quality (rows read, repaired, rejected)</h2>",
         "<p>Every rejected or repaired row is listed with its file, row and field in <code>qa_issues.csv</code>.</p>",
         table(qa, "qa-summary", numeric=["rows_read", "accepted", "repaired", "rejected"]),
@@ -154,6 +158,23 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{esc(title)}: asmgeo report</title>"
             f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>\n")
+
+
+def sensitivity_verdict(table: pd.DataFrame) -> str:
+    """'Z-01 stays first under every +-50% weight change', or how often it does not."""
+    if table.empty:
+        return ""
+    base = str(table.top_zones.iloc[0]).split(", ")[0]
+    changes = table.iloc[1:]
+    firsts = changes.top_zones.astype(str).str.split(", ").str[0]
+    if len(changes) == 0:
+        return ""
+    if (firsts == base).all():
+        return f"{base} stays first under every \u00b150% change of one weight ({len(changes)} changes tried)."
+    moved = changes[firsts != base]
+    which = "; ".join(f"{r.criterion} {r.change}: {str(r.top_zones).split(', ')[0]} first" for r in moved.itertuples())
+    return (f"{base} is first in {int((firsts == base).sum())} of {len(changes)} single-weight changes of \u00b150% "
+            f"(candidates/sensitivity.csv); it is not first under {which}.")
 
 
 def _warnings_section(warnings: Sequence[str]) -> str:
@@ -176,7 +197,7 @@ MAP_TITLES = {
 def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path, site_status: str | Path,
                  overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
                  output: str | Path, title: str, warnings: str | Path | None = None,
-                 crs: str | Path | None = None) -> str:
+                 crs: str | Path | None = None, sensitivity: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
     import geopandas as gpd
     import pyogrio
@@ -192,7 +213,10 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     patch_table = pyogrio.read_dataframe(patches, read_geometry=False)
     loss = (patch_table.groupby(["source", "year"], as_index=False)["area_ha"].sum().sort_values(["year", "source"])
             if len(patch_table) else pd.DataFrame(columns=["source", "year", "area_ha"]))
-    zones = gpd.read_file(candidates, layer="zones")[["rank", "zone_id", "area_ha", "score", "reason"]]
+    zones = gpd.read_file(candidates, layer="zones")
+    contrib = [c for c in zones.columns if c.startswith("contrib_") and zones[c].astype(float).abs().sum() > 0]
+    zones = zones[["rank", "zone_id", "area_ha", "score", *contrib, "reason"]]
+    verdict = sensitivity_verdict(io.read_csv(sensitivity)) if sensitivity and Path(sensitivity).exists() else ""
     links = []
     for path in map_files:
         stem = Path(path).stem
@@ -201,7 +225,7 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), io.read_csv(qa_summary),
                         flag_table, status, classes, loss, zones, links, title,
                         read_warnings(warnings) if warnings else (),
-                        json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None)
+                        json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None, verdict)
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

@@ -1,11 +1,14 @@
-"""Candidate zones on hand-made layers: a 2 km x 2 km study area of 25 ha cells (4 x 4)."""
+"""Candidate zones on hand-made layers: a 2 km x 2 km study area of 25 ha cells (4 x 4), a raster
+grid whose shares, distances and zones are known by hand."""
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from pyproj import CRS
 
-from asmgeo.candidates import CRITERIA, CandidateRules, build_zones, planning_grid, score_cells, sensitivity
+from asmgeo.candidate_grid import coverage_share, estimate, label_zones, make_grid
+from asmgeo.candidates import CRITERIA, CandidateRules, score_grid, sensitivity
 
 UTM = "EPSG:32735"
 
@@ -14,73 +17,140 @@ def frame(rows, crs=UTM):
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs) if rows else gpd.GeoDataFrame(geometry=[], crs=crs)
 
 
-def setup(tenure_rows=(), licence_rows=(), site_points=(), rules=None):
-    rules = rules or CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0)
-    cells = planning_grid((0, 0, 2000, 2000), 25, UTM)
+def no_status():
+    return frame([]).assign(site_id=[], status=[], cooperative=[])
+
+
+def run(tenure_rows=(), licence_rows=(), site_points=(), rules=None, roads=None, forest=None):
+    rules = rules or CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0, allow_unknown_forest=True)
+    grid = make_grid((0, 0, 2000, 2000), 25)
     sites = frame([{"site_id": f"S{k}", "geometry": shapely.Point(*p)} for k, p in enumerate(site_points)])
-    status = sites.assign(status="unlicensed", cooperative="Coop X") if len(sites) else \
-        frame([]).assign(site_id=[], status=[], cooperative=[])
+    status = sites.assign(status="unlicensed", cooperative="Coop X") if len(sites) else no_status()
     tenure = frame([{"tenure_id": t[0], "tenure_type": t[1], "protection": t[2], "geometry": t[3]} for t in tenure_rows])
     licences = frame([{"licence_id": lic[0], "geometry": lic[1]} for lic in licence_rows])
-    scored = score_cells(cells, sites, status, licences, tenure, None, None, rules, 2020)
-    return scored.set_index("cell_id"), rules
+    result = score_grid(grid, CRS.from_user_input(UTM), sites, status, licences, tenure, None, rules, 2020, roads, forest,
+                        keep_cells=True)
+    return result, result.cells.set_index("cell_id"), rules
 
 
 def test_grid_of_25_ha_cells():
-    cells = planning_grid((0, 0, 2000, 2000), 25, UTM)
-    assert len(cells) == 16 and np.allclose(cells.area, 250_000)
+    grid = make_grid((0, 0, 2000, 2000), 25)
+    assert (grid.width, grid.height, grid.side) == (4, 4, 500.0)
+    assert grid.cell_id(np.array([0, 15])).tolist() == ["C0000-0000", "C0003-0003"]
+
+
+def test_a_cell_half_inside_a_protected_area_has_a_share_of_one_half():
+    grid = make_grid((0, 0, 2000, 2000), 25)
+    share = coverage_share(np.array([shapely.box(0, 0, 250, 500)]), grid, 0, grid.height, CRS.from_user_input(UTM).to_wkt())
+    assert share[12] == pytest.approx(0.5) and share.sum() == pytest.approx(0.5)  # bottom-left cell only
 
 
 def test_a_cell_inside_a_protected_area_is_never_a_candidate():
-    scored, rules = setup(tenure_rows=[("PA", "protected_area", "strict", shapely.box(0, 0, 500, 500))],
-                          site_points=[(250, 250)])
-    assert not scored.eligible["C0003-0000"]  # bottom-left cell, row 3 from the top
-    assert scored.excluded_by["C0003-0000"] == "strict protected area"
-    zones = build_zones(scored.reset_index(), rules, 2020)
-    assert not zones.geometry.intersects(shapely.Point(250, 250)).any()
+    result, cells, _ = run(tenure_rows=[("PA", "protected_area", "strict", shapely.box(0, 0, 500, 500))],
+                           site_points=[(250, 250)])
+    assert not cells.eligible["C0003-0000"]  # bottom-left cell, row 3 from the top
+    assert cells.excluded_by["C0003-0000"] == "strict protected area"
+    assert not result.zones.geometry.intersects(shapely.Point(250, 250)).any()
 
 
 def test_a_cell_beside_a_licence_is_excluded_only_inside_it():
-    scored, _ = setup(licence_rows=[("L1", shapely.box(0, 0, 500, 500))])
-    assert scored.excluded_by["C0003-0000"] == "valid licence"
-    assert scored.eligible["C0003-0001"] and scored.eligible["C0002-0000"]  # share an edge with the licence
+    _, cells, _ = run(licence_rows=[("L1", shapely.box(0, 0, 500, 500))])
+    assert cells.excluded_by["C0003-0000"] == "valid licence"
+    assert cells.eligible["C0003-0001"] and cells.eligible["C0002-0000"]  # share an edge with the licence
 
 
 def test_weights_of_zero_remove_a_criterion():
-    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0, min_zone_ha=0,
+    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0, min_zone_ha=0, allow_unknown_forest=True,
                            weights={"near_sites": 1.0, "disturbed": 0.0, "unlicensed_sites": 0.0, "far_from_water": 0.0})
-    scored, _ = setup(site_points=[(250, 250)], rules=rules)
-    assert (scored.contrib_unlicensed_sites == 0).all() and (scored.contrib_far_from_water == 0).all()
-    assert np.allclose(scored.score, scored.crit_near_sites)
+    _, cells, _ = run(site_points=[(250, 250)], rules=rules)
+    assert (cells.contrib_unlicensed_sites == 0).all() and (cells.contrib_far_from_water == 0).all()
+    assert np.allclose(cells.score, cells.crit_near_sites)
+    # the site is at the centre of the bottom-left cell: distance 0 there, 500 m to the next cell's centre
+    assert cells.crit_near_sites["C0003-0000"] == 1.0 and cells.crit_near_sites["C0003-0001"] == pytest.approx(0.9)
 
 
 def test_zone_reason_names_the_sites_it_covers():
-    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.5, min_zone_ha=0)
-    scored, _ = setup(site_points=[(250, 250), (300, 400), (750, 250)], rules=rules)
-    zones = build_zones(scored.reset_index(), rules, 2020)
-    top = zones.iloc[0]
+    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.5, min_zone_ha=0, allow_unknown_forest=True)
+    result, _, _ = run(site_points=[(250, 250), (300, 400), (750, 250)], rules=rules)
+    top = result.zones.iloc[0]
     assert top.zone_id == "Z-01" and top.unlicensed_sites == 3
     assert "S0,S1,S2" in top.reason and "Coop X" in top.reason
 
 
-def test_sensitivity_lists_the_top_zones_per_weight_change():
+def test_a_zone_splits_when_one_cell_is_excluded_and_corners_do_not_join():
+    mask = np.array([[1, 1, 0, 1], [0, 1, 0, 1], [0, 0, 1, 0]], dtype=bool)
+    labels, n = label_zones(mask)
+    # (0,0)-(0,1)-(1,1) is one zone; (0,3)-(1,3) another; (2,2) touches (1,1) and (1,3) only at corners
+    assert n == 3 and labels[2, 2] not in (labels[1, 1], labels[1, 3])
+    licence = shapely.box(500, 0, 1000, 2000)  # excludes the second column: the grid splits in two zones
+    result, _, _ = run(licence_rows=[("L1", licence)])
+    assert len(result.zones) == 2 and result.zones.area_ha.sum() == pytest.approx(12 * 25)
+
+
+def test_unknown_forest_cells_are_not_candidates_unless_allowed():
     rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0)
-    scored, _ = setup(tenure_rows=[("PA", "protected_area", "strict", shapely.box(900, 0, 1100, 2000))],
-                      site_points=[(250, 250)], rules=rules)
-    zones = build_zones(scored.reset_index(), rules, 2020)
-    table = sensitivity(scored.reset_index(), zones, rules)
+    result, cells, _ = run(rules=rules)  # no loss-year product: forest unknown everywhere
+    assert result.zones.empty and cells.eligible.all() and not cells.candidate.any()
+    allowed = CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0, allow_unknown_forest=True)
+    result, _, _ = run(rules=allowed)
+    assert len(result.zones) == 1 and "standing forest could not be checked on any of it" in result.zones.reason[0]
+    # forest known (full data) on the left half only: only those cells can be candidates
+    from asmgeo.candidate_grid import ForestGrid
+
+    data = np.zeros(16, dtype=np.float32)
+    data[[0, 1, 4, 5, 8, 9, 12, 13]] = 250_000
+    # a raster over the whole grid whose right half is nodata
+    forest = ForestGrid(data, np.zeros(16, np.float32), np.zeros(16, np.float32), np.full(16, 250_000, np.float32),
+                        np.array([shapely.box(0, 0, 2000, 2000)]))
+    result, cells, _ = run(rules=rules, forest=forest)
+    assert cells.candidate.sum() == 8 and result.zones.area_ha.tolist() == [200.0]
+
+
+def test_sensitivity_lists_the_top_zones_per_weight_change():
+    result, _, rules = run(tenure_rows=[("PA", "protected_area", "strict", shapely.box(900, 0, 1100, 2000))],
+                           site_points=[(250, 250)])
+    table = sensitivity(result.zones, rules, has_roads=False)
     # without a roads layer near_roads takes no part: 4 criteria x 2 changes + the base
     assert len(table) == 1 + 2 * (len(CRITERIA) - 1) and table.top_zones.iloc[0].startswith("Z-01")
 
 
 def test_roads_add_a_criterion_only_when_given():
-    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0)
-    cells = planning_grid((0, 0, 2000, 2000), 25, UTM)
-    empty = frame([]).assign(site_id=[], status=[], cooperative=[])
     roads = frame([{"road_id": "R1", "geometry": shapely.LineString([(0, 1750), (2000, 1750)])}])
-    with_roads = score_cells(cells, empty, empty, frame([]), frame([]), None, None, rules, 2020, roads).set_index("cell_id")
-    without = score_cells(cells, empty, empty, frame([]), frame([]), None, None, rules, 2020, None).set_index("cell_id")
+    _, with_roads, _ = run(roads=roads)
+    _, without, _ = run()
     assert with_roads.crit_near_roads["C0000-0000"] == 1.0  # the road runs through the top row
     assert with_roads.crit_near_roads["C0003-0000"] == pytest.approx(1 - 1500 / 5000)
     assert (without.contrib_near_roads == 0).all()
     assert with_roads.score["C0000-0000"] > with_roads.score["C0003-0000"]
+
+
+def test_the_budget_is_known_before_anything_is_allocated():
+    grid = make_grid((0, 0, 1_000_000, 1_000_000), 25)  # 4 million cells
+    mb, seconds = estimate(grid, 100_000)
+    assert 200 < mb < 600 and seconds > 0
+
+
+def test_a_grid_the_budget_cannot_hold_stops_before_allocating(tmp_path):
+    import json
+
+    from asmgeo import io
+    from asmgeo.candidate_steps import candidates
+    from asmgeo.errors import ConfigError
+
+    crs = CRS.from_user_input(UTM)
+    empty = frame([])
+    paths = {}
+    for name, table in {"sites": frame([{"site_id": "S", "geometry": shapely.Point(0, 0)}]),
+                        "status": frame([{"site_id": "S", "status": "unlicensed", "cooperative": "", "geometry": shapely.Point(0, 0)}]),
+                        "concessions": empty.assign(licence_id=[]), "tenure": empty.assign(tenure_id=[], tenure_type=[], protection=[]),
+                        "rivers": empty, "roads": empty}.items():
+        paths[name] = tmp_path / f"{name}.gpkg"
+        io.write_gpkg({name: table}, paths[name])
+    (tmp_path / "crs.json").write_text(json.dumps({"wkt": crs.to_wkt()}))
+    out = {k: str(tmp_path / f"out.{k}") for k in ("gpkg", "csv", "sens", "json")}
+    with pytest.raises(ConfigError, match=r"400,000,000 cells.*over candidates.max_memory_mb = 1500.*candidates.bounds.*"
+                                          r"candidates.area.*candidates.cell_ha to \d+ or more"):
+        candidates(*(str(paths[k]) for k in ("sites", "status", "concessions", "tenure", "rivers", "roads")),
+                   str(tmp_path / "crs.json"), None, None, out["gpkg"], out["csv"], out["sens"], out["json"],
+                   bounds=[0, 0, 10_000_000, 10_000_000], **CandidateRules().__dict__)
+    assert not (tmp_path / "out.gpkg").exists()

@@ -3,6 +3,7 @@
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -27,14 +28,31 @@ def test_top_zone_is_the_old_diggings(demo_run, demo_facts):
 
 def test_no_zone_touches_excluded_land(demo_run):
     zones = gpd.read_file(demo_run / "candidates.gpkg", layer="zones")
-    cells = gpd.read_file(demo_run / "candidates.gpkg", layer="cells")
+    excluded = gpd.read_file(demo_run / "candidates.gpkg", layer="excluded").set_index("reason")
     tenure = gpd.read_file(demo_run / "clean" / "tenure.gpkg")
     park = tenure[tenure.tenure_id == "DEMO-T-PA1"].geometry.iloc[0]
     territory = tenure[tenure.tenure_id == "DEMO-T-IT1"].geometry.iloc[0]
     for zone in zones.geometry:
         assert zone.intersection(park).area == 0 and zone.intersection(territory).area == 0
-    assert (cells[~cells.eligible].excluded_by != "").all()
-    assert cells.excluded_by.str.contains("standing forest").any()
+        assert zone.intersection(excluded.geometry.union_all()).area == 0
+    assert {"strict protected area", "indigenous territory", "standing forest"} <= set(excluded.index)
+    # the park's cells are excluded first by it: at least the cells wholly inside it
+    assert excluded.geometry["strict protected area"].intersection(park).area > 0.9 * park.area - 25e4 * 40
+
+
+def test_cells_are_a_cloud_optimised_multiband_raster(demo_run):
+    import rasterio
+
+    method = json.loads((demo_run / "candidates" / "method.json").read_text())
+    with rasterio.open(demo_run / "candidates" / "cells.tif") as src:
+        assert src.descriptions[0] == "score" and "crit_near_sites" in src.descriptions
+        assert (src.width, src.height) == (method["grid"]["width"], method["grid"]["height"])
+        assert src.crs is not None and src.overviews(1) is not None
+    with rasterio.open(demo_run / "candidates" / "excluded_by.tif") as src:
+        codes = src.read(1)
+        tags = src.tags(1)
+        assert tags["code_1"] == method["exclusion_codes"]["1"] and src.colormap(1)
+        assert set(np.unique(codes)) <= {0, *map(int, method["exclusion_codes"])}
 
 
 def test_sensitivity_and_method_are_recorded(demo_run):

@@ -11,11 +11,14 @@ rule candidates:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         crs=run_path("analysis_crs.json"),
+        area=lambda w: [config["candidates"]["area"]] if config["candidates"].get("area") else [],
     output:
         gpkg=run_path("candidates.gpkg"),
         csv=run_path("candidates.csv"),
         sensitivity=run_path("candidates", "sensitivity.csv"),
         method=run_path("candidates", "method.json"),
+        cells=run_path("candidates", "cells.tif"),
+        excluded=run_path("candidates", "excluded_by.tif"),
     params:
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],

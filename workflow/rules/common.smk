@@ -131,6 +131,7 @@ def all_outputs():
         run_path("overlaps", "summary.csv"),
         run_path("site_status.gpkg"),
         run_path("candidates.gpkg"),
+        run_path("candidates", "cells.tif"),
         run_path("forest", "loss_by_polygon.csv"),
         run_path("forest", "change_patches.gpkg"),
         run_path("licensing", "cooperatives.csv"),

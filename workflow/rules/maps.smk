@@ -85,11 +85,15 @@ rule map_candidates:
         candidates=run_path("candidates.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
+        site_status=run_path("site_status.gpkg"),
+        flags=run_path("flags.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "candidates.html"), caption="../report/map_candidates.rst", category="Maps"),
     params:
         run=map_run_settings(),
+        planner={k: config["candidates"][k] for k in ("weights", "score_threshold")},
     log:
         log_path("map_candidates"),
     conda:

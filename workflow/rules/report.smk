@@ -7,6 +7,7 @@ rule report:
         qa_summary=run_path("qa_summary.csv"),
         warnings=run_path("qa", "warnings.txt"),
         crs=run_path("analysis_crs.json"),
+        sensitivity=run_path("candidates", "sensitivity.csv"),
         flags=run_path("flags.gpkg"),
         site_status=run_path("site_status.gpkg"),
         overlaps=run_path("overlaps.gpkg"),

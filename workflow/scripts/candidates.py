@@ -16,6 +16,8 @@ candidates(
     out_csv=snakemake.output.csv,
     out_sensitivity=snakemake.output.sensitivity,
     out_method=snakemake.output.method,
+    out_cells=snakemake.output.cells,
+    out_excluded=snakemake.output.excluded,
     as_of=snakemake.params.as_of,
     cutoff_date=snakemake.params.cutoff_date,
     base_year=snakemake.params.base_year,

@@ -291,6 +291,93 @@
     return control;
   }
 
+  // The planner's weights: one slider per criterion and one for the score threshold. Zones are
+  // held fixed (as in candidates/sensitivity.csv): a zone's score is the weighted mean of its
+  // cells' criteria, so it is recomputed from each zone's mean criteria, in the page.
+  function plannerScores(spec, weights) {
+    var total = 0;
+    spec.criteria.forEach(function (c) { total += Math.max(0, weights[c]); });
+    return spec.ids.map(function (_, k) {
+      var score = 0;
+      spec.criteria.forEach(function (c) { score += (total ? Math.max(0, weights[c]) / total : 0) * spec.crit[c][k]; });
+      return score;
+    });
+  }
+
+  function plannerRanking(spec, weights, threshold) {
+    var scores = plannerScores(spec, weights);
+    var order = spec.ids.map(function (_, k) { return k; }).filter(function (k) { return scores[k] >= threshold - 1e-12; });
+    order.sort(function (a, b) {
+      var d = Math.round((scores[b] - scores[a]) * 1e10);
+      return d !== 0 ? d : (spec.ids[a] < spec.ids[b] ? -1 : 1);
+    });
+    return {order: order, scores: scores};
+  }
+
+  function plannerControl(map, payload, api) {
+    var spec = payload.planner, weights = {}, threshold = spec.threshold;
+    spec.criteria.forEach(function (c) { weights[c] = spec.weights[c]; });
+    var base = plannerRanking(spec, weights, threshold).order.slice(0, 5);
+    var control = L.control({position: "bottomright"});
+    var summary, list;
+    function update() {
+      var result = plannerRanking(spec, weights, threshold);
+      var entry = api.layers[spec.layer];
+      var shown = {};
+      result.order.forEach(function (k) { shown[k] = true; });
+      entry.shapes.forEach(function (shape, k) {
+        if (shown[k]) { if (!entry.group.hasLayer(shape)) entry.group.addLayer(shape); }
+        else if (entry.group.hasLayer(shape)) entry.group.removeLayer(shape);
+      });
+      var top = result.order.slice(0, 5).map(function (k) { return spec.ids[k]; });
+      var baseIds = base.map(function (k) { return spec.ids[k]; });
+      var entered = top.filter(function (z) { return baseIds.indexOf(z) < 0; });
+      var left = baseIds.filter(function (z) { return top.indexOf(z) < 0; });
+      summary.textContent = "Top 5: " + (top.join(", ") || "none") +
+        (entered.length ? "; entered: " + entered.join(", ") : "") + (left.length ? "; left: " + left.join(", ") : "");
+      while (list.firstChild) list.removeChild(list.firstChild);
+      result.order.forEach(function (k, r) {
+        var item = el("li", "asmgeo-panel-item", "#" + (r + 1) + ": " + spec.ids[k] + ", score " + result.scores[k].toFixed(2));
+        item.addEventListener("click", function () { api.open(spec.layer, k); });
+        list.appendChild(item);
+      });
+      if (!result.order.length) list.appendChild(el("li", null, "No zone reaches the threshold."));
+      api.planner.last = {order: result.order.map(function (k) { return spec.ids[k]; }), scores: result.scores};
+    }
+    function slider(box, label, value, onChange) {
+      var row = el("label", "asmgeo-planner-row");
+      var text = el("span", "asmgeo-planner-label", label);
+      var input = el("input");
+      input.type = "range"; input.min = "0"; input.max = "1"; input.step = "0.05"; input.value = String(value);
+      input.setAttribute("aria-label", label);
+      var out = el("span", "asmgeo-planner-value", Number(value).toFixed(2));
+      input.addEventListener("input", function () { out.textContent = Number(input.value).toFixed(2); onChange(Number(input.value)); update(); });
+      row.appendChild(text); row.appendChild(input); row.appendChild(out);
+      box.appendChild(row);
+      return input;
+    }
+    control.onAdd = function () {
+      var box = el("details", "asmgeo-planner leaflet-control");
+      box.appendChild(el("summary", "asmgeo-panel-title", "Weights (move to re-rank the zones)"));
+      api.planner.inputs = {};
+      spec.criteria.forEach(function (c) {
+        api.planner.inputs[c] = slider(box, c.replace(/_/g, " "), weights[c], function (v) { weights[c] = v; });
+      });
+      api.planner.inputs.threshold = slider(box, "score threshold", threshold, function (v) { threshold = v; });
+      summary = el("p", "asmgeo-planner-summary");
+      list = el("ol", "asmgeo-panel-list");
+      box.appendChild(summary); box.appendChild(list);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      setTimeout(update, 0);
+      return box;
+    };
+    api.planner = {rank: function (w, t) {
+      return plannerRanking(spec, w, t === undefined ? spec.threshold : t).order.map(function (k) { return spec.ids[k]; });
+    }};
+    return control;
+  }
+
   async function render(map, base64) {
     var payload = await decode(base64);
     var scale = payload.scale, renderer = L.canvas({padding: 0.3, tolerance: 4});
@@ -357,6 +444,7 @@
     L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
     if (payload.search) searchControl(api).addTo(map);
     if (payload.panel) listPanel(map, payload, api).addTo(map);
+    if (payload.planner) plannerControl(map, payload, api).addTo(map);
     L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo(map);
     fullscreenControl(map).addTo(map);
     captionControl(payload).addTo(map);
