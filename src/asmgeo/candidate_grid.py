@@ -6,9 +6,9 @@ strip, so memory follows the strip, not the province:
 
 * exclusion shares are exact coverage fractions (exactextract over the grid, with the dissolved
   exclusion polygons), the same numbers the polygon grid gave;
-* distances to sites, watercourses and roads are exact shapely distances, computed only for the
-  cells within the criterion's cap (an STRtree ``dwithin`` query); beyond it the criterion is
-  already 0 or 1;
+* distances to sites, watercourses and roads are exact shapely distances to the nearest feature,
+  searched only within the criterion's cap (STRtree ``query_nearest`` with ``max_distance``);
+  beyond it the criterion is already 0 or 1;
 * forest comes from the loss-year product read window by window, each pixel counted in the cell
   its centre falls in, weighted by its true area; where no loss-year pixel has data the cell's
   forest is *unknown*;
@@ -157,14 +157,12 @@ def capped_distance(geoms: np.ndarray, x: np.ndarray, y: np.ndarray, cap: float)
     if len(geoms) == 0 or len(x) == 0:
         return out
     points = shapely.points(x, y)
-    p, g = shapely.STRtree(geoms).query(points, predicate="dwithin", distance=cap)
-    if len(p):
-        d = shapely.distance(points[p], geoms[g])
-        np.minimum.at(out, p, d)
+    (p, _), d = shapely.STRtree(geoms).query_nearest(points, max_distance=cap, return_distance=True, all_matches=False)
+    out[p] = d
     return out
 
 
-def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: int = 8_000_000):
+def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: int = 2_000_000):
     """Per cell of ``grid`` (the whole grid or one strip): m2 of loss-year data, standing forest
     and forest lost by the cutoff, read from the loss-year product window by window.
 
@@ -172,7 +170,7 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
     cell: a boundary difference of at most one pixel per cell edge against exact coverage).
     """
     import rasterio
-    from pyproj import Transformer
+    from pyproj import CRS, Transformer
     from rasterio.windows import Window, from_bounds
 
     from asmgeo.forest import row_pixel_areas_m2
@@ -186,6 +184,7 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
     with bounded_block_cache(), rasterio.open(product.lossyear) as loss_src:
         cover_src = rasterio.open(product.treecover2000) if product.treecover2000 else None
         try:
+            same_crs = CRS.from_user_input(loss_src.crs) == CRS.from_user_input(crs)
             to_grid = Transformer.from_crs(loss_src.crs, crs, always_xy=True)
             to_raster = Transformer.from_crs(crs, loss_src.crs, always_xy=True)
             area_window = from_bounds(*to_raster.transform_bounds(*grid.bounds(), densify_pts=21), loss_src.transform)
@@ -208,10 +207,19 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
                     forest &= cover_src.read(1, window=win) >= product.canopy_threshold_pct
                 cols = np.arange(int(win.col_off), int(win.col_off + win.width)) + 0.5
                 rws = np.arange(top, top + h) + 0.5
-                cx, cy = np.meshgrid(cols, rws)
-                px, py = loss_src.transform * (cx.ravel(), cy.ravel())
-                gx, gy = to_grid.transform(px, py)
-                cell = grid.cell_of(gx, gy)
+                t = loss_src.transform
+                if same_crs and t.b == 0 and t.d == 0:
+                    # same CRS, north-up: a pixel's cell follows from its row and column alone
+                    col_cell = np.floor((t.c + t.a * cols - grid.x0) / grid.side).astype(np.int64)
+                    row_cell = np.floor((grid.y1 - (t.f + t.e * rws)) / grid.side).astype(np.int64)
+                    ok_c = (col_cell >= 0) & (col_cell < grid.width)
+                    ok_r = (row_cell >= 0) & (row_cell < grid.height)
+                    cell = np.where(ok_r[:, None] & ok_c[None, :], row_cell[:, None] * grid.width + col_cell[None, :], -1).ravel()
+                else:
+                    cx, cy = np.meshgrid(cols, rws)
+                    px, py = t * (cx.ravel(), cy.ravel())
+                    gx, gy = to_grid.transform(px, py)
+                    cell = grid.cell_of(gx, gy)
                 weight = np.repeat(areas[top:top + h], int(win.width))
                 seen_m2 += np.bincount(cell[cell >= 0], weights=weight[cell >= 0], minlength=grid.cells).astype(np.float32)
                 keep = (cell >= 0) & valid.ravel()
