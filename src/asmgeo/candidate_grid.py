@@ -278,13 +278,18 @@ def label_zones(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def zone_polygons(labels: np.ndarray, keep: np.ndarray, grid: Grid) -> dict[int, object]:
-    """Polygon of each kept label (vectorised from the label raster, only where kept)."""
+    """Polygon of each kept label, vectorised from the label raster inside the zone's own bounding
+    box (scipy.ndimage.find_objects), so no whole-grid array is allocated."""
     from rasterio.features import shapes
+    from rasterio.windows import Window, transform as window_transform
+    from scipy import ndimage
 
-    wanted = np.isin(labels, keep)
-    out: dict[int, list] = {}
-    if not wanted.any():
-        return {}
-    for geom, value in shapes(labels, mask=wanted, transform=grid.transform, connectivity=4):
-        out.setdefault(int(value), []).append(shapely.geometry.shape(geom))
-    return {k: (v[0] if len(v) == 1 else shapely.union_all(v)) for k, v in out.items()}
+    boxes = ndimage.find_objects(labels)
+    out: dict[int, object] = {}
+    for z in keep:
+        rows, cols = boxes[int(z) - 1]
+        part = (labels[rows, cols] == z).astype(np.uint8)
+        transform = window_transform(Window(cols.start, rows.start, part.shape[1], part.shape[0]), grid.transform)
+        pieces = [shapely.geometry.shape(g) for g, v in shapes(part, mask=part > 0, transform=transform, connectivity=4)]
+        out[int(z)] = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
+    return out

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 import math
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,7 +35,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
     from asmgeo.deforestation import last_year_before
     from asmgeo.errors import ConfigError
     from asmgeo.forest import LossProduct
-    from asmgeo.steps import read_crs
+    from asmgeo.crs import read_crs
     from asmgeo.validity import UNKNOWN, licence_validity
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
@@ -76,8 +77,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
         if lossyear:
             product = LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
                                   base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct)
-            def forest(strip, product=product):
-                return forest_accumulate(strip, product, crs, cutoff_year)
+            forest = partial(forest_accumulate, product=product, crs=crs, cutoff_year=cutoff_year)
         writer = _CellWriter(grid, crs, out_cells, out_excluded) if out_cells else None
         result = score_grid(grid, crs, site_layer, status, blocking, ten, riv, rules, cutoff_year, road, forest,
                             area_geoms, writer=writer, keep_cells=False, avoided=avoided)

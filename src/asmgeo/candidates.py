@@ -224,7 +224,10 @@ def _zones(grid: Grid, crs, mask: np.ndarray, values: dict, unlicensed, u_cell: 
     if n == 0:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
     flat = labels.ravel()
-    size = np.bincount(flat, minlength=n + 1)
+    size = np.zeros(n + 1, dtype=np.int64)
+    step = max(1, 4_000_000 // grid.width) * grid.width  # bincount casts to int64: by slices, not whole
+    for start in range(0, len(flat), step):
+        size += np.bincount(flat[start:start + step], minlength=n + 1)
     keep = np.flatnonzero(size * grid.cell_ha >= rules.min_zone_ha)
     keep = keep[keep > 0]
     if not len(keep):

@@ -21,6 +21,14 @@ log = logging.getLogger(__name__)
 
 
 
+def read_crs(path) -> CRS:
+    """The analysis CRS that rule choose_crs wrote (analysis_crs.json)."""
+    import json
+    from pathlib import Path
+
+    return CRS.from_wkt(json.loads(Path(path).read_text(encoding="utf-8"))["wkt"])
+
+
 def resolve_crs(file_crs: CRS | None, configured: str | None, path: str) -> CRS:
     """The CRS of one input: from the file, or from the config when the file has none.
 

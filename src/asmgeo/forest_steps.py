@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def _read_crs(path):
-    from asmgeo.steps import read_crs
+    from asmgeo.crs import read_crs
 
     return read_crs(path)
 

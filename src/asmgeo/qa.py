@@ -1,4 +1,5 @@
-"""What a user must know before reading the results: the run's warnings.
+"""The QA log every ingest step writes to, and what a user must know before reading the results:
+the run's warnings.
 
 Gathered once from the QA tables and the config (rule qa_report), written to
 ``qa/warnings.txt``, shown at the top of report.html and in the run's last log lines.
@@ -6,12 +7,38 @@ Gathered once from the QA tables and the config (rule qa_report), written to
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
+
+from asmgeo import parse
+
+QA_COLUMNS = ["layer", "file", "row", "id", "field", "problem", "action"]
+REJECTED, REPAIRED, KEPT = "rejected", "repaired", "kept"
 
 # A layer that loses more rows than this to rejection gets a warning, not only QA rows.
 REJECTION_WARNING_ROWS = 2
 
 FOREST_NOT_RUN = "forest stage not run: no rasters configured"
+
+
+@dataclass
+class QALog:
+    """Collects QA issues for one layer."""
+
+    layer: str
+    issues: list[dict] = field(default_factory=list)
+
+    def add(self, file: str, row: object, ident: object, field_name: str, problem: str, action: str) -> None:
+        self.issues.append({"layer": self.layer, "file": file, "row": row,
+                            "id": "" if parse.is_missing(ident) else str(ident),
+                            "field": field_name, "problem": problem, "action": action})
+
+    def frame(self) -> pd.DataFrame:
+        """The issues as a table, ordered by file and row (layer-wide notes, row '*', first)."""
+        table = pd.DataFrame(self.issues, columns=QA_COLUMNS)
+        order = table["row"].map(lambda r: -1 if r == "*" else int(r)) if len(table) else table["row"]
+        return table.assign(_order=order).sort_values(["file", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def forest_stage_note(rasters: dict | None) -> str | None:

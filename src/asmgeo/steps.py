@@ -18,17 +18,13 @@ import pandas as pd
 from pyproj import CRS
 
 from asmgeo import io
+from asmgeo.crs import read_crs
 from asmgeo.validate import QA_COLUMNS, IngestOptions, ingest_layer
 
 log = logging.getLogger(__name__)
 
 PACKAGES = ("asmgeo", "geopandas", "shapely", "pyogrio", "pyproj", "rasterio", "numpy", "pandas",
             "folium", "snakemake", "jsonschema")
-
-
-def read_crs(path: str | Path) -> CRS:
-    """The analysis CRS that rule choose_crs wrote."""
-    return CRS.from_wkt(json.loads(Path(path).read_text(encoding="utf-8"))["wkt"])
 
 
 MIN_ROWS_FOR_OWN_ENVELOPE = 10

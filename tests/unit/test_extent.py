@@ -116,7 +116,7 @@ def test_ids_repeated_across_files_name_the_fix_and_id_prefix_keeps_every_row(tm
 
 
 def test_densifying_never_repairs_silently():
-    from asmgeo.validate import densify
+    from asmgeo.geometry_checks import densify
 
     bow_tie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
     out = densify([bow_tie, shapely.box(0, 0, 1, 1)], 0.1)

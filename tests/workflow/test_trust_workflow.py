@@ -12,7 +12,6 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
 import yaml
 
 from tests.conftest import snakemake
