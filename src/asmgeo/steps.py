@@ -45,10 +45,6 @@ def read_envelopes(path: str | Path, sources: list[dict]) -> dict:
     return {s["path"]: read_envelope(path, s["path"]) for s in sources}
 
 
-def _has_geometry(boxes) -> bool:
-    return len(boxes) > 0
-
-
 def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: str = "auto") -> CRS:
     """Check the inputs fit together, then choose the analysis CRS from their robust extent.
 
@@ -70,7 +66,7 @@ def choose_crs(layers: dict[str, list[dict]], output: str | Path, analysis_crs: 
     problems = [f"{name}: none of its {len(b)} rows has a usable position in its CRS ({crs.name}); "
                 + ("they look like projected metres, not degrees: give this file's `crs` (e.g. its UTM zone)"
                    if crs.is_geographic else "check the coordinates and the file's CRS")
-                for name, b, crs in files if len(b) and not np.isfinite(b).all(axis=1).any() and _has_geometry(b)]
+                for name, b, crs in files if len(b) and not np.isfinite(b).all(axis=1).any()]
     problems += files_outside(files)
     if problems:
         raise InputError(problems[0] if len(problems) == 1 else
