@@ -87,8 +87,9 @@ def browser():
 class OpenedPage:
     """A page with everything a person would notice going wrong recorded: errors, dialogs, requests."""
 
-    def __init__(self, browser, path: Path, offline: bool = False):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900}, offline=offline)
+    def __init__(self, browser, path: Path, offline: bool = False, viewport: tuple[int, int] = (1400, 900)):
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, offline=offline,
+                                           has_touch=viewport[0] < 600, is_mobile=viewport[0] < 600)
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         self.requests: list[str] = []
@@ -120,8 +121,8 @@ class OpenedPage:
 def open_page(browser):
     pages = []
 
-    def opener(path: Path, offline: bool = False) -> OpenedPage:
-        pages.append(OpenedPage(browser, path, offline))
+    def opener(path: Path, offline: bool = False, viewport: tuple[int, int] = (1400, 900)) -> OpenedPage:
+        pages.append(OpenedPage(browser, path, offline, viewport))
         return pages[-1]
 
     yield opener

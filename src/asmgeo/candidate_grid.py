@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import shapely
@@ -293,3 +294,69 @@ def zone_polygons(labels: np.ndarray, keep: np.ndarray, grid: Grid) -> dict[int,
         pieces = [shapely.geometry.shape(g) for g, v in shapes(part, mask=part > 0, transform=transform, connectivity=4)]
         out[int(z)] = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
     return out
+
+
+class StripBands:
+    """Per-cell bands of a grid written strip by strip into a compressed GeoTIFF and read back strip
+    by strip, so that no band is ever held for the whole grid in memory.
+
+    The file is laid out as the strips are written (one band after another, each strip of
+    ``rows_per`` rows one TIFF strip), so a write fills whole blocks and GDAL's block cache, bounded
+    here, never holds a partly written block to complete later (a tiled file would keep or rewrite
+    every tile a strip only half covers).
+    """
+
+    CACHE_MB = 32
+
+    def __init__(self, grid: Grid, crs_wkt: str, path, names, dtype: str = "float32", nodata=-1.0,
+                 rows_per: int | None = None):
+        import rasterio
+
+        from asmgeo.rasters import bounded_block_cache
+
+        self.grid, self.names, self.dtype, self.path = grid, tuple(names), dtype, path
+        self.cache = partial(bounded_block_cache, self.CACHE_MB)
+        with self.cache():
+            self.dst = rasterio.open(path, "w+", driver="GTiff", width=grid.width, height=grid.height,
+                                     count=len(self.names), dtype=dtype, crs=crs_wkt, transform=grid.transform,
+                                     tiled=False, blockysize=max(1, min(grid.height, rows_per or 256)),
+                                     interleave="band", compress="DEFLATE", BIGTIFF="YES", nodata=nodata)
+
+    def write(self, row0: int, row1: int, bands: dict) -> None:
+        from rasterio.windows import Window
+
+        window = Window(0, row0, self.grid.width, row1 - row0)
+        with self.cache():
+            for k, name in enumerate(self.names, start=1):
+                self.dst.write(np.asarray(bands[name]).reshape(row1 - row0, self.grid.width).astype(self.dtype), k,
+                               window=window)
+
+    def read(self, row0: int, row1: int, names) -> dict:
+        from rasterio.windows import Window
+
+        window = Window(0, row0, self.grid.width, row1 - row0)
+        with self.cache():
+            return {name: self.dst.read(self.names.index(name) + 1, window=window) for name in names}
+
+    def close(self) -> None:
+        if not self.dst.closed:
+            with self.cache():
+                self.dst.close()
+
+
+class MemoryBands:
+    """The same interface as :class:`StripBands`, held in memory (small grids only)."""
+
+    def __init__(self, grid: Grid, names):
+        self.grid = grid
+        self.bands = {name: np.zeros(grid.cells, dtype=np.float32) for name in names}
+
+    def write(self, row0: int, row1: int, bands: dict) -> None:
+        for name, values in self.bands.items():
+            values[row0 * self.grid.width:row1 * self.grid.width] = np.asarray(bands[name]).ravel()
+
+    def read(self, row0: int, row1: int, names) -> dict:
+        return {name: self.bands[name][row0 * self.grid.width:row1 * self.grid.width] for name in names}
+
+    def close(self) -> None:
+        pass

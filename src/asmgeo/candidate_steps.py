@@ -78,7 +78,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
             product = LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
                                   base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct)
             forest = partial(forest_accumulate, product=product, crs=crs, cutoff_year=cutoff_year)
-        writer = _CellWriter(grid, crs, out_cells, out_excluded) if out_cells else None
+        writer = _CellWriter(grid, crs, out_cells, out_excluded, rows) if out_cells else None
         result = score_grid(grid, crs, site_layer, status, blocking, ten, riv, rules, cutoff_year, road, forest,
                             area_geoms, writer=writer, keep_cells=False, avoided=avoided)
         zones = result.zones
@@ -150,42 +150,29 @@ def _study_area(bounds, area_geoms, sites, licences, margin_m: float):
 
 
 class _CellWriter:
-    """Writes each strip's bands into tiled GeoTIFFs, then turns them into COGs."""
+    """Writes each strip's bands into tiled GeoTIFFs (the zones read them back), then turns them
+    into COGs."""
 
-    def __init__(self, grid, crs, cells_path: str, excluded_path: str | None):
-        import rasterio
+    def __init__(self, grid, crs, cells_path: str, excluded_path: str | None, rows_per: int):
+        from asmgeo.candidate_grid import StripBands
 
-        self.grid, self.crs = grid, crs
         self.paths = [(cells_path, CELL_BANDS, "float32"), (excluded_path, ("excluded_by",), "uint8")]
-        self.tmp = {}
+        self.stores = {}
         for path, bands, dtype in self.paths:
             if not path:
                 continue
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(path).with_name(f".{Path(path).stem}.strips.tif")
-            self.tmp[path] = (tmp, rasterio.open(tmp, "w+", driver="GTiff", width=grid.width, height=grid.height,
-                                                 count=len(bands), dtype=dtype, crs=crs.to_wkt(), transform=grid.transform,
-                                                 tiled=True, blockxsize=256, blockysize=256, compress="DEFLATE",
-                                                 BIGTIFF="IF_SAFER", nodata=None if dtype == "uint8" else -1.0))
+            self.stores[path] = StripBands(grid, crs.to_wkt(), tmp, bands, dtype, nodata=None if dtype == "uint8" else -1.0,
+                                           rows_per=rows_per)
 
-    def __call__(self, row0: int, row1: int, bands: dict) -> None:
-        from rasterio.windows import Window
-
-        window = Window(0, row0, self.grid.width, row1 - row0)
-        for path, names, dtype in self.paths:
-            if path not in self.tmp:
-                continue
-            dst = self.tmp[path][1]
-            for k, name in enumerate(names, start=1):
-                dst.write(np.asarray(bands[name]).reshape(row1 - row0, self.grid.width).astype(dtype), k, window=window)
+    def write(self, row0: int, row1: int, bands: dict) -> None:
+        for store in self.stores.values():
+            store.write(row0, row1, bands)
 
     def read(self, row0: int, row1: int, names) -> dict:
         """Bands of rows row0..row1-1 as written so far (for the zones' means)."""
-        from rasterio.windows import Window
-
-        dst = self.tmp[self.paths[0][0]][1]
-        window = Window(0, row0, self.grid.width, row1 - row0)
-        return {name: dst.read(CELL_BANDS.index(name) + 1, window=window) for name in names}
+        return self.stores[self.paths[0][0]].read(row0, row1, names)
 
     def close(self, rules: list[str]) -> None:
         from rasterio.shutil import copy as raster_copy
@@ -193,21 +180,21 @@ class _CellWriter:
         from asmgeo.rasters import bounded_block_cache
 
         for path, names, dtype in self.paths:
-            if path not in self.tmp:
+            if path not in self.stores:
                 continue
-            tmp, dst = self.tmp[path]
+            store = self.stores[path]
             for k, name in enumerate(names, start=1):
-                dst.set_band_description(k, name)
+                store.dst.set_band_description(k, name)
             if dtype == "uint8":
-                dst.update_tags(1, **{f"code_{k}": name for k, name in enumerate(rules, start=1)}, code_0="not excluded")
-                dst.write_colormap(1, _exclusion_colours(rules))
-            dst.close()
+                store.dst.update_tags(1, **{f"code_{k}": name for k, name in enumerate(rules, start=1)}, code_0="not excluded")
+                store.dst.write_colormap(1, _exclusion_colours(rules))
+            store.close()
             try:
                 with io.atomic_path(path) as final, bounded_block_cache():
-                    raster_copy(tmp, final, driver="COG", compress="DEFLATE", BIGTIFF="IF_SAFER",
+                    raster_copy(store.path, final, driver="COG", compress="DEFLATE", BIGTIFF="IF_SAFER",
                                 OVERVIEW_RESAMPLING="NEAREST" if dtype == "uint8" else "AVERAGE")
             finally:
-                tmp.unlink(missing_ok=True)
+                Path(store.path).unlink(missing_ok=True)
 
 
 def _exclusion_colours(rules: list[str]) -> dict:

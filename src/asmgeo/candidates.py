@@ -8,14 +8,17 @@ array arithmetic, never a per-cell loop over layers.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from asmgeo.candidate_grid import ForestGrid, Grid, capped_distance, coverage_share, dissolved, label_zones, strip_rows, zone_polygons
+from asmgeo.candidate_grid import (ForestGrid, Grid, MemoryBands, StripBands, capped_distance, coverage_share, dissolved,
+                                   label_zones, strip_rows, zone_polygons)
 from asmgeo.licensing import LEGAL, UNDETERMINED_STATUSES
 from asmgeo.logs import Progress
 
@@ -95,8 +98,8 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
     :class:`asmgeo.candidate_grid.ForestGrid` for the whole grid, or a function of a strip's grid
     returning its ForestGrid (e.g. :func:`asmgeo.candidate_grid.forest_accumulate` bound to a
     product), so that forest memory follows the strip. ``area``: polygons of the study area
-    (cells less than half inside are not candidates). ``writer(row0, row1, bands)`` receives each
-    strip's per-cell bands; ``keep_cells`` returns the per-cell table (default: grids up to
+    (cells less than half inside are not candidates). ``writer`` (a
+    :class:`asmgeo.candidate_grid.StripBands`-like object) receives each strip's per-cell bands; ``keep_cells`` returns the per-cell table (default: grids up to
     100,000 cells). ``blocking`` holds the licences that block a zone.
     """
     keep_cells = grid.cells <= 100_000 if keep_cells is None else keep_cells
@@ -120,14 +123,20 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
     w = {k: (max(0.0, weights.get(k, 0.0)) / total_weight if total_weight else 0.0) for k in CRITERIA}
     mask = np.zeros((grid.height, grid.width), dtype=bool)
     eligible_cells = 0
-    # per-cell values zones need later: kept as float32 for the whole grid only when small
     per_cell: dict[str, list] = {}
-    # the per-cell values zones are averaged from: read back from the writer's bands strip by strip
-    # when there is one (memory stays with the strip), else kept for the (small) grid
+    # the per-cell values zones are averaged from, read back strip by strip once the zones are
+    # labelled: the writer's own files, else an in-memory store for small grids or a temporary
+    # GeoTIFF (memory stays with the strip whatever the grid)
     zone_keys = ("score", *[f"crit_{c}" for c in CRITERIA], "forest_data_pct")
-    kept: dict[str, np.ndarray] | None = None if writer is not None else \
-        {k: np.zeros(grid.cells, dtype=np.float32) for k in zone_keys}
+    scratch = None
     rows_per = strip_rows(grid, rules.max_memory_mb)
+    if writer is not None:
+        store = writer
+    elif grid.cells * 4 * len(zone_keys) <= MEMORY_STORE_BYTES:
+        store = MemoryBands(grid, zone_keys)
+    else:
+        scratch = tempfile.TemporaryDirectory(prefix="asmgeo-grid-")
+        store = StripBands(grid, wkt, Path(scratch.name) / "cells.tif", zone_keys, rows_per=rows_per)
     progress = Progress(grid.height, "candidate grid rows", log)
     for row0 in range(0, grid.height, rows_per):
         row1 = min(grid.height, row0 + rows_per)
@@ -176,11 +185,7 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
         eligible_cells += int(eligible.sum())
         bands = {"score": score, **{f"crit_{c}": crit[c] for c in CRITERIA}, "excluded_by": code,
                  "forest_data_pct": 100 * forest_data}
-        if kept is not None:
-            for key in zone_keys:
-                kept[key][flat] = bands[key]
-        if writer is not None:
-            writer(row0, row1, bands)
+        store.write(row0, row1, bands)
         if keep_cells:
             table = pd.DataFrame({"cell_id": grid.cell_id(flat), "eligible": eligible, "candidate": candidate,
                                   "excluded_by": [_excluded_text(names, shares, k, tol) for k in range(n)],
@@ -194,18 +199,23 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
             per_cell.setdefault("frames", []).append(table)
         progress.step(row1 - row0)
     def strips():
-        if kept is not None:
-            yield 0, grid.height, kept
-        else:
-            for row0 in range(0, grid.height, rows_per):
-                row1 = min(grid.height, row0 + rows_per)
-                yield row0, row1, writer.read(row0, row1, zone_keys)
+        for row0 in range(0, grid.height, rows_per):
+            row1 = min(grid.height, row0 + rows_per)
+            yield row0, row1, store.read(row0, row1, zone_keys)
 
-    zones = _zones(grid, crs, mask, strips, unlicensed, u_cell, rules, cutoff_year, w, rivers, avoided or {})
+    try:
+        zones = _zones(grid, crs, mask, strips, unlicensed, u_cell, rules, cutoff_year, w, rivers, avoided or {})
+    finally:
+        if scratch is not None:
+            store.close()
+            scratch.cleanup()
     cells = pd.concat(per_cell["frames"], ignore_index=True) if keep_cells else None
     return GridResult(zones=zones, cells=cells, rules=names, eligible=eligible_cells,
                       candidates=int(mask.sum()), total=grid.cells)
 
+
+# per-cell zone values of grids up to this size stay in memory (64 MB: 2.3 M cells)
+MEMORY_STORE_BYTES = 64 * 2 ** 20
 
 # a cell's forest is known when loss-year data cover this share of it
 FOREST_KNOWN_SHARE = 0.99
@@ -221,6 +231,7 @@ def _zones(grid: Grid, crs, mask: np.ndarray, values: dict, unlicensed, u_cell: 
                *[f"crit_{c}" for c in CRITERIA], "unlicensed_sites", "unlicensed_site_ids", "cooperatives",
                "disturbed_before_cutoff_pct", "forest_data_pct", "watercourse_m", "nearest_conflicts", "reason"]
     labels, n = label_zones(mask)
+    log.info("candidate cells: %d, in %d groups of 4-connected cells", int(mask.sum()), n)
     if n == 0:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=crs)
     flat = labels.ravel()
@@ -240,6 +251,7 @@ def _zones(grid: Grid, crs, mask: np.ndarray, values: dict, unlicensed, u_cell: 
     means = {k: v / np.maximum(size, 1) for k, v in sums.items()}
     means["disturbed"] = means["crit_disturbed"]
     means["forest_data"] = means["forest_data_pct"] / 100
+    log.info("zones of at least %g ha: %d; drawing their outlines", rules.min_zone_ha, len(keep))
     polygons = zone_polygons(labels, keep, grid)
     site_zone = np.where(u_cell >= 0, flat[np.clip(u_cell, 0, None)], 0) if len(u_cell) else np.array([], dtype=np.int32)
     rows = []

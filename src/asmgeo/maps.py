@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Figure, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 # Degrees x 1e5: about 1.1 m at the equator, finer than any display needs.
@@ -333,6 +333,9 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
         payload["panel"] = {"layer": panel.layer, "title": panel.title, "order": panel.order,
                             "labels": panel.labels, "empty": panel.empty}
     figure = Figure(title="asmgeo map")  # a fixed page title: the run's title is in the caption
+    # phones lay the page out at their own width (without it they draw a 980 px page shrunk to fit)
+    figure.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+                            name="viewport")
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     fmap = folium.Map(location=centre, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=False)
     fmap.default_js, fmap.default_css = offline_assets()

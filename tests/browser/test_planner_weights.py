@@ -79,3 +79,41 @@ def test_sliders_rerank_the_zones_as_python_does(tmp_path, open_page):
     page.evaluate("() => { const i = asmgeo.planner.inputs.threshold; i.value = '0.95'; i.dispatchEvent(new Event('input')); }")
     assert page.evaluate("asmgeo.planner.last.order") == python_ranking(zones, WEIGHTS, 0.95)
     assert opened.errors == []
+
+
+def test_planner_at_phone_size_fits_and_answers_touch_and_keys(tmp_path, open_page):
+    """At 390 x 844 the weights panel starts folded, opens within the screen without hiding most of the
+    map, and a slider moved from the keyboard re-ranks the zones as Python does."""
+    zones = hand_made_zones()
+    empty = gpd.GeoDataFrame({"reason": [], "cells": []}, geometry=[], crs="EPSG:32735")
+    licences = gpd.GeoDataFrame({"licence_id": [], "state": []}, geometry=[], crs="EPSG:32735")
+    tenure = gpd.GeoDataFrame({"tenure_id": [], "tenure_type": [], "name": [], "holder": [], "protection": []},
+                              geometry=[], crs="EPSG:32735")
+    fmap = maps.candidates_map(zones, empty, licences, tenure, "planner test", [], weights=WEIGHTS, threshold=0.3)
+    path = tmp_path / "candidates.html"
+    fmap.save(str(path))
+    opened = open_page(path, viewport=(390, 844)).wait_for_map()
+    page = opened.page
+    panel = page.locator(".asmgeo-planner")
+    assert panel.get_attribute("open") is None  # folded: the map is what a phone shows first
+    assert page.locator(".asmgeo-legend").get_attribute("open") is None
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    page.locator(".asmgeo-planner > summary").tap()
+    assert panel.get_attribute("open") is not None
+    box = panel.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 844
+    assert box["width"] * box["height"] <= 0.5 * 390 * 844  # at least half of the map stays in view
+    sliders = page.locator(".asmgeo-planner input[type=range]")
+    assert sliders.count() == page.evaluate("asmgeo.payload.planner.criteria.length") + 1
+    sliders.nth(0).scroll_into_view_if_needed()
+    slider = sliders.nth(0).bounding_box()
+    assert slider["width"] >= 60 and slider["x"] + slider["width"] <= 390
+    # near_sites 0.30 -> 1.00 with the keyboard (14 steps of 0.05)
+    sliders.nth(0).focus()
+    for _ in range(14):
+        page.keyboard.press("ArrowRight")
+    weights = {**WEIGHTS, "near_sites": 1.0}
+    assert page.evaluate("asmgeo.planner.last.order") == python_ranking(zones, weights, 0.3)
+    page.screenshot(path=str(tmp_path / "planner-phone.png"))
+    assert opened.errors == []

@@ -154,3 +154,21 @@ def test_a_grid_the_budget_cannot_hold_stops_before_allocating(tmp_path):
                    str(tmp_path / "crs.json"), None, None, out["gpkg"], out["csv"], out["sens"], out["json"],
                    bounds=[0, 0, 10_000_000, 10_000_000], **CandidateRules().__dict__)
     assert not (tmp_path / "out.gpkg").exists()
+
+
+def test_zone_values_read_back_from_disk_equal_those_kept_in_memory(monkeypatch):
+    """Large grids keep the per-cell values zones average in a temporary GeoTIFF, strip by strip
+    (memory follows the strip); the zones must be the same as with the in-memory store."""
+    import asmgeo.candidates as candidates
+
+    points = [(250, 250), (300, 400), (1750, 1750)]
+    licence = [("L1", shapely.box(500, 0, 1000, 2000))]
+    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0, allow_unknown_forest=True,
+                           max_memory_mb=300.001)  # a budget of one row per strip
+    in_memory, _, _ = run(licence_rows=licence, site_points=points, rules=rules)
+    monkeypatch.setattr(candidates, "MEMORY_STORE_BYTES", 0)
+    on_disk, _, _ = run(licence_rows=licence, site_points=points, rules=rules)
+    assert len(in_memory.zones) == 2
+    columns = [c for c in in_memory.zones.columns if c != "geometry"]
+    assert in_memory.zones[columns].equals(on_disk.zones[columns])
+    assert in_memory.zones.geometry.geom_equals(on_disk.zones.geometry).all()

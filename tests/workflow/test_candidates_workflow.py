@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from asmgeo import demo
+from tests.conftest import snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -61,3 +62,28 @@ def test_sensitivity_and_method_are_recorded(demo_run):
     method = json.loads((demo_run / "candidates" / "method.json").read_text())
     assert method["rules"]["weights"] == {"near_sites": 0.3, "disturbed": 0.3, "unlicensed_sites": 0.3,
                                           "far_from_water": 0.1, "near_roads": 0.2}
+
+
+# The polygon grid (one shapely square per cell, before the raster grid) on the demo, over the
+# bounding box of every layer, with unknown forest allowed (it had no such rule): zone, area, cells, score.
+POLYGON_GRID_ZONES = [("Z-01", 275.0, 11, 0.5296), ("Z-02", 200.0, 8, 0.3216), ("Z-03", 150.0, 6, 0.3060)]
+
+
+def test_the_raster_grid_draws_the_polygon_grids_zones(workdir, demo_run):
+    """Given the polygon grid's extent and its treatment of unknown forest, the raster grid draws the
+    same zones; scores differ only where forest shares count pixels by their centres (<= 0.003)."""
+    import yaml
+
+    config = yaml.safe_load((workdir / "config" / "config.yaml").read_text())
+    config["run_name"] = "demo-polygon-grid"
+    config["candidates"] = {**config.get("candidates", {}), "allow_unknown_forest": True,
+                            "bounds": [638500, 9698500, 661500, 9716500]}
+    path = workdir / "config" / "polygon-grid.yaml"
+    path.write_text(yaml.safe_dump(config))
+    snakemake(workdir, "data/processed/demo-polygon-grid/candidates.csv", "--configfile", str(path))
+    zones = gpd.read_file(workdir / "data" / "processed" / "demo-polygon-grid" / "candidates.gpkg", layer="zones")
+    assert [(z.zone_id, z.area_ha, z.cells) for z in zones.itertuples()] == [z[:3] for z in POLYGON_GRID_ZONES]
+    assert zones.score.to_numpy() == pytest.approx([z[3] for z in POLYGON_GRID_ZONES], abs=0.003)
+    # the default study area (sites and licences) and unknown forest not being a candidate leave Z-01
+    default = gpd.read_file(demo_run / "candidates.gpkg", layer="zones")
+    assert list(default.zone_id) == ["Z-01"] and default.geometry.iloc[0].equals_exact(zones.geometry.iloc[0], 1e-6)

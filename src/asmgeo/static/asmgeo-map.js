@@ -8,6 +8,9 @@
 (function () {
   "use strict";
 
+  // On a phone the map comes first: every panel starts folded to its title and the minimap is left out.
+  var PHONE = !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches);
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -145,7 +148,7 @@
     var control = L.control({position: "bottomright"});
     control.onAdd = function () {
       var box = el("details", "asmgeo-legend leaflet-control");
-      box.open = true;
+      box.open = !PHONE;
       box.appendChild(el("summary", "asmgeo-legend-heading", "Legend"));
       payload.layers.forEach(function (layer) {
         var section = el("div", "asmgeo-legend-section");
@@ -171,8 +174,9 @@
   function captionControl(payload) {
     var control = L.control({position: "bottomleft"});
     control.onAdd = function () {
-      var box = el("div", "asmgeo-caption leaflet-control");
-      box.appendChild(el("div", "asmgeo-caption-title", payload.title));
+      var box = el("details", "asmgeo-caption leaflet-control");
+      box.open = !PHONE;
+      box.appendChild(el("summary", "asmgeo-caption-title", payload.title));
       payload.caption.forEach(function (line) { box.appendChild(el("div", null, line)); });
       L.DomEvent.disableClickPropagation(box);
       return box;
@@ -269,7 +273,7 @@
     var control = L.control({position: "topright"});
     control.onAdd = function () {
       var box = el("details", "asmgeo-panel leaflet-control");
-      box.open = true;
+      box.open = !PHONE;
       box.appendChild(el("summary", "asmgeo-panel-title", spec.title));
       var list = el("ol", "asmgeo-panel-list");
       spec.order.forEach(function (k) {
@@ -363,7 +367,11 @@
       spec.criteria.forEach(function (c) {
         api.planner.inputs[c] = slider(box, c.replace(/_/g, " "), weights[c], function (v) { weights[c] = v; });
       });
-      api.planner.inputs.threshold = slider(box, "score threshold", threshold, function (v) { threshold = v; });
+      api.planner.inputs.threshold = slider(box, "minimum zone score", threshold, function (v) { threshold = v; });
+      box.appendChild(el("p", "asmgeo-planner-note", "Zones were drawn from cells scoring at least " +
+        Number(spec.threshold).toFixed(2) + " under the configured weights; here a zone is listed while its mean score " +
+        "under these weights reaches the minimum. A lower minimum adds no new zone: rerun with a lower " +
+        "candidates.score_threshold to draw more."));
       summary = el("p", "asmgeo-planner-summary");
       list = el("ol", "asmgeo-panel-list");
       box.appendChild(summary); box.appendChild(list);
@@ -441,7 +449,7 @@
       return hits;
     };
 
-    L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
+    L.control.layers(null, overlays, {collapsed: PHONE, position: "topright"}).addTo(map);
     if (payload.search) searchControl(api).addTo(map);
     if (payload.panel) listPanel(map, payload, api).addTo(map);
     if (payload.planner) plannerControl(map, payload, api).addTo(map);
@@ -453,7 +461,7 @@
     Object.keys(api.layers).forEach(function (key) {
       if (api.layers[key].clusterer) api.layers[key].clusterer.redraw();
     });
-    if (payload.minimap) api.minimap = minimap(map, payload, scale);
+    if (payload.minimap && !PHONE) api.minimap = minimap(map, payload, scale);
     window.asmgeo = api;
     requestAnimationFrame(function () {
       document.documentElement.setAttribute("data-asmgeo-ready", "1");
