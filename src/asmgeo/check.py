@@ -7,7 +7,49 @@ whole, valid pixels) — and returns one sentence per problem instead of stoppin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from asmgeo.errors import InputError
+
+
+def configured_inputs(config: dict) -> list[tuple[str, str]]:
+    """(config key, path) of every input file the config names: layer files, rasters, the
+    candidates' boundary file. Demo rasters that rule demo_rasters generates are left out."""
+    from asmgeo.demo import DEMO_RASTER_NAMES
+    from asmgeo.io import file_on_disk
+
+    out = []
+    for layer, sources in (config.get("layers") or {}).items():
+        for k, source in enumerate(sources or []):
+            out.append((f"layers.{layer}[{k}].path", file_on_disk(source["path"])))
+    rasters = config.get("rasters") or {}
+    for key in ("lossyear", "treecover2000"):
+        if rasters.get(key):
+            out.append((f"rasters.{key}", rasters[key]))
+    for k, image in enumerate(rasters.get("images") or []):
+        out.append((f"rasters.images[{k}].path", image["path"]))
+        if image.get("cloud_mask"):
+            out.append((f"rasters.images[{k}].cloud_mask", image["cloud_mask"]))
+    area = (config.get("candidates") or {}).get("area")
+    if area:
+        out.append(("candidates.area", file_on_disk(area)))
+    folder = (config.get("demo") or {}).get("rasters_dir")
+    generated = {str(Path(folder) / name) for name in DEMO_RASTER_NAMES} if folder else set()
+    return [(key, str(path)) for key, path in out if str(path) not in generated]
+
+
+def missing_inputs(config: dict) -> list[str]:
+    """One sentence per configured input file that is not there (remote /vsi paths are not checked)."""
+    problems = []
+    for key, path in configured_inputs(config):
+        if path.startswith("/vsi") or "://" in path:
+            continue
+        if not Path(path).exists():
+            problems.append(f"config key {key}: {path} does not exist (relative paths start at the folder you run "
+                            "snakemake from); fix the path or remove the entry")
+        elif Path(path).is_dir() and not path.lower().endswith((".gdb", ".zarr")):
+            problems.append(f"config key {key}: {path} is a folder, not a file; name the file inside it")
+    return problems
 
 
 def check_inputs(config: dict) -> list[str]:

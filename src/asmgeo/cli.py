@@ -24,7 +24,7 @@ def _check_config(args: argparse.Namespace) -> None:
     from asmgeo.config import load_config
 
     config = load_config(args.config)
-    print(f"{args.config}: the config is valid (run '{config['run_name']}')")
+    print(f"{args.config}: the config's keys and values are valid (run '{config['run_name']}')")
     if args.schema_only:
         return
     problems = check_inputs(config)

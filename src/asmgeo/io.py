@@ -269,9 +269,39 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, path: str
     """Write one or more layers to a GeoPackage atomically (layer name = dict key or file stem)."""
     if isinstance(frames, gpd.GeoDataFrame):
         frames = {Path(path).stem: frames}
-    with atomic_path(path) as tmp:
-        for name, frame in frames.items():
-            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    import pyogrio
+
+    # GDAL stamps every table with the time of writing (gpkg_contents.last_change); the build time
+    # (SOURCE_DATE_EPOCH, else the epoch) makes identical runs write identical bytes
+    stamp = build_time().strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    try:
+        with atomic_path(path) as tmp:
+            for name, frame in frames.items():
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+def build_time(default_epoch: int = 0):
+    """The time outputs are stamped with: SOURCE_DATE_EPOCH when set (reproducible builds), else
+    ``default_epoch``; only manifest.json records the wall-clock time of a run without it."""
+    import datetime as dt
+    import os
+
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    try:
+        seconds = int(value) if value else default_epoch
+    except ValueError:
+        seconds = default_epoch
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+def source_date_epoch_set() -> bool:
+    import os
+
+    return bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit())
 
 
 def _runs_as_formula(text: str) -> bool:

@@ -24,7 +24,9 @@ def caption_lines(manifest: str | Path, as_of: str, run_name: str) -> list[str]:
     """The run, its date and its data sources (file names with the start of their SHA-256)."""
     info = json.loads(Path(manifest).read_text(encoding="utf-8"))
     sources = [f"{Path(i['path']).name} (sha256 {i['sha256'][:12]})" for i in info.get("inputs", [])]
-    return [f"Run {run_name}, situation on {as_of}, built {info.get('created', '')[:10]} with asmgeo "
+    from asmgeo.report import built_text
+
+    return [f"Run {run_name}, situation on {as_of}, {built_text(info)} with asmgeo "
             f"{info.get('versions', {}).get('asmgeo', '')}",
             "Data: " + ("; ".join(sources) if sources else "none listed")]
 
@@ -35,9 +37,9 @@ def tiles_setting(maps_config: dict | None) -> dict | None:
 
 
 def save_map(fmap: folium.Map, output: str | Path) -> None:
-    """Write the map's HTML atomically."""
+    """Write the map's HTML atomically (the same bytes for the same map, with its Content-Security-Policy)."""
     with io.atomic_path(output) as tmp:
-        fmap.save(str(tmp))
+        Path(tmp).write_text(maps.render_html(fmap), encoding="utf-8")
     log.info("wrote %s (%.1f kB)", output, Path(output).stat().st_size / 1024)
 
 

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Callable, Sequence
 
+import re
+from urllib.parse import urlsplit
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -291,7 +294,14 @@ def _bounds(layers: Sequence[Layer]) -> list[list[float]]:
     if not boxes:
         return [[-1.0, -1.0], [1.0, 1.0]]
     b = np.array(boxes)
-    return [[float(b[:, 1].min()), float(b[:, 0].min())], [float(b[:, 3].max()), float(b[:, 2].max())]]
+    south, west, north, east = float(b[:, 1].min()), float(b[:, 0].min()), float(b[:, 3].max()), float(b[:, 2].max())
+    # one site (or every feature at one place) has no extent to fit: show about 1 km around it
+    pad_lat = max(0.0, (MIN_EXTENT_DEG - (north - south)) / 2)
+    pad_lon = max(0.0, (MIN_EXTENT_DEG - (east - west)) / 2)
+    return [[south - pad_lat, west - pad_lon], [north + pad_lat, east + pad_lon]]
+
+
+MIN_EXTENT_DEG = 0.01  # the smallest view a map opens on (about 1.1 km)
 
 
 def _overview_outlines(layers: Sequence[Layer]) -> list:
@@ -341,6 +351,7 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     fmap.default_js, fmap.default_css = offline_assets()
     figure.add_child(fmap)
     fmap.add_child(_PackedLayers(encode_payload(payload)))
+    fmap.asmgeo_tiles = tiles  # the basemap host the page's Content-Security-Policy allows
     return fmap
 
 
@@ -649,3 +660,32 @@ def planner_payload(zones: gpd.GeoDataFrame, weights: dict | None, threshold: fl
             "threshold": float(threshold if threshold is not None else 0.0),
             "crit": {c: [round(float(v), 4) for v in zones[f"crit_{c}"]] for c in criteria},
             "ids": [str(z) for z in zones["zone_id"]]}
+
+
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
+
+
+def content_security_policy(tiles: dict | None = None) -> str:
+    """What a map page may load: its own inline and data: code and styles, and images from data:
+    only, or also from the configured basemap's host. Nothing else, so a script or image injected
+    from elsewhere is refused by the browser."""
+    img = "data: blob:"
+    if tiles and tiles.get("url"):
+        parts = urlsplit(tiles["url"].replace("{s}.", "a."))
+        if parts.scheme in ("http", "https") and parts.netloc:
+            host = parts.netloc.replace("{", "").replace("}", "")
+            if "{s}." in tiles["url"]:
+                host = "*." + host.split(".", 1)[1]
+            img += f" {parts.scheme}://{host}"
+    return ("default-src 'none'; script-src 'unsafe-inline' data:; style-src 'unsafe-inline' data:; "
+            f"img-src {img}; font-src data:; connect-src data: blob:; base-uri 'none'; form-action 'none'")
+
+
+def render_html(fmap: folium.Map) -> str:
+    """The map page: folium's random element ids renumbered in order of appearance (identical maps
+    give identical bytes) and a Content-Security-Policy as the head's first element."""
+    html = fmap.get_root().render()
+    ids: dict[str, str] = {}
+    html = _RANDOM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), html)
+    policy = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(getattr(fmap, "asmgeo_tiles", None))}">'
+    return html.replace("<head>", "<head>\n    " + policy, 1)

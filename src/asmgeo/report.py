@@ -30,6 +30,10 @@ details { margin: 8px 0; } .muted { color: #666; }
 """
 
 
+# the report is text, tables and links: no script runs and nothing is loaded from anywhere
+REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
 def esc(value) -> str:
     """Escaped text of a value (missing values become empty)."""
     if value is None or (isinstance(value, float) and value != value):
@@ -104,6 +108,15 @@ def top_flags(flags: pd.DataFrame, n: int = 25) -> pd.DataFrame:
     return top[["flag_id", "severity", "flag_type", "id", "other_id", "reason"]].reset_index(drop=True)
 
 
+def built_text(manifest: dict) -> str:
+    """When the run was built, as pages say it: the reproducible build time (SOURCE_DATE_EPOCH) when
+    the manifest has one; otherwise the wall-clock time is in manifest.json only, so that identical
+    runs write identical pages."""
+    if manifest.get("created_from") == "SOURCE_DATE_EPOCH":
+        return f"built {manifest.get('created')}"
+    return "build time in manifest.json"
+
+
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
                  maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
@@ -119,7 +132,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
     sections = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
-        f'built {esc(manifest.get("created"))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
+        f'{esc(built_text(manifest))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
         _warnings_section(warnings),
         (f'<p id="analysis-crs">{esc(crs_sentence(crs_record))} (<code>analysis_crs.json</code>).</p>'
          if crs_record and not any(w.startswith(crs_sentence(crs_record)) for w in warnings) else ""),
@@ -156,6 +169,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         + "</pre></details>",
     ]
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta http-equiv=\"Content-Security-Policy\" content=\"{REPORT_POLICY}\">"
             f"<meta name=\"viewport\" content=\"width=device-width\"><title>{esc(title)}: asmgeo report</title>"
             f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>\n")
 

@@ -231,7 +231,8 @@ def manifest(config: dict, input_files: list[str | Path], output: str | Path,
     import rasterio
 
     record = {
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": (io.build_time() if io.source_date_epoch_set() else dt.datetime.now(dt.timezone.utc)).isoformat(timespec="seconds"),
+        "created_from": "SOURCE_DATE_EPOCH" if io.source_date_epoch_set() else "clock",
         "inputs": [{"path": str(p), "sha256": io.sha256(p), "bytes": Path(p).stat().st_size}
                    for p in sorted(set(map(str, input_files)))],
         "outputs": sorted(map(str, outputs or [])),

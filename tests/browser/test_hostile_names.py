@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from asmgeo.map_steps import save_map
 from tests.unit.test_maps import HOSTILE, hostile_map
 
 
 def test_hostile_names_render_as_text_with_no_dialog(tmp_path, open_page):
     fmap, frame = hostile_map()
     path = tmp_path / "hostile.html"
-    fmap.save(str(path))
+    save_map(fmap, path)
     opened = open_page(path).wait_for_map()
     page = opened.page
     assert page.evaluate("asmgeo.counts.sites") == len(HOSTILE)
@@ -31,7 +32,7 @@ def test_hostile_names_render_as_text_with_no_dialog(tmp_path, open_page):
 def test_search_box_matches_hostile_text_as_text(tmp_path, open_page):
     fmap, _ = hostile_map()
     path = tmp_path / "hostile.html"
-    fmap.save(str(path))
+    save_map(fmap, path)
     opened = open_page(path).wait_for_map()
     opened.page.fill(".asmgeo-search input", "<img")
     hits = opened.page.locator(".asmgeo-search-hit")

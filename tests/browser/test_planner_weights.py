@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 
 from asmgeo import maps
+from asmgeo.map_steps import save_map
 from asmgeo.candidates import CRITERIA, CandidateRules, sensitivity
 
 WEIGHTS = {"near_sites": 0.3, "disturbed": 0.3, "unlicensed_sites": 0.3, "far_from_water": 0.1, "near_roads": 0.0}
@@ -49,7 +50,7 @@ def test_sliders_rerank_the_zones_as_python_does(tmp_path, open_page):
                               geometry=[], crs="EPSG:32735")
     fmap = maps.candidates_map(zones, empty, licences, tenure, "planner test", [], weights=WEIGHTS, threshold=0.3)
     path = tmp_path / "candidates.html"
-    fmap.save(str(path))
+    save_map(fmap, path)
     opened = open_page(path).wait_for_map()
     page = opened.page
     base = python_ranking(zones, WEIGHTS, 0.3)
@@ -91,7 +92,7 @@ def test_planner_at_phone_size_fits_and_answers_touch_and_keys(tmp_path, open_pa
                               geometry=[], crs="EPSG:32735")
     fmap = maps.candidates_map(zones, empty, licences, tenure, "planner test", [], weights=WEIGHTS, threshold=0.3)
     path = tmp_path / "candidates.html"
-    fmap.save(str(path))
+    save_map(fmap, path)
     opened = open_page(path, viewport=(390, 844)).wait_for_map()
     page = opened.page
     panel = page.locator(".asmgeo-planner")

@@ -1,14 +1,28 @@
 # Config validation, path helpers and input functions: the only .smk file with `def`.
 import json
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
+from asmgeo.check import missing_inputs
+from asmgeo.config import validate_config
+from asmgeo.errors import AsmgeoError
 from asmgeo.io import file_on_disk
 from asmgeo.qa import forest_stage_note
 
 
+# Before any job is planned: the config's keys and values, a run folder inside output_dir, and
+# every configured input on disk (a misspelt path must never leave old results looking current).
+# Each problem is one sentence, without a traceback.
+try:
+    validate_config(config)
+except AsmgeoError as exc:
+    sys.exit(f"asmgeo: error: {exc}")
 validate(config, "../schemas/config.schema.yaml")
+_missing = missing_inputs(config)
+if _missing:
+    sys.exit("asmgeo: error: " + "\nasmgeo: error: ".join(_missing))
 
 RUN_DIR = Path(config["output_dir"]) / config["run_name"]
 LOG_DIR = Path("logs") / config["run_name"]
