@@ -87,4 +87,5 @@ def test_bad_config_value_fails_before_any_job(workdir, tmp_path):
     result = snakemake(workdir, "-n", "--configfile", str(bad), check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "instance['ingest']['duplicate_ids']" in output and "'bogus'" in output
+    assert "asmgeo: error: config key 'ingest.duplicate_ids': 'bogus' is not one of" in output
+    assert "Traceback" not in output
