@@ -33,4 +33,4 @@ rule all:
 
 
 onsuccess:
-    print_run_warnings(run_path("qa", "warnings.txt"))
+    print_run_warnings(run_path("qa", "warnings.txt"), run_path("candidates", "warnings.txt"))

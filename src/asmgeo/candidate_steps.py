@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from asmgeo import io
+from asmgeo.qa import write_warnings
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                out_method: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
                nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
                area: str | None = None, out_cells: str | None = None, out_excluded: str | None = None,
+               out_warnings: str | None = None,
                **rule_values) -> gpd.GeoDataFrame:
     """Planning grid (a raster), exclusions, criteria, ranked zones with reasons, the weight
     sensitivity table, and the per-cell bands as Cloud-Optimised GeoTIFFs."""
@@ -105,9 +107,16 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                                 "far_from_water": "distance to the nearest watercourse / far_from_water_m, capped at 1",
                                 "near_roads": "1 - distance to the nearest road / near_road_max_m (only with a roads layer)"},
                    "rules": {**rule_values, "cutoff_date": cutoff_date, "as_of": as_of}}, out_method)
+    notes = result.notes(rules) if result is not None else \
+        ["candidate zones: none; there are no sites or licences, and neither candidates.bounds nor candidates.area, "
+         "so there was no area to plan on"]
+    for line in notes:
+        log.warning("%s", line)
+    if out_warnings:
+        write_warnings(notes, out_warnings)
     if result is not None:
-        log.info("candidate zones: %d (eligible cells %d, candidate cells %d, of %d)", len(zones), result.eligible,
-                 result.candidates, result.total)
+        log.info("candidate zones: %d (eligible cells %d, candidate cells %d, of %d; forest unknown on %d eligible "
+                 "cells)", len(zones), result.eligible, result.candidates, result.total, result.unknown_forest)
     return zones
 
 

@@ -67,6 +67,30 @@ class GridResult:
     eligible: int
     candidates: int
     total: int
+    unknown_forest: int = 0  # eligible cells whose forest could not be checked
+    forest_given: bool = True  # a loss-year product was given
+
+    def notes(self, rules: "CandidateRules") -> list[str]:
+        """Sentences a planner must read with the zones (why there are none, or what was left out)."""
+        out = []
+        share = self.unknown_forest / self.eligible if self.eligible else 0.0
+        if self.unknown_forest and not rules.allow_unknown_forest and not self.forest_given:
+            out.append(f"candidate zones: no loss-year raster is configured (rasters.lossyear), so standing forest could "
+                       f"not be checked on any of the {self.eligible:,} eligible cells, and such cells are not candidates; "
+                       "add a loss-year raster or set candidates.allow_unknown_forest: true to plan without the forest "
+                       "exclusion")
+        elif self.unknown_forest and not rules.allow_unknown_forest and share >= 0.1:
+            out.append(f"candidate zones: forest could not be checked on {self.unknown_forest:,} of the {self.eligible:,} "
+                       f"eligible cells ({100 * share:.0f}%; no loss-year data there), and such cells are not candidates; "
+                       "add a loss-year raster covering them (rasters.lossyear) or set "
+                       "candidates.allow_unknown_forest: true to plan there without the forest exclusion")
+        if self.candidates == 0 and not out:
+            out.append(f"candidate zones: none; of {self.total:,} cells {self.eligible:,} are eligible and none scores "
+                       f"at least candidates.score_threshold = {rules.score_threshold:g}")
+        elif len(self.zones) == 0 and self.candidates:
+            out.append(f"candidate zones: none; {self.candidates:,} candidate cells, but no group of touching cells "
+                       f"reaches candidates.min_zone_ha = {rules.min_zone_ha:g} ha")
+        return out
 
 
 def _exclusion_layers(tenure, blocking, rivers, rules: CandidateRules) -> list[tuple[str, np.ndarray]]:
@@ -123,6 +147,7 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
     w = {k: (max(0.0, weights.get(k, 0.0)) / total_weight if total_weight else 0.0) for k in CRITERIA}
     mask = np.zeros((grid.height, grid.width), dtype=bool)
     eligible_cells = 0
+    unknown_cells = 0
     per_cell: dict[str, list] = {}
     # the per-cell values zones are averaged from, read back strip by strip once the zones are
     # labelled: the writer's own files, else an in-memory store for small grids or a temporary
@@ -183,6 +208,7 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
         candidate = eligible & known & (score >= rules.score_threshold)
         mask[row0:row1] = candidate.reshape(row1 - row0, grid.width)
         eligible_cells += int(eligible.sum())
+        unknown_cells += int((eligible & (forest_data < FOREST_KNOWN_SHARE)).sum())
         bands = {"score": score, **{f"crit_{c}": crit[c] for c in CRITERIA}, "excluded_by": code,
                  "forest_data_pct": 100 * forest_data}
         store.write(row0, row1, bands)
@@ -210,7 +236,8 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
             store.close()
             scratch.cleanup()
     cells = pd.concat(per_cell["frames"], ignore_index=True) if keep_cells else None
-    return GridResult(zones=zones, cells=cells, rules=names, eligible=eligible_cells,
+    return GridResult(zones=zones, cells=cells, rules=names, eligible=eligible_cells, unknown_forest=unknown_cells,
+                      forest_given=forest is not None,
                       candidates=int(mask.sum()), total=grid.cells)
 
 

@@ -210,7 +210,7 @@ MAP_TITLES = {
 
 def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path, site_status: str | Path,
                  overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
-                 output: str | Path, title: str, warnings: str | Path | None = None,
+                 output: str | Path, title: str, warnings: str | Path | Sequence[str | Path] | None = None,
                  crs: str | Path | None = None, sensitivity: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
     import geopandas as gpd
@@ -238,7 +238,8 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
         links.append((Path(path).relative_to(out_dir).as_posix(), name, " " + audience))
     page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), io.read_csv(qa_summary),
                         flag_table, status, classes, loss, zones, links, title,
-                        read_warnings(warnings) if warnings else (),
+                        [line for path in ([warnings] if isinstance(warnings, (str, Path)) else warnings or [])
+                         for line in read_warnings(path)],
                         json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None, verdict)
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")

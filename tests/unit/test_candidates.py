@@ -172,3 +172,15 @@ def test_zone_values_read_back_from_disk_equal_those_kept_in_memory(monkeypatch)
     columns = [c for c in in_memory.zones.columns if c != "geometry"]
     assert in_memory.zones[columns].equals(on_disk.zones[columns])
     assert in_memory.zones.geometry.geom_equals(on_disk.zones.geometry).all()
+
+
+def test_a_plan_with_no_zone_says_why():
+    rules = CandidateRules(watercourse_buffer_m=0, score_threshold=0.0, min_zone_ha=0)
+    result, _, _ = run(site_points=[(250, 250)], rules=rules)  # no loss-year product: forest unknown everywhere
+    assert len(result.zones) == 0 and result.unknown_forest == result.eligible == 16
+    (note,) = result.notes(rules)
+    assert "no loss-year raster is configured" in note and "candidates.allow_unknown_forest: true" in note
+    strict = CandidateRules(watercourse_buffer_m=0, score_threshold=0.99, min_zone_ha=0, allow_unknown_forest=True)
+    result, _, _ = run(site_points=[(250, 250)], rules=strict)
+    assert result.notes(strict) == ["candidate zones: none; of 16 cells 16 are eligible and none scores at least "
+                                    "candidates.score_threshold = 0.99"]

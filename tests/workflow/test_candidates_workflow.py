@@ -87,3 +87,10 @@ def test_the_raster_grid_draws_the_polygon_grids_zones(workdir, demo_run):
     # the default study area (sites and licences) and unknown forest not being a candidate leave Z-01
     default = gpd.read_file(demo_run / "candidates.gpkg", layer="zones")
     assert list(default.zone_id) == ["Z-01"] and default.geometry.iloc[0].equals_exact(zones.geometry.iloc[0], 1e-6)
+
+
+def test_cells_left_out_for_unknown_forest_are_a_warning_of_the_run(demo_run):
+    (line,) = (demo_run / "candidates" / "warnings.txt").read_text(encoding="utf-8").splitlines()
+    assert line.startswith("candidate zones: forest could not be checked on ") and "allow_unknown_forest" in line
+    report = (demo_run / "report.html").read_text(encoding="utf-8")
+    assert "forest could not be checked on" in report.split('id="warnings"', 1)[1].split("</section>", 1)[0]

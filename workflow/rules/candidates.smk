@@ -19,6 +19,7 @@ rule candidates:
         method=run_path("candidates", "method.json"),
         cells=run_path("candidates", "cells.tif"),
         excluded=run_path("candidates", "excluded_by.tif"),
+        warnings=run_path("candidates", "warnings.txt"),
     params:
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],

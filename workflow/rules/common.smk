@@ -30,11 +30,11 @@ BENCH_DIR = Path("benchmarks") / "runs" / config["run_name"]
 LAYERS = ["sites", "concessions", "tenure", "rivers", "detections", "roads"]
 
 
-def print_run_warnings(path):
+def print_run_warnings(*paths):
     """The run's warnings as its last lines (also at the top of report.html)."""
     from asmgeo.qa import read_warnings
 
-    lines = read_warnings(path)
+    lines = [line for path in paths for line in read_warnings(path)]
     if lines:
         print(f"\nasmgeo: {len(lines)} warning(s) about this run (also at the top of report.html):")
         for line in lines:

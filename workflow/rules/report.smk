@@ -5,7 +5,7 @@ rule report:
     input:
         manifest=run_path("manifest.json"),
         qa_summary=run_path("qa_summary.csv"),
-        warnings=run_path("qa", "warnings.txt"),
+        warnings=[run_path("qa", "warnings.txt"), run_path("candidates", "warnings.txt")],
         crs=run_path("analysis_crs.json"),
         sensitivity=run_path("candidates", "sensitivity.csv"),
         flags=run_path("flags.gpkg"),

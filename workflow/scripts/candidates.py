@@ -18,6 +18,7 @@ candidates(
     out_method=snakemake.output.method,
     out_cells=snakemake.output.cells,
     out_excluded=snakemake.output.excluded,
+    out_warnings=snakemake.output.warnings,
     as_of=snakemake.params.as_of,
     cutoff_date=snakemake.params.cutoff_date,
     base_year=snakemake.params.base_year,
