@@ -86,11 +86,18 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
         zones = result.zones
         if writer is not None:
             writer.close(result.rules)
+            from asmgeo.stac import write_raster_item
+
+            write_raster_item(out_cells, as_of, title="candidate cells", description="Score and each criterion (0..1) "
+                              "of every planning-grid cell, and the share of it with loss-year data")
+            if out_excluded:
+                write_raster_item(out_excluded, as_of, title="excluded by", description="The first exclusion rule of "
+                                  "each cell (codes in the band's code_<k> tags)")
     excluded = _excluded_polygons(out_excluded, crs, result.rules if result else []) if out_excluded and result else \
         gpd.GeoDataFrame({"reason": [], "cells": []}, geometry=[], crs=crs)
     table = sensitivity(zones, rules, has_roads=len(road) > 0)
     io.write_gpkg({"zones": zones, "excluded": excluded}, out_gpkg)
-    io.write_csv(pd.DataFrame(zones.drop(columns="geometry")), out_csv)
+    io.write_csv(io.lonlat_table(zones), out_csv)
     io.write_csv(table, out_sensitivity)
     io.write_json({"method": "score = sum(weight_i * criterion_i) / sum(weights); criteria normalised to 0..1; "
                              "cells excluded when an exclusion covers more than exclusion_tolerance_pct (exact coverage "

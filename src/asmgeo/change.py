@@ -30,7 +30,7 @@ from rasterio.windows import Window
 from asmgeo.errors import InputError
 from asmgeo.io import atomic_path
 from asmgeo.logs import Progress
-from asmgeo.ndvi_kernel import DROP_NODATA, MASK_NODATA, classify_window, warm_up_kernel
+from asmgeo.ndvi_kernel import DROP_NODATA, DROP_SCALE, MASK_NODATA, classify_window, warm_up_kernel
 from asmgeo.rasters import BLOCK_CACHE_MB, bounded_block_cache, strip_rows as rows_per_strip
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,24 @@ def _write_window(mask_dst, drop_dst, mask: np.ndarray, drop: np.ndarray, cleare
         drop_dst.write(part, 1, window=Window(col + c * OUT_BLOCK_PX, row + r * OUT_BLOCK_PX, part.shape[1], part.shape[0]))
 
 
-def _mosaic_vrt(tile_paths: list[str | Path], ref, dtype: str, nodata) -> str:
+@dataclass(frozen=True)
+class BandInfo:
+    """What a reader needs to know of a band: its name, units, scale (value = stored x scale),
+    and for a coded band its categories (tags ``code_<k>``) and colours."""
+
+    description: str
+    units: str = ""
+    scale: float = 1.0
+    categories: dict | None = None  # code -> name
+    colours: dict | None = None  # code -> (r, g, b, a)
+
+
+CHANGE_BAND = BandInfo("clearing", categories={0: "no clearing", 1: "clearing (forest to bare)", MASK_NODATA: "no data or cloud"},
+                       colours={0: (255, 255, 255, 0), 1: (215, 48, 31, 255), MASK_NODATA: (189, 189, 189, 255)})
+DROP_BAND = BandInfo("ndvi_drop", units="NDVI", scale=1 / DROP_SCALE)
+
+
+def _mosaic_vrt(tile_paths: list[str | Path], ref, dtype: str, nodata, info: BandInfo | None = None) -> str:
     """A VRT placing each tile on the reference grid (tiles share its pixel grid; gaps read as nodata)."""
     from xml.etree import ElementTree as ET
 
@@ -282,6 +299,23 @@ def _mosaic_vrt(tile_paths: list[str | Path], ref, dtype: str, nodata) -> str:
     ET.SubElement(root, "GeoTransform").text = ", ".join(repr(v) for v in (t.c, t.a, t.b, t.f, t.d, t.e))
     band = ET.SubElement(root, "VRTRasterBand", dataType=typename_fwd[dtype_rev[dtype]], band="1")
     ET.SubElement(band, "NoDataValue").text = repr(nodata)
+    if info is not None:
+        ET.SubElement(band, "Description").text = info.description
+        if info.units:
+            ET.SubElement(band, "UnitType").text = info.units
+        if info.scale != 1.0:
+            ET.SubElement(band, "Offset").text = "0"
+            ET.SubElement(band, "Scale").text = repr(info.scale)
+        if info.categories:
+            metadata = ET.SubElement(band, "Metadata")
+            for code, name in sorted(info.categories.items()):
+                ET.SubElement(metadata, "MDI", key=f"code_{code}").text = name
+        if info.colours:
+            ET.SubElement(band, "ColorInterp").text = "Palette"
+            table = ET.SubElement(band, "ColorTable")
+            for code in range(max(info.colours) + 1):
+                r, g, b, a = info.colours.get(code, (0, 0, 0, 0))
+                ET.SubElement(table, "Entry", c1=str(r), c2=str(g), c3=str(b), c4=str(a))
     for path in tile_paths:
         with rasterio.open(path) as tile:
             col = round((tile.transform.c - t.c) / t.a)
@@ -296,7 +330,7 @@ def _mosaic_vrt(tile_paths: list[str | Path], ref, dtype: str, nodata) -> str:
 
 
 def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Path, dtype: str, nodata,
-                overview_resampling: str = "nearest") -> None:
+                overview_resampling: str = "nearest", info: BandInfo | None = None) -> None:
     """Mosaic tile rasters onto the reference grid and write a Cloud-Optimised GeoTIFF.
 
     The tiles are read through a VRT, so the COG is written in one pass; overviews use
@@ -309,7 +343,7 @@ def merge_tiles(tile_paths: list[str | Path], reference: str, out_path: str | Pa
 
     out_path = Path(out_path)
     with rasterio.open(reference) as ref:
-        vrt = _mosaic_vrt(tile_paths, ref, dtype, nodata)
+        vrt = _mosaic_vrt(tile_paths, ref, dtype, nodata, info)
     vrt_path = out_path.with_name(f".{out_path.stem}.tiles.vrt")
     vrt_path.write_text(vrt, encoding="utf-8")
     try:

@@ -107,9 +107,13 @@ def patches_from_change(vectorised: gpd.GeoDataFrame, drop_raster: str | None, a
 
         with bounded_block_cache(), rasterio.open(drop_raster) as src:
             stats = exact_extract(src, out.to_crs(src.crs).reset_index(drop=True), ["mean"], output="pandas")
+            scaled = src.scales[0] != 1.0
         from asmgeo.ndvi_kernel import DROP_SCALE
 
-        out["ndvi_drop"] = np.round(stats["mean"].to_numpy() / DROP_SCALE, 3)
+        # exactextract applies a band's scale itself (ndvi_drop.tif declares 0.0001); a raster
+        # without one holds the stored integers
+        mean = stats["mean"].to_numpy()
+        out["ndvi_drop"] = np.round(mean if scaled else mean / DROP_SCALE, 3)
     return _name_patches(out, "NDVI")
 
 

@@ -7,6 +7,7 @@ Stages build flags with :func:`make_flags`; rule ``flags`` gathers every stage's
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -64,12 +65,41 @@ def combine_flags(parts: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
 
 def flags_table(flags: gpd.GeoDataFrame) -> pd.DataFrame:
     """The CSV form: no geometry, but the WGS84 position of a point on each flag's geometry."""
-    table = pd.DataFrame(flags.drop(columns="geometry"))
-    if len(flags):
-        points = flags.geometry.representative_point().to_crs(4326)
-        table["lon"] = points.x.round(6)
-        table["lat"] = points.y.round(6)
-    else:
-        table["lon"] = pd.Series(dtype="float64")
-        table["lat"] = pd.Series(dtype="float64")
-    return table
+    from asmgeo.io import lonlat_table
+
+    return lonlat_table(flags)
+
+
+def flag_layers(table: gpd.GeoDataFrame) -> tuple[dict, dict]:
+    """flags.gpkg as QGIS wants it: the whole table without geometry (layer "flags", with lon/lat) and one
+    single-type layer per geometry kind (a mixed layer opens as "Unknown (any)" sub-layers)."""
+    kind = table.geometry.geom_type.fillna("")
+    layers = {"flags": flags_table(table)}
+    types = {}
+    for name, kinds, geometry_type in (("flags_points", ("Point", "MultiPoint"), "MultiPoint"),
+                                       ("flags_lines", ("LineString", "MultiLineString"), "MultiLineString"),
+                                       ("flags_areas", ("Polygon", "MultiPolygon"), "MultiPolygon")):
+        part = table[kind.isin(kinds).to_numpy()]
+        if name == "flags_points" and (part.geom_type == "Point").all():
+            geometry_type = "Point"
+        if len(part) or name != "flags_lines":
+            layers[name], types[name] = part, geometry_type
+    return layers, types
+
+
+def write_flags(table: gpd.GeoDataFrame, path: str | Path) -> None:
+    """A flag GeoPackage: the table without geometry and one single-type layer per geometry kind."""
+    from asmgeo import io
+
+    layers, types = flag_layers(table)
+    io.write_gpkg(layers, path, types)
+
+
+def read_flags(path: str | Path) -> gpd.GeoDataFrame:
+    """The flags of a file written by :func:`write_flags`, every geometry layer together."""
+    import pyogrio
+
+    names = [name for name, kind in pyogrio.list_layers(path) if kind is not None]
+    parts = [gpd.read_file(path, layer=name) for name in names]
+    parts = [p for p in parts if len(p)] or parts[:1]
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)

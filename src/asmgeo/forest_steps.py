@@ -33,21 +33,29 @@ def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, 
     """Loss per year (and base-year forest, year 0) for site buffers, licences and tenure parcels."""
     from asmgeo.forest import zonal_loss
 
-    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_ha", "covered_pct"]
+    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_ha", "covered_pct", "lon", "lat"]
     if not lossyear:
         io.write_csv(pd.DataFrame(columns=columns), out_csv)
         return pd.DataFrame(columns=columns)
     product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct)
     parts = []
     site_layer = gpd.read_file(sites)
+    def located(table, frame, id_col):  # the lon/lat of the site or of a point inside the polygon
+        if not len(table):
+            return table.assign(lon=pd.Series(dtype="float64"), lat=pd.Series(dtype="float64"))
+        where = io.lonlat_table(frame[[id_col, "geometry"]]).rename(columns={id_col: "polygon_id"})
+        where["polygon_id"] = where["polygon_id"].astype(str)
+        table = table.assign(polygon_id=table["polygon_id"].astype(str))
+        return table.merge(where.drop_duplicates("polygon_id"), on="polygon_id", how="left")
+
     for radius in site_buffers_m or [500, 1000]:
         buffers = site_layer[["site_id", "geometry"]].assign(geometry=site_layer.buffer(radius))
         table = zonal_loss(buffers, "site_id", product).rename(columns={"site_id": "polygon_id"})
-        parts.append(table.assign(layer="sites", buffer_m=radius))
+        parts.append(located(table, site_layer, "site_id").assign(layer="sites", buffer_m=radius))
     for layer, id_col, path in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure)):
         frame = gpd.read_file(path)
         table = zonal_loss(frame[[id_col, "geometry"]], id_col, product).rename(columns={id_col: "polygon_id"})
-        parts.append(table.assign(layer=layer, buffer_m=0))
+        parts.append(located(table, frame, id_col).assign(layer=layer, buffer_m=0))
     out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
     io.write_csv(out, out_csv)
     return out
@@ -104,13 +112,22 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
     return detect_change_tile(before, after, int(tile), tile_px, out_mask, out_drop, rules, before_mask, after_mask)
 
 
-def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str) -> None:
-    """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs."""
-    from asmgeo.change import NODATA, merge_tiles
+def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str,
+                 dates: list[str] | None = None) -> None:
+    """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs, each with a
+    STAC Item beside it (the period between the two image dates)."""
+    from asmgeo.change import CHANGE_BAND, DROP_BAND, NODATA, merge_tiles
     from asmgeo.ndvi_kernel import DROP_NODATA
 
-    merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA)
-    merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA, overview_resampling="average")
+    merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA, info=CHANGE_BAND)
+    merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA, overview_resampling="average", info=DROP_BAND)
+    if dates:
+        from asmgeo.stac import write_raster_item
+
+        period = f"between the images of {dates[0]} and {dates[-1]}"
+        write_raster_item(out_mask, dates[0], dates[-1], "forest clearing", f"Clearing (forest to bare) {period}; "
+                          "categories in the band's code_<k> tags")
+        write_raster_item(out_drop, dates[0], dates[-1], "NDVI drop", f"Drop of NDVI where cleared {period}")
 
 
 def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str, date_before: str, date_after: str,
@@ -155,12 +172,19 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
         loss[loss.layer == "tenure"].rename(columns={"polygon_id": "tenure_id"}),
         site_layer, conc, ten, rules)
     io.write_gpkg({"patches": attributed}, out_patches)
-    io.write_gpkg({"flags": flags}, out_flags)
+    from asmgeo.flags import write_flags
+
+    write_flags(flags, out_flags)
     if out_activity:
         from asmgeo.deforestation import site_activity
 
         activity = site_activity(site_layer, radius_loss.rename(columns={"polygon_id": "site_id"}), attributed,
                                  site_radius_m)
+        if not len(activity):
+            activity = activity.assign(lon=pd.Series(dtype="float64"), lat=pd.Series(dtype="float64"))
+        elif "lon" not in activity.columns:
+            where = io.lonlat_table(site_layer[["site_id", "geometry"]]).drop_duplicates("site_id")
+            activity = activity.merge(where.astype({"site_id": str}), on="site_id", how="left")
         io.write_csv(activity, out_activity)
         counts = activity.activity.value_counts()
         log.info("site activity within %g m: %s", site_radius_m, ", ".join(f"{k} {v}" for k, v in counts.items()) or "no sites")

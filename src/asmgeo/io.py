@@ -265,8 +265,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def write_gpkg(frames: dict[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, path: str | Path) -> None:
-    """Write one or more layers to a GeoPackage atomically (layer name = dict key or file stem)."""
+# GeoPackage 1.2: GDAL 3.6+ writes 1.4 by default, which GDAL 3.4/3.5 (and the QGIS built on them,
+# still common in ministries) open with a warning
+GPKG_VERSION = "1.2"
+
+
+def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataFrame, path: str | Path,
+               geometry_types: dict[str, str] | None = None) -> None:
+    """Write one or more layers to a GeoPackage atomically (layer name = dict key or file stem).
+
+    A plain DataFrame becomes a table without geometry; ``geometry_types`` fixes a layer's type
+    (e.g. ``MultiPolygon``, parts promoted) so that an empty or mixed layer is still one type."""
     if isinstance(frames, gpd.GeoDataFrame):
         frames = {Path(path).stem: frames}
     import pyogrio
@@ -278,10 +287,33 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame] | gpd.GeoDataFrame, path: str
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
     try:
         with atomic_path(path) as tmp:
-            for name, frame in frames.items():
-                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            for k, (name, frame) in enumerate(frames.items()):
+                options = {"dataset_options": {"VERSION": GPKG_VERSION}} if k == 0 else {}
+                if not isinstance(frame, gpd.GeoDataFrame):
+                    pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG", **options)
+                    continue
+                kind = (geometry_types or {}).get(name) or _single_type(frame, name)
+                if kind:
+                    options.update(geometry_type=kind, promote_to_multi=kind.startswith("Multi"))
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+# the type of each input layer's clean file, for when it has no feature to say so
+LAYER_GEOMETRY = {"sites": "Point", "concessions": "MultiPolygon", "tenure": "MultiPolygon",
+                  "detections": "MultiPolygon", "rivers": "MultiLineString", "roads": "MultiLineString"}
+
+
+def _single_type(frame: gpd.GeoDataFrame, name: str) -> str | None:
+    """One geometry type for a layer that would otherwise be "Unknown" to QGIS: an empty layer of a
+    known kind, or parts and wholes of one kind (Polygon + MultiPolygon -> MultiPolygon)."""
+    kinds = set(frame.geometry.geom_type.dropna())
+    if not kinds:
+        return LAYER_GEOMETRY.get(name)
+    if len(kinds) == 2 and {k.replace("Multi", "") for k in kinds} == {min(kinds, key=len)}:
+        return "Multi" + min(kinds, key=len)
+    return None
 
 
 def build_time(default_epoch: int = 0):
@@ -346,7 +378,8 @@ def _text_columns(frame: pd.DataFrame) -> list:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as UTF-8 CSV atomically, with formula-like text cells defused.
+    """Write a table as UTF-8 CSV (with a byte-order mark, for Excel) atomically, with formula-like
+    text cells defused.
 
     Carriage returns inside text become newlines: CSV writers quote a cell only for the line
     terminator they write, and a bare CR unquoted splits the row in most readers. Read such a
@@ -356,12 +389,28 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     for column in _text_columns(safe):
         safe[column] = safe[column].map(_unix_newlines).map(defuse_spreadsheet_formula)
     with atomic_path(path) as tmp:
-        safe.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        # with a BOM: Excel opens a double-clicked CSV as UTF-8 only then ("é" stays "é"); pandas,
+        # GDAL/QGIS and LibreOffice read it either way
+        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def lonlat_table(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """A layer as a table: no geometry, but the WGS84 lon/lat of a point on each feature (its
+    representative point: inside polygons), so a spreadsheet user can find every row."""
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if len(frame) and frame.crs is not None:
+        points = frame.geometry.representative_point().to_crs(4326)
+        table["lon"] = points.x.round(6).to_numpy()
+        table["lat"] = points.y.round(6).to_numpy()
+    else:
+        table["lon"] = pd.Series(dtype="float64")
+        table["lat"] = pd.Series(dtype="float64")
+    return table
 
 
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     """Read a table written by :func:`write_csv`, with defused text cells restored."""
-    frame = pd.read_csv(path, encoding="utf-8", **kwargs)
+    frame = pd.read_csv(path, encoding="utf-8-sig", **kwargs)
     for column in _text_columns(frame):
         frame[column] = frame[column].map(restore_spreadsheet_text)
     return frame

@@ -49,7 +49,7 @@ def _read(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
 
 def _flags(path: str | Path) -> pd.DataFrame:
     """The flag table from flags.gpkg (the CSV's cells are defused for spreadsheets, this is the raw text)."""
-    return pyogrio.read_dataframe(path, read_geometry=False)
+    return pyogrio.read_dataframe(path, layer="flags", read_geometry=False)
 
 
 def _has_layer(path: str | Path, layer: str) -> bool:

@@ -220,7 +220,7 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     from asmgeo.qa import read_warnings
 
     out_dir = Path(output).parent
-    flag_table = pyogrio.read_dataframe(flags, read_geometry=False)
+    flag_table = pyogrio.read_dataframe(flags, layer="flags", read_geometry=False)
     status = pyogrio.read_dataframe(site_status, read_geometry=False, columns=["status"])["status"].value_counts()
     pairs = pyogrio.read_dataframe(overlaps, layer="concession_overlaps", read_geometry=False)
     classes = pairs["conflict"].value_counts() if len(pairs) else pd.Series(dtype=int)

@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from asmgeo import io
 from asmgeo.crs import read_crs
+from asmgeo.flags import write_flags
 from asmgeo.validate import QA_COLUMNS, IngestOptions, ingest_layer
 
 log = logging.getLogger(__name__)
@@ -149,7 +150,7 @@ def overlaps(concessions: str | Path, tenure: str | Path, overlaps_gpkg: str | P
     if len(check):
         log.info("planar vs geodesic licence areas: max |difference| %.4f%%", check.rel_diff_pct.abs().max())
     flag_table = ov.overlap_flags(pairs, tenure_pairs, rules)
-    io.write_gpkg({"flags": flag_table}, flags)
+    write_flags(flag_table, flags)
     return flag_table
 
 
@@ -180,16 +181,16 @@ def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, ri
     io.write_gpkg({"detections": reconciled}, detections_out)
     io.write_csv(coop.cooperative_summary(status, flag_table, conc), cooperatives)
     io.write_csv(coop.licence_summary(status, conc, rules), licences)
-    io.write_gpkg({"flags": flag_table}, flags)
+    write_flags(flag_table, flags)
     return flag_table
 
 
 def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path, csv: str | Path) -> gpd.GeoDataFrame:
     """Gather every stage's flags into flags.gpkg and flags.csv (stable order, stable ids)."""
-    from asmgeo.flags import combine_flags, flags_table
+    from asmgeo.flags import combine_flags, flags_table, read_flags
 
-    table = combine_flags([gpd.read_file(p) for p in stage_flags], read_crs(crs_path))
-    io.write_gpkg({"flags": table}, gpkg)
+    table = combine_flags([read_flags(p) for p in stage_flags], read_crs(crs_path))
+    write_flags(table, gpkg)
     io.write_csv(flags_table(table), csv)
     log.info("flags: %d (%s)", len(table), ", ".join(f"{k} {v}" for k, v in table.flag_type.value_counts().sort_index().items()))
     return table

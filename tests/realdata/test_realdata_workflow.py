@@ -34,7 +34,7 @@ def run_example(workdir):
 @pytest.mark.parametrize("name", ["gfc-neiba", "amw-ghana"])
 def test_example_runs_end_to_end_and_its_maps_draw(run_example, open_page, name):
     out = run_example(name)
-    flags = pyogrio.read_dataframe(out / "flags.gpkg", read_geometry=False)
+    flags = pyogrio.read_dataframe(out / "flags.gpkg", layer="flags", read_geometry=False)
     if name == "gfc-neiba":
         assert (flags.flag_type == "deforestation_in_protected_area").any()
     else:  # no licence layer: no footprint can be called unlicensed (undetermined, not absent)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pandas as pd
+import pytest
 
 from asmgeo import io
 
@@ -16,7 +17,7 @@ def test_formula_like_cells_are_defused_and_numbers_kept(tmp_path):
     cells = ["=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\tTAB", "\rCR",
              "-12.5", "-50%", "plain holder", "a=b"]
     io.write_csv(pd.DataFrame({"holder": cells, "area_ha": range(len(cells))}), path)
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     read = [r["holder"] for r in rows]
     expected = ["'" + c for c in cells[:5]] + ["\nCR", "-12.5", "'-50%", "plain holder", "a=b"]
@@ -39,3 +40,19 @@ def test_tables_read_back_are_the_text_that_was_written(tmp_path):
     assert back["n"].tolist() == list(range(len(ids)))
     raw = pd.read_csv(tmp_path / "t.csv", dtype=str)["licence_id"].tolist()
     assert raw[:3] == ["'=A1", "''=A1", "'''=A1"] and raw[3] == "'plain" and raw[4:6] == ["-5", "'-5"]
+
+
+def test_csvs_open_in_excel_as_utf8_and_every_located_row_has_lon_lat(tmp_path):
+    """A byte-order mark makes Excel read a double-clicked CSV as UTF-8; pandas reads it either way."""
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "t.csv"
+    frame = gpd.GeoDataFrame({"holder": ["Coopérative Umoja"]}, geometry=[shapely.box(640000, 9700000, 641000, 9701000)],
+                             crs="EPSG:32735")
+    io.write_csv(io.lonlat_table(frame), path)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfholder,lon,lat\n")
+    for encoding in ("utf-8-sig", "utf-8"):
+        table = pd.read_csv(path, encoding=encoding)
+        assert list(table.columns) == ["holder", "lon", "lat"] and table.holder[0] == "Coopérative Umoja"
+    assert table.lon[0] == pytest.approx(28.2635, abs=1e-3) and table.lat[0] == pytest.approx(-2.7095, abs=1e-3)

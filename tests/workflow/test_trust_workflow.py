@@ -41,7 +41,7 @@ def norasters_run(workdir, demo_run):
 @pytest.mark.workflow
 def test_a_run_without_rasters_never_uses_the_demo_rasters(norasters_run, workdir):
     out, result = norasters_run
-    flags = pyogrio.read_dataframe(out / "flags.gpkg", read_geometry=False)
+    flags = pyogrio.read_dataframe(out / "flags.gpkg", layer="flags", read_geometry=False)
     assert not FOREST_FLAGS & set(flags.flag_type)
     assert len(flags) > 0  # the other stages ran
     assert "forest stage not run: no rasters configured" in (out / "report.html").read_text(encoding="utf-8")

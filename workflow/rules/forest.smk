@@ -95,6 +95,8 @@ rule change_merge:
     output:
         mask=run_path("forest", "change.tif"),
         drop=run_path("forest", "ndvi_drop.tif"),
+    params:
+        dates=[image["date"] for image in config["rasters"]["images"]],
     log:
         log_path("change_merge"),
     conda:

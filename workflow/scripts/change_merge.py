@@ -3,4 +3,4 @@ from asmgeo.steps import change_merge
 
 configure_logging(snakemake.log[0])
 change_merge(snakemake.input.masks, snakemake.input.drops, snakemake.input.images[0], snakemake.output.mask,
-             snakemake.output.drop)
+             snakemake.output.drop, dates=snakemake.params.dates)
