@@ -29,9 +29,12 @@ run: setup
 	@echo "Per-rule logs: logs/demo/. Walk through them: notebooks/walkthrough.ipynb"
 
 test: setup
+	$(BIN)/snakefmt --check Snakefile workflow/
+	$(BIN)/snakemake --lint
 	$(BIN)/python -m pytest -q
 
 lint: setup
+	$(BIN)/snakefmt --check Snakefile workflow/
 	$(BIN)/snakemake --lint
 
 clean:

@@ -214,7 +214,7 @@ class _CellWriter:
 
 
 def _exclusion_colours(rules: list[str]) -> dict:
-    from asmgeo.maps import EXCLUSION_COLOURS
+    from asmgeo.palette import EXCLUSION_COLOURS
 
     colours = {0: (255, 255, 255, 0)}
     lookup = {name: colour for name, _, colour in EXCLUSION_COLOURS}

@@ -192,6 +192,8 @@ def _single_layer(path: str | Path) -> str | None:
         layers = pyogrio.list_layers(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(f"cannot read the file: {_first_line(exc)}", path=str(path)) from exc
+    # QGIS's style table (layer_styles, as asmgeo's own GeoPackages hold) is not a data layer
+    layers = [(name, kind) for name, kind in layers if not (name == "layer_styles" and kind is None)]
     if len(layers) <= 1:
         return str(layers[0][0]) if len(layers) else None
     listed = []
@@ -280,6 +282,8 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataF
         frames = {Path(path).stem: frames}
     import pyogrio
 
+    from asmgeo.qgis_style import add_styles, styles_for
+
     # GDAL stamps every table with the time of writing (gpkg_contents.last_change); the build time
     # (SOURCE_DATE_EPOCH, else the epoch) makes identical runs write identical bytes
     stamp = build_time().strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -296,6 +300,13 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataF
                 if kind:
                     options.update(geometry_type=kind, promote_to_multi=kind.startswith("Multi"))
                 frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
+            styles = styles_for(frames)
+            if styles:
+                add_styles(tmp, styles, stamp)
+        for layer, document in styles.items():  # the same styles beside the file, for other tools
+            sidecar = Path(path).with_suffix(".qml" if len(frames) == 1 else f".{layer}.qml")
+            with atomic_path(sidecar) as tmp_qml:
+                Path(tmp_qml).write_text(document, encoding="utf-8")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 

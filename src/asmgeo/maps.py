@@ -36,35 +36,10 @@ from jinja2 import Template
 # Degrees x 1e5: about 1.1 m at the equator, finer than any display needs.
 COORD_SCALE = 100_000
 
-SEVERITY_COLOURS = [("high", "high severity", "#d7301f"), ("medium", "medium severity", "#fc8d59"),
-                    ("low", "low severity", "#fdcc8a")]
-SITE_STATUS_COLOURS = [
-    ("licensed", "licensed: inside a licence valid on the site's date", "#1a9850"),
-    ("licensed_near_boundary", "licensed, within GPS tolerance of the boundary", "#91cf60"),
-    ("declared_licence_mismatch", "licensed, but not by the licence the site declares", "#d9ef8b"),
-    ("mineral_not_licensed", "inside a valid licence for other minerals", "#fee08b"),
-    ("licence_not_valid_yet", "inside a licence not yet valid on the site's date", "#fdae61"),
-    ("expired_licence", "inside a licence expired on the site's date", "#f46d43"),
-    ("suspended_or_revoked", "inside a suspended or revoked licence", "#a50026"),
-    ("licence_dates_inconsistent", "inside a licence whose dates contradict each other", "#762a83"),
-    ("licence_dates_unknown", "in or near a licence whose validity cannot be told (unreadable or missing dates)", "#c2a5cf"),
-    ("unlicensed", "outside every licence", "#d73027"),
-    ("no_licence_data", "licence status undetermined: no licence layer given", "#bababa"),
-]
-LICENCE_STATE_COLOURS = [
-    ("valid", "valid on the as-of date", "#2166ac"), ("pending", "pending application", "#67a9cf"),
-    ("not_yet_valid", "granted, not yet valid", "#a6bddb"), ("expired", "expired", "#969696"),
-    ("suspended", "suspended", "#b2182b"), ("revoked", "revoked", "#67001f"),
-    ("invalid_dates", "expiry before grant", "#762a83"),
-    ("dates_unknown", "validity undetermined (unreadable or missing dates)", "#c2a5cf"),
-]
-TENURE_COLOURS = [
-    ("protected_area", "protected area", "#006d2c"), ("indigenous_territory", "indigenous territory", "#8c510a"),
-    ("customary_land", "customary land", "#bf812d"), ("community_forest", "community forest", "#41ab5d"),
-    ("agricultural", "farmland", "#fee391"), ("private_title", "private title", "#bcbddc"),
-    ("other", "other tenure", "#bdbdbd"),
-]
-OTHER_COLOUR = "#777777"
+# every colour comes from asmgeo.palette, which the QGIS styles read too
+from asmgeo.palette import (  # noqa: E402
+    EXCLUSION_COLOURS, LICENCE_STATE_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, TENURE_COLOURS,
+)
 
 
 @dataclass
@@ -532,17 +507,6 @@ def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
     return Layer("zones", "Candidate zones by rank", frame, "polygon", ZONE_FIELDS, "rank",
                  _sequential(frame["rank"].tolist(), "#ae017e", "#fbb4b9"), "rank (1 = best)", show=show,
                  search=["zone_id"], label_column="rank_label", headline="reason", style={"fillOpacity": 0.5, "weight": 2})
-
-
-# muted colours, none of them the zones' magenta, one per rule a planner can tell apart (also the
-# colour table of candidates/excluded_by.tif)
-EXCLUSION_COLOURS = [("strict protected area", "strict protected area", "#006d2c"),
-                     ("indigenous territory", "indigenous territory", "#8c510a"),
-                     ("valid licence", "valid licence", "#2166ac"), ("standing forest", "standing forest", "#74c476"),
-                     ("watercourse buffer", "watercourse buffer", "#4eb3d3"),
-                     ("agricultural", "farmland", "#d9c27a"), ("community forest", "community forest", "#1b9e77"),
-                     ("private title", "private title", "#9e9ac8"), ("customary land", "customary land", "#bf812d"),
-                     ("protected area", "protected area (not strict)", "#a1d99b"), ("other", "other tenure", "#bdbdbd")]
 
 
 def exclusion_layer(excluded: gpd.GeoDataFrame) -> Layer:

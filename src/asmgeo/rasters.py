@@ -108,6 +108,10 @@ def overlap_share(bounds: tuple[float, float, float, float], crs: str, area_boun
     return (width * height / area) if area > 0 else 0.0
 
 
+RASTER_COLUMNS = ["role", "path", "crs", "width", "height", "count", "dtype", "res_x", "res_y", "nodata", "bounds",
+                  "block_shapes", "study_area_covered_pct"]
+
+
 def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float] | None,
                   analysis_crs: CRS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check every configured raster; return (one row per raster, QA issues).
@@ -180,7 +184,8 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
         if (first["crs"], first["res_x"], first["res_y"], first["bounds"]) != (second["crs"], second["res_x"], second["res_y"], second["bounds"]):
             note(second["path"], f"the two image dates differ in grid ({first['crs']} {first['res_x']:g} m vs "
                                  f"{second['crs']} {second['res_x']:g}); the later is reprojected onto the earlier's grid")
-    table = pd.DataFrame(rows)
+    # with its header even when no raster is configured: an empty table still says what it would hold
+    table = pd.DataFrame(rows, columns=RASTER_COLUMNS if not rows else None)
     if not table.empty:
         table["bounds"] = table["bounds"].map(lambda b: " ".join(f"{v:.6f}" for v in b))
     return table, pd.DataFrame(issues, columns=QA_COLUMNS)

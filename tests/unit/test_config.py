@@ -81,3 +81,14 @@ def test_demo_config_names_its_own_rasters(repo):
         config = validate_config(yaml.safe_load(fh))
     assert config["rasters"]["lossyear"] == "data/raw/demo/lossyear.tif"
     assert len(config["rasters"]["images"]) == 2
+
+
+def test_config_readme_names_every_section_of_the_schema():
+    """config/README.md (the workflow catalog's configuration page) keeps up with the schema."""
+    from asmgeo.config import REPO_ROOT, load_schema
+
+    text = (REPO_ROOT / "config" / "README.md").read_text(encoding="utf-8")
+    missing = [key for key in load_schema()["properties"] if f"`{key}`" not in text]
+    assert missing == []
+    catalog = yaml.safe_load((REPO_ROOT / ".snakemake-workflow-catalog.yml").read_text(encoding="utf-8"))
+    assert catalog["usage"]["software-stack-deployment"]["conda"] is True and catalog["usage"]["report"] is True

@@ -46,7 +46,7 @@ def test_every_geopackage_layer_has_one_geometry_type_and_gdal_34_reads_the_vers
                 mixed.append(f"{path.relative_to(demo_run)}:{name} {kind}")
     assert mixed == []
     layers = dict(pyogrio.list_layers(demo_run / "flags.gpkg"))
-    assert layers == {"flags": None, "flags_points": "Point", "flags_areas": "MultiPolygon"}
+    assert layers == {"flags": None, "flags_points": "Point", "flags_areas": "MultiPolygon", "layer_styles": None}
     table = pyogrio.read_dataframe(demo_run / "flags.gpkg", layer="flags")
     points = pyogrio.read_dataframe(demo_run / "flags.gpkg", layer="flags_points")
     areas = pyogrio.read_dataframe(demo_run / "flags.gpkg", layer="flags_areas")
@@ -87,3 +87,23 @@ def test_coded_bands_carry_categories_and_colours_and_the_drop_its_scale(demo_ru
         assert len(drops) and np.all((drops >= 0.2 - 1e-4) & (drops <= 2))  # a real NDVI drop, over the rule's 0.2
     with rasterio.open(demo_run / "candidates" / "excluded_by.tif") as src:
         assert src.tags(1)["code_1"] and src.colormap(1)
+
+
+@pytest.mark.parametrize("name, layer, field", [("flags.gpkg", "flags_points", "severity"), ("flags.gpkg", "flags_areas", "severity"),
+                                                ("site_status.gpkg", "site_status", "status"),
+                                                ("overlaps.gpkg", "concession_overlaps", "severity"),
+                                                ("clean/tenure.gpkg", "tenure", "tenure_type"),
+                                                ("candidates.gpkg", "zones", "zone_id"), ("candidates.gpkg", "excluded", "reason")])
+def test_layers_open_styled_in_qgis(demo_run, name, layer, field):
+    import sqlite3
+
+    with sqlite3.connect(demo_run / name) as db:
+        (document,) = db.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = ? AND useAsDefault = 1",
+                                 (layer,)).fetchone()
+    assert f'attr="{field}"' in document and "categorizedSymbol" in document
+    import pyogrio
+
+    values = set(pyogrio.read_dataframe(demo_run / name, layer=layer, read_geometry=False)[field].dropna().astype(str))
+    assert all(f'value="{v}"' in document for v in values)  # every feature falls in a category
+    sidecars = list((demo_run / name).parent.glob(Path(name).stem + "*.qml"))
+    assert sidecars

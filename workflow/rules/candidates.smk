@@ -20,6 +20,12 @@ rule candidates:
         cells=run_path("candidates", "cells.tif"),
         excluded=run_path("candidates", "excluded_by.tif"),
         warnings=run_path("candidates", "warnings.txt"),
+    log:
+        log_path("candidates"),
+    benchmark:
+        bench_path("candidates")
+    conda:
+        "../../environment.yml"
     params:
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],
@@ -27,11 +33,5 @@ rule candidates:
         nodata=config["rasters"]["loss_nodata"],
         canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
         rules=config["candidates"],
-    log:
-        log_path("candidates"),
-    benchmark:
-        bench_path("candidates")
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/candidates.py"

@@ -11,7 +11,6 @@ from asmgeo.errors import AsmgeoError
 from asmgeo.io import file_on_disk
 from asmgeo.qa import forest_stage_note
 
-
 # Before any job is planned: the config's keys and values, a run folder inside output_dir, and
 # every configured input on disk (a misspelt path must never leave old results looking current).
 # Each problem is one sentence, without a traceback.
@@ -130,8 +129,7 @@ MAPS = ["overview", "overlaps", "sites", "deforestation", "candidates"]
 
 def map_run_settings():
     """What every map's caption and basemap need from the config."""
-    return {"title": config["title"], "as_of": config["as_of"], "run_name": config["run_name"],
-            "maps": config["maps"]}
+    return {"title": config["title"], "as_of": config["as_of"], "run_name": config["run_name"], "maps": config["maps"]}
 
 
 def map_files():
@@ -140,20 +138,24 @@ def map_files():
 
 def all_outputs():
     change = [run_path("forest", "change.tif")] if has_image_pair() else []
-    return change + [
-        run_path("overlaps.gpkg"),
-        run_path("overlaps", "summary.csv"),
-        run_path("site_status.gpkg"),
-        run_path("candidates.gpkg"),
-        run_path("candidates", "cells.tif"),
-        run_path("forest", "loss_by_polygon.csv"),
-        run_path("forest", "change_patches.gpkg"),
-        run_path("licensing", "cooperatives.csv"),
-        run_path("flags.gpkg"),
-        run_path("flags.csv"),
-        run_path("qa_issues.csv"),
-        run_path("qa_summary.csv"),
-        run_path("qa", "rasters.csv"),
-        run_path("manifest.json"),
-        run_path("report.html"),
-    ] + map_files()
+    return (
+        change
+        + [
+            run_path("overlaps.gpkg"),
+            run_path("overlaps", "summary.csv"),
+            run_path("site_status.gpkg"),
+            run_path("candidates.gpkg"),
+            run_path("candidates", "cells.tif"),
+            run_path("forest", "loss_by_polygon.csv"),
+            run_path("forest", "change_patches.gpkg"),
+            run_path("licensing", "cooperatives.csv"),
+            run_path("flags.gpkg"),
+            run_path("flags.csv"),
+            run_path("qa_issues.csv"),
+            run_path("qa_summary.csv"),
+            run_path("qa", "rasters.csv"),
+            run_path("manifest.json"),
+            run_path("report.html"),
+        ]
+        + map_files()
+    )

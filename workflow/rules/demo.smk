@@ -8,12 +8,12 @@ if config["demo"]["rasters_dir"]:
     rule demo_rasters:
         output:
             demo_raster_files(),
-        params:
-            out_dir=lambda w, output: Path(output[0]).parent,
-            seed=config["demo"]["seed"],
         log:
             log_path("demo_rasters"),
         conda:
             "../../environment.yml"
+        params:
+            out_dir=lambda w, output: Path(output[0]).parent,
+            seed=config["demo"]["seed"],
         script:
             "../scripts/demo_rasters.py"

@@ -11,17 +11,17 @@ rule loss_zonal:
         tenure=run_path("clean", "tenure.gpkg"),
     output:
         run_path("forest", "loss_by_polygon.csv"),
-    params:
-        base_year=config["rasters"]["loss_base_year"],
-        nodata=config["rasters"]["loss_nodata"],
-        canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
-        site_buffers_m=site_buffers(),
     log:
         log_path("loss_zonal"),
     benchmark:
         bench_path("loss_zonal")
     conda:
         "../../environment.yml"
+    params:
+        base_year=config["rasters"]["loss_base_year"],
+        nodata=config["rasters"]["loss_nodata"],
+        canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
+        site_buffers_m=site_buffers(),
     script:
         "../scripts/loss_zonal.py"
 
@@ -34,15 +34,15 @@ rule loss_patches:
     output:
         masked=temp(run_path("forest", "lossyear_forest.tif")),
         patches=run_path("forest", "lossyear_patches.gpkg"),
+    log:
+        log_path("loss_patches"),
+    conda:
+        "../../environment.yml"
     params:
         base_year=config["rasters"]["loss_base_year"],
         nodata=config["rasters"]["loss_nodata"],
         canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
         min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],
-    log:
-        log_path("loss_patches"),
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/loss_patches.py"
 
@@ -53,12 +53,12 @@ checkpoint change_tiles:
         checked=run_path("qa", "rasters.csv"),
     output:
         run_path("forest", "tiles.json"),
-    params:
-        tile_px=config["forest"]["tile_px"],
     log:
         log_path("change_tiles"),
     conda:
         "../../environment.yml"
+    params:
+        tile_px=config["forest"]["tile_px"],
     script:
         "../scripts/change_tiles.py"
 
@@ -71,18 +71,18 @@ rule change_tile:
     output:
         mask=temp(run_path("forest", "tiles", "mask_{tile}.tif")),
         drop=temp(run_path("forest", "tiles", "drop_{tile}.tif")),
+    log:
+        log_path("change_tile_{tile}"),
     wildcard_constraints:
         tile=r"\d+",
+    conda:
+        "../../environment.yml"
     params:
         tile_px=config["forest"]["tile_px"],
         before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),
         after_mask=lambda w: config["rasters"]["images"][1].get("cloud_mask"),
         bands={k: config["rasters"][k] for k in ("red_band", "nir_band")},
         ndvi={k: config["forest"][k] for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb")},
-    log:
-        log_path("change_tile_{tile}"),
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/change_tile.py"
 
@@ -95,12 +95,12 @@ rule change_merge:
     output:
         mask=run_path("forest", "change.tif"),
         drop=run_path("forest", "ndvi_drop.tif"),
-    params:
-        dates=[image["date"] for image in config["rasters"]["images"]],
     log:
         log_path("change_merge"),
     conda:
         "../../environment.yml"
+    params:
+        dates=[image["date"] for image in config["rasters"]["images"]],
     script:
         "../scripts/change_merge.py"
 
@@ -112,13 +112,13 @@ rule change_patches:
         crs=run_path("analysis_crs.json"),
     output:
         run_path("forest", "ndvi_patches.gpkg"),
-    params:
-        dates=[image["date"] for image in config["rasters"]["images"]],
-        min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],
     log:
         log_path("change_patches"),
     conda:
         "../../environment.yml"
+    params:
+        dates=[image["date"] for image in config["rasters"]["images"]],
+        min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],
     script:
         "../scripts/change_patches.py"
 
@@ -135,6 +135,12 @@ rule forest_flags:
         patches=run_path("forest", "change_patches.gpkg"),
         flags=run_path("flags", "forest.gpkg"),
         activity=run_path("forest", "site_activity.csv"),
+    log:
+        log_path("forest_flags"),
+    benchmark:
+        bench_path("forest_flags")
+    conda:
+        "../../environment.yml"
     params:
         as_of=config["as_of"],
         note=forest_stage_note(config["rasters"]),
@@ -149,11 +155,5 @@ rule forest_flags:
                 "protected_loss_ha",
             )
         },
-    log:
-        log_path("forest_flags"),
-    benchmark:
-        bench_path("forest_flags")
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/forest_flags.py"

@@ -6,15 +6,15 @@ rule choose_crs:
         all_input_files(),
     output:
         run_path("analysis_crs.json"),
-    params:
-        layers=config["layers"],
-        analysis_crs=config["analysis_crs"],
     log:
         log_path("choose_crs"),
     benchmark:
         bench_path("choose_crs")
     conda:
         "../../environment.yml"
+    params:
+        layers=config["layers"],
+        analysis_crs=config["analysis_crs"],
     script:
         "../scripts/choose_crs.py"
 
@@ -27,8 +27,14 @@ rule ingest:
         clean=run_path("clean", "{layer}.gpkg"),
         issues=run_path("qa", "{layer}_issues.csv"),
         counts=run_path("qa", "{layer}_counts.csv"),
+    log:
+        log_path("ingest_{layer}"),
+    benchmark:
+        bench_path("ingest_{layer}")
     wildcard_constraints:
         layer="|".join(LAYERS),
+    conda:
+        "../../environment.yml"
     params:
         sources=lambda w: config["layers"].get(w.layer, []),
         duplicate_ids=config["ingest"]["duplicate_ids"],
@@ -36,12 +42,6 @@ rule ingest:
         value_maps=config["ingest"]["value_maps"],
         date_order=config["date_order"],
         as_of=config["as_of"],
-    log:
-        log_path("ingest_{layer}"),
-    benchmark:
-        bench_path("ingest_{layer}")
-    conda:
-        "../../environment.yml"
     script:
         "../scripts/ingest.py"
 
@@ -54,12 +54,12 @@ rule raster_qa:
     output:
         table=run_path("qa", "rasters.csv"),
         issues=run_path("qa", "rasters_issues.csv"),
-    params:
-        rasters=config["rasters"],
     log:
         log_path("raster_qa"),
     conda:
         "../../environment.yml"
+    params:
+        rasters=config["rasters"],
     script:
         "../scripts/raster_qa.py"
 
@@ -74,12 +74,12 @@ rule qa_report:
         issues=run_path("qa_issues.csv"),
         summary=run_path("qa_summary.csv"),
         warnings=run_path("qa", "warnings.txt"),
-    params:
-        rasters=config["rasters"],
     log:
         log_path("qa_report"),
     conda:
         "../../environment.yml"
+    params:
+        rasters=config["rasters"],
     script:
         "../scripts/qa_report.py"
 
@@ -91,11 +91,11 @@ rule manifest:
         + expand(run_path("clean", "{layer}.gpkg"), layer=LAYERS),
     output:
         run_path("manifest.json"),
-    params:
-        config=config,
     log:
         log_path("manifest"),
     conda:
         "../../environment.yml"
+    params:
+        config=config,
     script:
         "../scripts/manifest.py"

@@ -14,14 +14,14 @@ rule licensing:
         licences=run_path("licensing", "licences.csv"),
         detections=run_path("licensing", "detections.gpkg"),
         flags=run_path("flags", "licensing.gpkg"),
-    params:
-        as_of=config["as_of"],
-        rules=config["licensing"],
     log:
         log_path("licensing"),
     benchmark:
         bench_path("licensing")
     conda:
         "../../environment.yml"
+    params:
+        as_of=config["as_of"],
+        rules=config["licensing"],
     script:
         "../scripts/licensing.py"

@@ -13,12 +13,12 @@ rule map_overview:
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "overview.html"), caption="../report/map_overview.rst", category="Maps"),
-    params:
-        run=map_run_settings(),
     log:
         log_path("map_overview"),
     conda:
         "../../environment.yml"
+    params:
+        run=map_run_settings(),
     script:
         "../scripts/map_overview.py"
 
@@ -31,12 +31,12 @@ rule map_overlaps:
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "overlaps.html"), caption="../report/map_overlaps.rst", category="Maps"),
-    params:
-        run=map_run_settings(),
     log:
         log_path("map_overlaps"),
     conda:
         "../../environment.yml"
+    params:
+        run=map_run_settings(),
     script:
         "../scripts/map_overlaps.py"
 
@@ -50,12 +50,12 @@ rule map_sites:
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "sites.html"), caption="../report/map_sites.rst", category="Maps"),
-    params:
-        run=map_run_settings(),
     log:
         log_path("map_sites"),
     conda:
         "../../environment.yml"
+    params:
+        run=map_run_settings(),
     script:
         "../scripts/map_sites.py"
 
@@ -69,13 +69,13 @@ rule map_deforestation:
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "deforestation.html"), caption="../report/map_deforestation.rst", category="Maps"),
-    params:
-        run=map_run_settings(),
-        site_radius_m=config["forest"]["site_radius_m"],
     log:
         log_path("map_deforestation"),
     conda:
         "../../environment.yml"
+    params:
+        run=map_run_settings(),
+        site_radius_m=config["forest"]["site_radius_m"],
     script:
         "../scripts/map_deforestation.py"
 
@@ -91,12 +91,12 @@ rule map_candidates:
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "candidates.html"), caption="../report/map_candidates.rst", category="Maps"),
-    params:
-        run=map_run_settings(),
-        planner={k: config["candidates"][k] for k in ("weights", "score_threshold")},
     log:
         log_path("map_candidates"),
     conda:
         "../../environment.yml"
+    params:
+        run=map_run_settings(),
+        planner={k: config["candidates"][k] for k in ("weights", "score_threshold")},
     script:
         "../scripts/map_candidates.py"

@@ -11,14 +11,14 @@ rule overlaps:
         flags=run_path("flags", "overlaps.gpkg"),
         qa=run_path("qa", "overlaps_issues.csv"),
         area_check=run_path("overlaps", "area_check.csv"),
-    params:
-        as_of=config["as_of"],
-        rules=config["overlaps"],
     log:
         log_path("overlaps"),
     benchmark:
         bench_path("overlaps")
     conda:
         "../../environment.yml"
+    params:
+        as_of=config["as_of"],
+        rules=config["overlaps"],
     script:
         "../scripts/overlaps.py"

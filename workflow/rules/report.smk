@@ -16,11 +16,11 @@ rule report:
         maps=map_files(),
     output:
         report(run_path("report.html"), caption="../report/report.rst", category="Summary"),
-    params:
-        title=config["title"],
     log:
         log_path("report"),
     conda:
         "../../environment.yml"
+    params:
+        title=config["title"],
     script:
         "../scripts/report.py"
