@@ -245,6 +245,15 @@ def manifest(config: dict, input_files: list[str | Path], output: str | Path,
     return record
 
 
+def qgis_project(output: str | Path, title: str) -> list[str]:
+    """asmgeo.qgz in the run folder: every output grouped by stage, styled, with the rasters."""
+    from asmgeo.qgis_project import write_project
+
+    sources = write_project(Path(output).parent, output, title)
+    log.info("QGIS project: %d layers (%s)", len(sources), ", ".join(sources))
+    return sources
+
+
 # the forest stage's steps live in their own module; re-exported so every rule finds its step here
 from asmgeo.forest_steps import (  # noqa: E402,F401
     change_merge,

@@ -107,3 +107,30 @@ def test_layers_open_styled_in_qgis(demo_run, name, layer, field):
     assert all(f'value="{v}"' in document for v in values)  # every feature falls in a category
     sidecars = list((demo_run / name).parent.glob(Path(name).stem + "*.qml"))
     assert sidecars
+
+
+def test_the_qgis_project_opens_every_output_grouped_and_styled(demo_run):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    with zipfile.ZipFile(demo_run / "asmgeo.qgz") as archive:
+        assert archive.namelist() == ["asmgeo.qgs"]
+        document = archive.read("asmgeo.qgs").decode("utf-8")
+    root = ET.fromstring(document.split("\n", 1)[1])
+    assert root.tag == "qgis" and root.find("properties/Paths/Absolute").text == "false"
+    groups = [g.get("name") for g in root.find("layer-tree-group").findall("layer-tree-group")]
+    assert groups[:5] == ["Flags", "Overlapping claims", "Sites", "Candidate zones", "Forest"]
+    layers = root.findall("projectlayers/maplayer")
+    assert len(layers) >= 12
+    for layer in layers:
+        source = layer.find("datasource").text
+        path = demo_run / source.split("|", 1)[0]
+        assert path.exists(), source  # relative to the project file, which sits in the run folder
+        if "|layername=" in source:
+            import pyogrio
+
+            assert source.split("layername=", 1)[1] in dict(pyogrio.list_layers(path))
+    styled = [l for l in layers if l.get("type") == "vector" and l.find("renderer-v2") is not None]
+    assert {l.find("layername").text for l in styled} >= {"Flags at sites", "Sites by licensing status", "Candidate zones"}
+    tree_ids = {t.get("id") for t in root.iter("layer-tree-layer")}
+    assert tree_ids == {l.find("id").text for l in layers}

@@ -156,6 +156,7 @@ def all_outputs():
             run_path("qa", "rasters.csv"),
             run_path("manifest.json"),
             run_path("report.html"),
+            run_path("asmgeo.qgz"),
         ]
         + map_files()
     )

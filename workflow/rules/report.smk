@@ -24,3 +24,25 @@ rule report:
         title=config["title"],
     script:
         "../scripts/report.py"
+
+
+rule qgis_project:
+    input:
+        flags=run_path("flags.gpkg"),
+        overlaps=run_path("overlaps.gpkg"),
+        site_status=run_path("site_status.gpkg"),
+        candidates=run_path("candidates.gpkg"),
+        cells=run_path("candidates", "cells.tif"),
+        patches=run_path("forest", "change_patches.gpkg"),
+        change=[run_path("forest", "change.tif")] if has_image_pair() else [],
+        clean=expand(run_path("clean", "{layer}.gpkg"), layer=LAYERS),
+    output:
+        run_path("asmgeo.qgz"),
+    log:
+        log_path("qgis_project"),
+    conda:
+        "../../environment.yml"
+    params:
+        title=config["title"],
+    script:
+        "../scripts/qgis_project.py"
