@@ -42,7 +42,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
     crs = read_crs(crs_path)
-    site_layer, status, conc, ten, riv, road = (gpd.read_file(p) for p in (sites, site_status, concessions, tenure, rivers, roads))
+    site_layer, status, conc, ten, riv, road = (io.read_layer(p) for p in (sites, site_status, concessions, tenure, rivers, roads))
     cutoff_year = last_year_before(cutoff_date)
     area_geoms = None
     if area:

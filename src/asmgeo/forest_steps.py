@@ -39,7 +39,7 @@ def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, 
         return pd.DataFrame(columns=columns)
     product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct)
     parts = []
-    site_layer = gpd.read_file(sites)
+    site_layer = io.read_layer(sites)
     def located(table, frame, id_col):  # the lon/lat of the site or of a point inside the polygon
         if not len(table):
             return table.assign(lon=pd.Series(dtype="float64"), lat=pd.Series(dtype="float64"))
@@ -53,7 +53,7 @@ def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, 
         table = zonal_loss(buffers, "site_id", product).rename(columns={"site_id": "polygon_id"})
         parts.append(located(table, site_layer, "site_id").assign(layer="sites", buffer_m=radius))
     for layer, id_col, path in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure)):
-        frame = gpd.read_file(path)
+        frame = io.read_layer(path)
         table = zonal_loss(frame[[id_col, "geometry"]], id_col, product).rename(columns={id_col: "polygon_id"})
         parts.append(located(table, frame, id_col).assign(layer=layer, buffer_m=0))
     out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
@@ -156,8 +156,8 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
                         protected_loss_ha=protected_loss_ha, as_of=dt.date.fromisoformat(as_of))
     if note:
         log.warning("%s", note)
-    site_layer, conc, ten, riv = (gpd.read_file(p) for p in (sites, concessions, tenure, rivers))
-    frames = [gpd.read_file(p) for p in patch_files]
+    site_layer, conc, ten, riv = (io.read_layer(p) for p in (sites, concessions, tenure, rivers))
+    frames = [io.read_layer(p) for p in patch_files]
     frames = [f for f in frames if len(f)]
     patches = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
                if frames else gpd.GeoDataFrame({"patch_id": [], "source": [], "year": [], "loss_from": [], "loss_to": [],

@@ -294,12 +294,12 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataF
             for k, (name, frame) in enumerate(frames.items()):
                 options = {"dataset_options": {"VERSION": GPKG_VERSION}} if k == 0 else {}
                 if not isinstance(frame, gpd.GeoDataFrame):
-                    pyogrio.write_dataframe(pd.DataFrame(frame), tmp, layer=name, driver="GPKG", **options)
+                    pyogrio.write_dataframe(_dates_typed(pd.DataFrame(frame)), tmp, layer=name, driver="GPKG", **options)
                     continue
                 kind = (geometry_types or {}).get(name) or _single_type(frame, name)
                 if kind:
                     options.update(geometry_type=kind, promote_to_multi=kind.startswith("Multi"))
-                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
+                _dates_typed(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
             styles = styles_for(frames)
             if styles:
                 add_styles(tmp, styles, stamp)
@@ -309,6 +309,51 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataF
                 Path(tmp_qml).write_text(document, encoding="utf-8")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+# date columns, stored as GeoPackage DATETIME (QGIS's temporal controller and date filters use them)
+# when every value is an ISO date, and read back as ISO text by read_layer
+DATE_COLUMNS = ("granted_on", "expires_on", "observed_on", "judged_on", "valid_from", "valid_to", "date_start",
+                "date_end", "loss_from", "loss_to", "concurrent_from", "concurrent_to")
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _dates_typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each date column of ISO dates as datetime64 (empty text as missing)."""
+    out = None
+    for column in DATE_COLUMNS:
+        if column not in frame.columns or not (frame[column].dtype == object
+                                               or pd.api.types.is_string_dtype(frame[column].dtype)):
+            continue
+        text = frame[column].where(frame[column].notna(), "").astype(str).str.strip()
+        present = text != ""
+        if not present.any() or not text[present].str.match(_ISO_DATE).all():
+            continue  # a value that is not an ISO date keeps the column as text
+        out = frame.copy() if out is None else out
+        out[column] = pd.to_datetime(text.where(present), format="%Y-%m-%d").astype("datetime64[ms]")
+    return frame if out is None else out
+
+
+def dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Date columns read from a GeoPackage (or given as datetimes) as the ISO text asmgeo works with
+    (None where missing); ``frame`` itself is not changed."""
+    typed = [c for c in DATE_COLUMNS if c in frame.columns and str(frame[c].dtype).startswith("datetime64")]
+    if not typed:
+        return frame
+    frame = frame.copy()
+    for column in typed:
+        values = frame[column].dt.strftime("%Y-%m-%d")
+        frame[column] = values.where(frame[column].notna(), None).astype(object)
+    return frame
+
+
+def read_layer(path: str | Path, layer: str | None = None, **kwargs) -> gpd.GeoDataFrame:
+    """A layer asmgeo wrote (the first data layer unless ``layer`` is named), with its dates as ISO text."""
+    if layer is None:
+        names = [name for name, _ in pyogrio.list_layers(path) if name != "layer_styles"]
+        layer = names[0] if names else None
+    frame = gpd.read_file(path, layer=layer, **kwargs) if layer else gpd.read_file(path, **kwargs)
+    return dates_as_text(frame)
 
 
 # the type of each input layer's clean file, for when it has no feature to say so

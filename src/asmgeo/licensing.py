@@ -164,8 +164,11 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     if sites.geometry.is_empty.any() or (~np.isfinite(shapely.get_coordinates(sites.geometry.to_numpy()))).any():
         # ingest rejects such rows; one NaN point would corrupt the STRtree answers for all sites
         raise ValueError("sites with empty or non-finite coordinates reached classify_sites; ingest them first")
-    sites = sites.reset_index(drop=True)
-    conc = concessions.reset_index(drop=True)
+    from asmgeo.io import dates_as_text
+
+    # a layer read with geopandas holds its dates as datetimes; asmgeo's rules read ISO text
+    sites = dates_as_text(sites).reset_index(drop=True)
+    conc = dates_as_text(concessions).reset_index(drop=True)
     n = len(sites)
     ids = conc["licence_id"].to_numpy(dtype=object) if len(conc) else np.array([], dtype=object)
     validity = licence_validity(conc, rules.as_of) if len(conc) else None

@@ -44,12 +44,12 @@ def save_map(fmap: folium.Map, output: str | Path) -> None:
 
 
 def _read(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    return gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    return io.read_layer(path, layer=layer) if layer else io.read_layer(path)
 
 
 def _flags(path: str | Path) -> pd.DataFrame:
     """The flag table from flags.gpkg (the CSV's cells are defused for spreadsheets, this is the raw text)."""
-    return pyogrio.read_dataframe(path, layer="flags", read_geometry=False)
+    return io.dates_as_text(pyogrio.read_dataframe(path, layer="flags", read_geometry=False))
 
 
 def _has_layer(path: str | Path, layer: str) -> bool:

@@ -220,14 +220,14 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     from asmgeo.qa import read_warnings
 
     out_dir = Path(output).parent
-    flag_table = pyogrio.read_dataframe(flags, layer="flags", read_geometry=False)
-    status = pyogrio.read_dataframe(site_status, read_geometry=False, columns=["status"])["status"].value_counts()
-    pairs = pyogrio.read_dataframe(overlaps, layer="concession_overlaps", read_geometry=False)
+    flag_table = io.dates_as_text(pyogrio.read_dataframe(flags, layer="flags", read_geometry=False))
+    status = io.dates_as_text(pyogrio.read_dataframe(site_status, read_geometry=False, columns=["status"]))["status"].value_counts()
+    pairs = io.dates_as_text(pyogrio.read_dataframe(overlaps, layer="concession_overlaps", read_geometry=False))
     classes = pairs["conflict"].value_counts() if len(pairs) else pd.Series(dtype=int)
-    patch_table = pyogrio.read_dataframe(patches, read_geometry=False)
+    patch_table = io.dates_as_text(pyogrio.read_dataframe(patches, read_geometry=False))
     loss = (patch_table.groupby(["source", "year"], as_index=False)["area_ha"].sum().sort_values(["year", "source"])
             if len(patch_table) else pd.DataFrame(columns=["source", "year", "area_ha"]))
-    zones = gpd.read_file(candidates, layer="zones")
+    zones = io.read_layer(candidates, layer="zones")
     contrib = [c for c in zones.columns if c.startswith("contrib_") and zones[c].astype(float).abs().sum() > 0]
     zones = zones[["rank", "zone_id", "area_ha", "score", *contrib, "reason"]]
     verdict = sensitivity_verdict(io.read_csv(sensitivity)) if sensitivity and Path(sensitivity).exists() else ""

@@ -113,7 +113,7 @@ def raster_qa(rasters: dict, crs_path: str | Path, clean_layers: list[str | Path
     """Check the configured rasters against the study area; write their description and QA notes."""
     from asmgeo.rasters import check_rasters
 
-    bounds = [gpd.read_file(p).total_bounds for p in clean_layers]
+    bounds = [io.read_layer(p).total_bounds for p in clean_layers]
     bounds = [b for b in bounds if all(map(lambda v: v == v, b))]
     study = None
     if bounds:
@@ -136,8 +136,8 @@ def overlaps(concessions: str | Path, tenure: str | Path, overlaps_gpkg: str | P
     rules = ov.OverlapRules(sliver_tolerance_m2=sliver_tolerance_m2, sliver_share_pct=sliver_share_pct,
                             high_share_pct=high_share_pct, high_area_ha=high_area_ha,
                             containment_share_pct=containment_share_pct, as_of=dt.date.fromisoformat(as_of))
-    conc = gpd.read_file(concessions)
-    ten = gpd.read_file(tenure)
+    conc = io.read_layer(concessions)
+    ten = io.read_layer(tenure)
     pairs, pair_qa = ov.find_concession_overlaps(conc, rules)
     tenure_pairs, tenure_qa = ov.find_tenure_overlaps(conc, ten, rules)
     io.write_gpkg({"concession_overlaps": pairs[~pairs.same_holder.astype(bool)],
@@ -171,8 +171,8 @@ def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, ri
                                downstream_km=downstream_km, expiring_window_days=expiring_window_days,
                                unlicensed_near_licence_m=unlicensed_near_licence_m,
                                detection_outside_share_pct=detection_outside_share_pct)
-    site_layer, conc, ten = gpd.read_file(sites), gpd.read_file(concessions), gpd.read_file(tenure)
-    riv, found = gpd.read_file(rivers), gpd.read_file(detections)
+    site_layer, conc, ten = io.read_layer(sites), io.read_layer(concessions), io.read_layer(tenure)
+    riv, found = io.read_layer(rivers), io.read_layer(detections)
     status = lic.classify_sites(site_layer, conc, ten, riv, rules)
     reconciled = det.reconcile_detections(found, conc, rules)
     flag_table = combine_flags([lic.site_flags(status, conc, ten, rules), coop.expiring_licences(status, conc, rules),

@@ -41,6 +41,9 @@ def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     status says expired without a usable expiry date: the date from which it is known expired),
     open_ended (active with no expiry date given).
     """
+    from asmgeo.io import dates_as_text
+
+    concessions = dates_as_text(concessions)  # a layer read with geopandas holds datetimes
     granted = np.array(_text(concessions["granted_on"].to_numpy(dtype=object)), dtype=object)
     expires = np.array(_text(concessions["expires_on"].to_numpy(dtype=object)), dtype=object)
     start = np.array([g or NEVER for g in granted], dtype="U10")

@@ -42,15 +42,21 @@ def python_ranking(zones, weights, threshold=0.0):
     return [z for z in zones.zone_id.to_numpy()[order] if keep[list(zones.zone_id).index(z)]]
 
 
-def test_sliders_rerank_the_zones_as_python_does(tmp_path, open_page):
-    zones = hand_made_zones()
+def planner_page(zones, folder):
+    """The candidates map of ``zones`` alone (no exclusions, licences or tenure), saved as the workflow saves it."""
     empty = gpd.GeoDataFrame({"reason": [], "cells": []}, geometry=[], crs="EPSG:32735")
     licences = gpd.GeoDataFrame({"licence_id": [], "state": []}, geometry=[], crs="EPSG:32735")
     tenure = gpd.GeoDataFrame({"tenure_id": [], "tenure_type": [], "name": [], "holder": [], "protection": []},
                               geometry=[], crs="EPSG:32735")
     fmap = maps.candidates_map(zones, empty, licences, tenure, "planner test", [], weights=WEIGHTS, threshold=0.3)
-    path = tmp_path / "candidates.html"
+    path = folder / "candidates.html"
     save_map(fmap, path)
+    return path
+
+
+def test_sliders_rerank_the_zones_as_python_does(tmp_path, open_page):
+    zones = hand_made_zones()
+    path = planner_page(zones, tmp_path)
     opened = open_page(path).wait_for_map()
     page = opened.page
     base = python_ranking(zones, WEIGHTS, 0.3)
@@ -86,13 +92,7 @@ def test_planner_at_phone_size_fits_and_answers_touch_and_keys(tmp_path, open_pa
     """At 390 x 844 the weights panel starts folded, opens within the screen without hiding most of the
     map, and a slider moved from the keyboard re-ranks the zones as Python does."""
     zones = hand_made_zones()
-    empty = gpd.GeoDataFrame({"reason": [], "cells": []}, geometry=[], crs="EPSG:32735")
-    licences = gpd.GeoDataFrame({"licence_id": [], "state": []}, geometry=[], crs="EPSG:32735")
-    tenure = gpd.GeoDataFrame({"tenure_id": [], "tenure_type": [], "name": [], "holder": [], "protection": []},
-                              geometry=[], crs="EPSG:32735")
-    fmap = maps.candidates_map(zones, empty, licences, tenure, "planner test", [], weights=WEIGHTS, threshold=0.3)
-    path = tmp_path / "candidates.html"
-    save_map(fmap, path)
+    path = planner_page(zones, tmp_path)
     opened = open_page(path, viewport=(390, 844)).wait_for_map()
     page = opened.page
     panel = page.locator(".asmgeo-planner")

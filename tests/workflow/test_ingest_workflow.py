@@ -53,7 +53,11 @@ def test_clean_layers_have_canonical_values(demo_run):
     concessions = gpd.read_file(demo_run / "clean" / "concessions.gpkg").set_index("licence_id")
     assert concessions.status["DEMO-ZEA-220"] == "active"
     assert concessions.licence_type["DEMO-ZEA-220"] == "artisanal_zone"
-    assert concessions.granted_on["DEMO-ZEA-220"] == "2021-06-15"
+    # a date is a GeoPackage DATETIME (QGIS filters on it); asmgeo reads it back as ISO text
+    assert concessions.granted_on["DEMO-ZEA-220"] == pd.Timestamp("2021-06-15")
+    from asmgeo.io import read_layer
+
+    assert read_layer(demo_run / "clean" / "concessions.gpkg").set_index("licence_id").granted_on["DEMO-ZEA-220"] == "2021-06-15"
     assert concessions.area["DEMO-PE-101"] / 1e4 == pytest.approx(1600.0)
     assert concessions.area["DEMO-PE-200"] / 1e4 == pytest.approx(200.0)
     sites = gpd.read_file(demo_run / "clean" / "sites.gpkg")

@@ -134,3 +134,20 @@ def test_the_qgis_project_opens_every_output_grouped_and_styled(demo_run):
     assert {l.find("layername").text for l in styled} >= {"Flags at sites", "Sites by licensing status", "Candidate zones"}
     tree_ids = {t.get("id") for t in root.iter("layer-tree-layer")}
     assert tree_ids == {l.find("id").text for l in layers}
+
+
+@pytest.mark.parametrize("name, layer, columns", [("clean/concessions.gpkg", "concessions", ["granted_on", "expires_on"]),
+                                                   ("site_status.gpkg", "site_status", ["observed_on", "judged_on"]),
+                                                   ("flags.gpkg", "flags_points", ["date_start"]),
+                                                   ("overlaps.gpkg", "concession_overlaps", ["concurrent_from"])])
+def test_dates_are_geopackage_datetimes_that_qgis_can_filter(demo_run, name, layer, columns):
+    import pyogrio
+
+    from asmgeo import io
+
+    info = pyogrio.read_info(demo_run / name, layer=layer)
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert all(str(types[c]).startswith("datetime64") for c in columns), types
+    # asmgeo reads them back as the ISO text it wrote
+    back = io.read_layer(demo_run / name, layer=layer)
+    assert back[columns[0]].dropna().str.match(r"^\d{4}-\d{2}-\d{2}$").all()

@@ -11,6 +11,7 @@ rule candidates:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         crs=run_path("analysis_crs.json"),
+        raster_qa=run_path("qa", "rasters.csv"),  # no raster is read before every one is checked
         area=lambda w: [config["candidates"]["area"]] if config["candidates"].get("area") else [],
     output:
         gpkg=run_path("candidates.gpkg"),
