@@ -201,6 +201,8 @@ class _CellWriter:
             store = self.stores[path]
             for k, name in enumerate(names, start=1):
                 store.dst.set_band_description(k, name)
+                if dtype != "uint8":  # scores and criteria are 0..1 shares; forest_data_pct a percentage
+                    store.dst.set_band_unit(k, "%" if name.endswith("_pct") else "0..1")
             if dtype == "uint8":
                 store.dst.update_tags(1, **{f"code_{k}": name for k, name in enumerate(rules, start=1)}, code_0="not excluded")
                 store.dst.write_colormap(1, _exclusion_colours(rules))

@@ -87,6 +87,8 @@ def test_coded_bands_carry_categories_and_colours_and_the_drop_its_scale(demo_ru
         assert len(drops) and np.all((drops >= 0.2 - 1e-4) & (drops <= 2))  # a real NDVI drop, over the rule's 0.2
     with rasterio.open(demo_run / "candidates" / "excluded_by.tif") as src:
         assert src.tags(1)["code_1"] and src.colormap(1)
+    with rasterio.open(demo_run / "candidates" / "cells.tif") as src:
+        assert dict(zip(src.descriptions, src.units)) == {**{d: "0..1" for d in src.descriptions[:-1]}, "forest_data_pct": "%"}
 
 
 @pytest.mark.parametrize("name, layer, field", [("flags.gpkg", "flags_points", "severity"), ("flags.gpkg", "flags_areas", "severity"),
