@@ -38,8 +38,12 @@ def tiles_setting(maps_config: dict | None) -> dict | None:
 
 def save_map(fmap: folium.Map, output: str | Path) -> None:
     """Write the map's HTML atomically (the same bytes for the same map, with its Content-Security-Policy)."""
+    from asmgeo.report import MAP_TITLES
+
+    name = MAP_TITLES.get(Path(output).stem, (Path(output).stem,))[0]
+    title = f"{name}: {maps.payload_of(fmap)['title']}"
     with io.atomic_path(output) as tmp:
-        Path(tmp).write_text(maps.render_html(fmap), encoding="utf-8")
+        Path(tmp).write_text(maps.render_html(fmap, title), encoding="utf-8")
     log.info("wrote %s (%.1f kB)", output, Path(output).stat().st_size / 1024)
 
 

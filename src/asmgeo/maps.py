@@ -645,10 +645,15 @@ def content_security_policy(tiles: dict | None = None) -> str:
             f"img-src {img}; font-src data:; connect-src data: blob:; base-uri 'none'; form-action 'none'")
 
 
-def render_html(fmap: folium.Map) -> str:
+def render_html(fmap: folium.Map, page_title: str | None = None) -> str:
     """The map page: folium's random element ids renumbered in order of appearance (identical maps
-    give identical bytes) and a Content-Security-Policy as the head's first element."""
+    give identical bytes), a Content-Security-Policy as the head's first element, and
+    ``page_title`` (escaped here, never through a template) as the browser tab's title."""
+    import html as html_text
+
     html = fmap.get_root().render()
+    if page_title:
+        html = html.replace("<title>asmgeo map</title>", f"<title>{html_text.escape(page_title)}</title>", 1)
     ids: dict[str, str] = {}
     html = _RANDOM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), html)
     policy = f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(getattr(fmap, "asmgeo_tiles", None))}">'

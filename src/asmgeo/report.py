@@ -98,7 +98,17 @@ def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
     return counts.sort_values(["_o", "flags"], ascending=[True, False]).drop(columns="_o").reset_index(drop=True)
 
 
-def top_flags(flags: pd.DataFrame, n: int = 25) -> pd.DataFrame:
+TOP_FLAGS = 25
+
+
+def top_flags_note(total: int, n: int = TOP_FLAGS) -> str:
+    """What the top-flags table shows of all the flags, so a cut-off list never looks complete."""
+    if total <= n:
+        return f"All {total} flags, by severity then area."
+    return f"The first {n} of {total} flags, by severity then area; every flag is in flags.csv and flags.gpkg."
+
+
+def top_flags(flags: pd.DataFrame, n: int = TOP_FLAGS) -> pd.DataFrame:
     """The ``n`` most severe flags (then largest area or loss), with their reasons."""
     if flags.empty:
         return pd.DataFrame(columns=["flag_id", "severity", "flag_type", "id", "other_id", "reason"])
@@ -151,7 +161,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         "<figure><figcaption>Forest loss per year in patches above the minimum mapping unit</figcaption>"
         + bar_chart(loss_labels, list(loss_by_year.get("area_ha", [])), "ha", "chart-loss", "#238b45") + "</figure>",
         "</div>",
-        "<h2>Top flags</h2>",
+        f"<h2>Top flags</h2><p class=\"muted\">{top_flags_note(len(flags))}</p>",
         table(top_flags(flags), "top-flags", css={"reason": "reason"}),
         "<h2>Candidate zones</h2>",
         f'<p id="sensitivity">{esc(verdict)}</p>' if verdict else "",

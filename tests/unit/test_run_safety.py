@@ -110,3 +110,21 @@ def test_a_map_of_one_site_opens_on_about_a_kilometre_around_it():
     (south, west), (north, east) = maps.payload_of(small_map())["bounds"]
     assert north - south == pytest.approx(maps.MIN_EXTENT_DEG) and east - west == pytest.approx(maps.MIN_EXTENT_DEG)
     assert (south + north) / 2 == pytest.approx(-2.0) and (west + east) / 2 == pytest.approx(28.0)
+
+
+def test_each_map_page_is_titled_with_its_map_and_run_and_hostile_titles_stay_text(tmp_path):
+    from asmgeo.map_steps import save_map
+
+    frame = gpd.GeoDataFrame({"site_id": ["S1"], "status": ["unlicensed"]}, geometry=[shapely.Point(28.0, -2.0)], crs=4326)
+    layer = maps.Layer("sites", "Sites", frame, "point", [maps.Field("Site", "site_id")], "status", maps.SITE_STATUS_COLOURS)
+    save_map(maps.build_map([layer], "Kivu <script>alert(1)</script> & co", ["c"]), tmp_path / "overlaps.html")
+    page = (tmp_path / "overlaps.html").read_text(encoding="utf-8")
+    assert "<title>Overlapping claims: Kivu &lt;script&gt;alert(1)&lt;/script&gt; &amp; co</title>" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_the_top_flags_table_says_when_it_is_cut():
+    from asmgeo.report import top_flags_note
+
+    assert top_flags_note(31) == "The first 25 of 31 flags, by severity then area; every flag is in flags.csv and flags.gpkg."
+    assert top_flags_note(7) == "All 7 flags, by severity then area."
