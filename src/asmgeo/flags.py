@@ -97,11 +97,9 @@ def write_flags(table: gpd.GeoDataFrame, path: str | Path) -> None:
 
 def read_flags(path: str | Path) -> gpd.GeoDataFrame:
     """The flags of a file written by :func:`write_flags`, every geometry layer together."""
-    import pyogrio
-
     from asmgeo import io
 
-    names = [name for name, kind in pyogrio.list_layers(path) if kind is not None]
+    names = [name for name, kind in io.data_layers(path) if kind is not None]
     parts = [io.read_layer(path, layer=name) for name in names]
     parts = [p for p in parts if len(p)] or parts[:1]
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)

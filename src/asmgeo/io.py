@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from asmgeo import schema
 from asmgeo.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -192,8 +193,7 @@ def _single_layer(path: str | Path) -> str | None:
         layers = pyogrio.list_layers(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise InputError(f"cannot read the file: {_first_line(exc)}", path=str(path)) from exc
-    # QGIS's style table (layer_styles, as asmgeo's own GeoPackages hold) is not a data layer
-    layers = [(name, kind) for name, kind in layers if not (name == "layer_styles" and kind is None)]
+    layers = [(name, kind) for name, kind in layers if not _is_style_table(name, kind)]
     if len(layers) <= 1:
         return str(layers[0][0]) if len(layers) else None
     listed = []
@@ -280,8 +280,6 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataF
     (e.g. ``MultiPolygon``, parts promoted) so that an empty or mixed layer is still one type."""
     if isinstance(frames, gpd.GeoDataFrame):
         frames = {Path(path).stem: frames}
-    import pyogrio
-
     from asmgeo.qgis_style import add_styles, styles_for
 
     # GDAL stamps every table with the time of writing (gpkg_contents.last_change); the build time
@@ -347,18 +345,29 @@ def dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _is_style_table(name: str, kind) -> bool:
+    """QGIS's style table (``layer_styles``, which asmgeo's own GeoPackages hold) is not a data layer."""
+    return name == "layer_styles" and kind is None
+
+
+def data_layers(path: str | Path) -> list[tuple[str, str | None]]:
+    """(name, geometry type) of a file's layers, QGIS's style table left out."""
+    return [(name, kind) for name, kind in pyogrio.list_layers(path) if not _is_style_table(name, kind)]
+
+
 def read_layer(path: str | Path, layer: str | None = None, **kwargs) -> gpd.GeoDataFrame:
     """A layer asmgeo wrote (the first data layer unless ``layer`` is named), with its dates as ISO text."""
     if layer is None:
-        names = [name for name, _ in pyogrio.list_layers(path) if name != "layer_styles"]
+        names = [name for name, _ in data_layers(path)]
         layer = names[0] if names else None
     frame = gpd.read_file(path, layer=layer, **kwargs) if layer else gpd.read_file(path, **kwargs)
     return dates_as_text(frame)
 
 
-# the type of each input layer's clean file, for when it has no feature to say so
-LAYER_GEOMETRY = {"sites": "Point", "concessions": "MultiPolygon", "tenure": "MultiPolygon",
-                  "detections": "MultiPolygon", "rivers": "MultiLineString", "roads": "MultiLineString"}
+# the type of each input layer's clean file, for when it has no feature to say so (the schema's kind;
+# watercourses and roads may be either, and are drawn as lines)
+_KIND_TYPE = {"point": "Point", "polygon": "MultiPolygon", "line_or_polygon": "MultiLineString"}
+LAYER_GEOMETRY = {layer: _KIND_TYPE[kind] for layer, kind in schema.GEOMETRY_KIND.items()}
 
 
 def _single_type(frame: gpd.GeoDataFrame, name: str) -> str | None:
@@ -376,7 +385,6 @@ def build_time(default_epoch: int = 0):
     """The time outputs are stamped with: SOURCE_DATE_EPOCH when set (reproducible builds), else
     ``default_epoch``; only manifest.json records the wall-clock time of a run without it."""
     import datetime as dt
-    import os
 
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     try:
@@ -387,8 +395,6 @@ def build_time(default_epoch: int = 0):
 
 
 def source_date_epoch_set() -> bool:
-    import os
-
     return bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit())
 
 

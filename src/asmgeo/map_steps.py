@@ -48,7 +48,7 @@ def save_map(fmap: folium.Map, output: str | Path) -> None:
 
 
 def _read(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    return io.read_layer(path, layer=layer) if layer else io.read_layer(path)
+    return io.read_layer(path, layer)
 
 
 def _flags(path: str | Path) -> pd.DataFrame:

@@ -223,7 +223,6 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
                  output: str | Path, title: str, warnings: str | Path | Sequence[str | Path] | None = None,
                  crs: str | Path | None = None, sensitivity: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
-    import geopandas as gpd
     import pyogrio
 
     from asmgeo import io
@@ -231,7 +230,7 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
 
     out_dir = Path(output).parent
     flag_table = io.dates_as_text(pyogrio.read_dataframe(flags, layer="flags", read_geometry=False))
-    status = io.dates_as_text(pyogrio.read_dataframe(site_status, read_geometry=False, columns=["status"]))["status"].value_counts()
+    status = pyogrio.read_dataframe(site_status, read_geometry=False, columns=["status"])["status"].value_counts()
     pairs = io.dates_as_text(pyogrio.read_dataframe(overlaps, layer="concession_overlaps", read_geometry=False))
     classes = pairs["conflict"].value_counts() if len(pairs) else pd.Series(dtype=int)
     patch_table = io.dates_as_text(pyogrio.read_dataframe(patches, read_geometry=False))
