@@ -15,7 +15,6 @@ from asmgeo.errors import InputError
 def configured_inputs(config: dict) -> list[tuple[str, str]]:
     """(config key, path) of every input file the config names: layer files, rasters, the
     candidates' boundary file. Demo rasters that rule demo_rasters generates are left out."""
-    from asmgeo.demo import DEMO_RASTER_NAMES
     from asmgeo.io import file_on_disk
 
     out = []
@@ -33,9 +32,16 @@ def configured_inputs(config: dict) -> list[tuple[str, str]]:
     area = (config.get("candidates") or {}).get("area")
     if area:
         out.append(("candidates.area", file_on_disk(area)))
-    folder = (config.get("demo") or {}).get("rasters_dir")
-    generated = {str(Path(folder) / name) for name in DEMO_RASTER_NAMES} if folder else set()
+    generated = _generated_rasters(config)
     return [(key, str(path)) for key, path in out if str(path) not in generated]
+
+
+def _generated_rasters(config: dict) -> set[str]:
+    """The demo rasters that rule demo_rasters writes on first use (only when demo.rasters_dir is set)."""
+    from asmgeo.demo import DEMO_RASTER_NAMES
+
+    folder = (config.get("demo") or {}).get("rasters_dir")
+    return {str(Path(folder) / name) for name in DEMO_RASTER_NAMES} if folder else set()
 
 
 def missing_inputs(config: dict) -> list[str]:
@@ -83,15 +89,10 @@ def check_inputs(config: dict) -> list[str]:
 
 def _without_generated(config: dict) -> dict:
     """The rasters section without the demo rasters that rule demo_rasters generates on first use."""
-    from pathlib import Path
-
-    from asmgeo.demo import DEMO_RASTER_NAMES
-
     rasters = dict(config.get("rasters") or {})
-    folder = (config.get("demo") or {}).get("rasters_dir")
-    if not folder:
+    generated = _generated_rasters(config)
+    if not generated:
         return rasters
-    generated = {str(Path(folder) / name) for name in DEMO_RASTER_NAMES}
 
     def pending(path):
         return path and str(path) in generated and not Path(path).exists()
