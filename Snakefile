@@ -23,6 +23,7 @@ include: "workflow/rules/forest.smk"
 include: "workflow/rules/candidates.smk"
 include: "workflow/rules/flags.smk"
 include: "workflow/rules/maps.smk"
+include: "workflow/rules/history.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from asmgeo.errors import InputError
+from asmgeo.errors import AsmgeoError, InputError
 
 
 def configured_inputs(config: dict) -> list[tuple[str, str]]:
@@ -55,6 +55,13 @@ def missing_inputs(config: dict) -> list[str]:
                             "snakemake from); fix the path or remove the entry")
         elif Path(path).is_dir() and not path.lower().endswith((".gdb", ".zarr")):
             problems.append(f"config key {key}: {path} is a folder, not a file; name the file inside it")
+    if config.get("history"):
+        from asmgeo.history import check_run_folder
+
+        try:
+            check_run_folder(config["history"])
+        except AsmgeoError as exc:
+            problems.append(str(exc))
     return problems
 
 

@@ -20,8 +20,18 @@ FLAG_COLUMNS = [
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
+# Flag types whose other party is evidence, not what the flag is about: the nearest valid licence
+# of an unlicensed site, the nearest watercourse, the sites working in an expiring licence. Their id
+# leaves the other party out, so that a licence redrawn or granted elsewhere (a new nearest licence)
+# changes the flag's evidence, not its identity; changes.csv then lists it as changed.
+EVIDENCE_OTHER = frozenset({"site_unlicensed", "site_near_watercourse", "licence_expiring"})
+
+
 def flag_id(flag_type: str, layer: str, ident: str, other_layer: str = "", other_id: str = "") -> str:
-    """Stable id: the same flag on the same parties always gets the same id."""
+    """Stable id: the same flag on the same subject (and, for a pair such as an overlap, the same other
+    party) always gets the same id, whatever else the inputs hold."""
+    if flag_type in EVIDENCE_OTHER:
+        other_layer, other_id = "", ""
     key = "|".join([flag_type, layer, str(ident), other_layer or "", str(other_id or "")])
     return "F-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
@@ -70,36 +80,38 @@ def flags_table(flags: gpd.GeoDataFrame) -> pd.DataFrame:
     return lonlat_table(flags)
 
 
-def flag_layers(table: gpd.GeoDataFrame) -> tuple[dict, dict]:
+def flag_layers(table: gpd.GeoDataFrame, prefix: str = "flags") -> tuple[dict, dict]:
     """flags.gpkg as QGIS wants it: the whole table without geometry (layer "flags", with lon/lat) and one
-    single-type layer per geometry kind (a mixed layer opens as "Unknown (any)" sub-layers)."""
+    single-type layer per geometry kind (a mixed layer opens as "Unknown (any)" sub-layers). Other
+    tables of mixed geometry (changes.gpkg) use the same layout under their own ``prefix``."""
     kind = table.geometry.geom_type.fillna("")
-    layers = {"flags": flags_table(table)}
+    layers = {prefix: flags_table(table)}
     types = {}
-    for name, kinds, geometry_type in (("flags_points", ("Point", "MultiPoint"), "MultiPoint"),
-                                       ("flags_lines", ("LineString", "MultiLineString"), "MultiLineString"),
-                                       ("flags_areas", ("Polygon", "MultiPolygon"), "MultiPolygon")):
+    for suffix, kinds, geometry_type in (("points", ("Point", "MultiPoint"), "MultiPoint"),
+                                         ("lines", ("LineString", "MultiLineString"), "MultiLineString"),
+                                         ("areas", ("Polygon", "MultiPolygon"), "MultiPolygon")):
+        name = f"{prefix}_{suffix}"
         part = table[kind.isin(kinds).to_numpy()]
-        if name == "flags_points" and (part.geom_type == "Point").all():
+        if suffix == "points" and (part.geom_type == "Point").all():
             geometry_type = "Point"
-        if len(part) or name != "flags_lines":
+        if len(part) or suffix != "lines":
             layers[name], types[name] = part, geometry_type
     return layers, types
 
 
-def write_flags(table: gpd.GeoDataFrame, path: str | Path) -> None:
+def write_flags(table: gpd.GeoDataFrame, path: str | Path, prefix: str = "flags") -> None:
     """A flag GeoPackage: the table without geometry and one single-type layer per geometry kind."""
     from asmgeo import io
 
-    layers, types = flag_layers(table)
+    layers, types = flag_layers(table, prefix)
     io.write_gpkg(layers, path, types)
 
 
-def read_flags(path: str | Path) -> gpd.GeoDataFrame:
+def read_flags(path: str | Path, prefix: str = "flags") -> gpd.GeoDataFrame:
     """The flags of a file written by :func:`write_flags`, every geometry layer together."""
     from asmgeo import io
 
-    names = [name for name, kind in io.data_layers(path) if kind is not None]
+    names = [name for name, kind in io.data_layers(path) if kind is not None and name.startswith(prefix + "_")]
     parts = [io.read_layer(path, layer=name) for name in names]
     parts = [p for p in parts if len(p)] or parts[:1]
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)

@@ -16,6 +16,7 @@ import pandas as pd
 import pyogrio
 
 from asmgeo import io, maps
+from asmgeo.flags import read_flags
 
 log = logging.getLogger(__name__)
 
@@ -71,15 +72,29 @@ def _context(run: dict) -> tuple[str, list[str], dict | None, float | None]:
             tiles_setting(run.get("maps")), (run.get("maps") or {}).get("simplify_m"))
 
 
+def change_layer(changes: gpd.GeoDataFrame) -> maps.Layer:
+    """Flags new or resolved since the previous run, each at a point on its geometry."""
+    from asmgeo.palette import CHANGE_COLOURS
+
+    frame = changes[(changes["subject"] == "flag") & changes["change"].isin(["new", "resolved"])].reset_index(drop=True)
+    fields = [maps.Field("Change", "change"), maps.Field("Flag", "flag_id"), maps.Field("Type", "flag_type"),
+              maps.Field("Severity", "severity"), maps.Field("Subject", "id"),
+              maps.Field("What changed", "detail")]
+    return maps.Layer("changes", "Flags new or resolved since the previous run", frame, "point", fields, "change",
+                      CHANGE_COLOURS, "since the previous run", show=bool(len(frame)), search=["flag_id", "id"],
+                      headline="detail")
+
+
 def overview_map(site_status: str, concessions: str, tenure: str, overlaps: str, patches: str | None,
-                 zones: str | None, flags: str, output: str, run: dict) -> folium.Map:
-    """maps/overview.html: every layer as a toggle."""
+                 zones: str | None, flags: str, output: str, run: dict, changes: str | None = None) -> folium.Map:
+    """maps/overview.html: every layer as a toggle (and the flags new or resolved since the previous run)."""
     title, caption, tiles, tolerance = _context(run)
     pairs, _ = _overlaps(overlaps)
     licences = maps.licence_states(_read(concessions), run["as_of"])
     fmap = maps.overview_map(_read(site_status), licences, _read(tenure), pairs,
                              _read(patches) if patches else None, _read(zones, "zones") if zones else None,
-                             _flags(flags), title, caption, tiles, tolerance)
+                             _flags(flags), title, caption, tiles, tolerance,
+                             extra=[change_layer(io.dates_as_text(read_flags(changes, "changes")))] if changes else ())
     save_map(fmap, output)
     return fmap
 

@@ -338,6 +338,14 @@ def payload_of(fmap: folium.Map) -> dict:
     raise ValueError("not an asmgeo map: no packed layers")
 
 
+def payload_of_html(page: str) -> dict:
+    """The decoded payload of a saved map page (what the viewer draws: for tests and audits)."""
+    found = re.search(r'asmgeoRender\([^,]+, "([A-Za-z0-9+/=]+)"\)', page)
+    if not found:
+        raise ValueError("not an asmgeo map page: no packed layers")
+    return decode_payload(found.group(1))
+
+
 # --- The five maps -------------------------------------------------------------------------
 
 def _sequential(values: Sequence[Any], start: str = "#fee08b", end: str = "#800026") -> list[tuple[Any, str, str]]:
@@ -520,15 +528,16 @@ def exclusion_layer(excluded: gpd.GeoDataFrame) -> Layer:
 
 def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
                  overlaps: gpd.GeoDataFrame, patches: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame | None,
-                 flags: pd.DataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
-    """Every layer, each a toggle: the GIS analyst's map."""
+                 flags: pd.DataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None,
+                 extra: Sequence[Layer] = ()) -> folium.Map:
+    """Every layer, each a toggle: the GIS analyst's map (``extra`` layers drawn on top)."""
     layers = [tenure_layer(tenure), licence_layer(licences), overlap_layer(overlaps)]
     if patches is not None:
         layers.append(patch_layers(patches)[0])
     if zones is not None:
         layers.append(zone_layer(zones))
     layers.append(site_layer(sites, flags))
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
+    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m)
 
 
 def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,

@@ -41,3 +41,7 @@ EXCLUSION_COLOURS = [("strict protected area", "strict protected area", "#006d2c
                      ("agricultural", "farmland", "#d9c27a"), ("community forest", "community forest", "#1b9e77"),
                      ("private title", "private title", "#9e9ac8"), ("customary land", "customary land", "#bf812d"),
                      ("protected area", "protected area (not strict)", "#a1d99b"), ("other", "other tenure", "#bdbdbd")]
+
+# flags since the previous run (history): orange and purple, told apart with any colour vision
+CHANGE_COLOURS = [("new", "new since the previous run", "#e66101"),
+                  ("resolved", "resolved: no longer raised", "#5e3c99")]

@@ -130,7 +130,7 @@ def built_text(manifest: dict) -> str:
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
                  maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
-                 crs_record: dict | None = None, verdict: str = "") -> str:
+                 crs_record: dict | None = None, verdict: str = "", changes: str = "") -> str:
     """The report page. ``maps`` holds (file name relative to the report, title, audience);
     ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
@@ -144,6 +144,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
         f'{esc(built_text(manifest))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
         _warnings_section(warnings),
+        changes,
         (f'<p id="analysis-crs">{esc(crs_sentence(crs_record))} (<code>analysis_crs.json</code>).</p>'
          if crs_record and not any(w.startswith(crs_sentence(crs_record)) for w in warnings) else ""),
         "<h2>Maps</h2><div class=\"maps\">" + "".join(
@@ -201,6 +202,30 @@ def sensitivity_verdict(table: pd.DataFrame) -> str:
             f"(candidates/sensitivity.csv); it is not first under {which}.")
 
 
+CHANGES_SHOWN = 25
+
+
+def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
+    """'What changed since <the previous run>': counts, then the first changes (all in changes.csv)."""
+    if summary is None:
+        return ""
+    from asmgeo.history import since_text
+
+    if not summary.get("baseline"):
+        return ('<section id="changes"><h2>What changed</h2><p class="muted">No earlier run of this run name to compare '
+                "with: this run is the baseline the next run is compared with (kept in <code>history/</code>).</p></section>")
+    counts = summary.get("counts") or {}
+    head = f'<section id="changes"><h2>What changed since {esc(since_text(summary))}</h2>'
+    if not counts:
+        return head + "<p>Nothing changed: the same flags, licences and site statuses.</p></section>"
+    listed = "; ".join(f"{esc(k)}: {v}" for k, v in counts.items())
+    shown = changes.head(CHANGES_SHOWN)[["subject", "change", "id", "flag_type", "detail"]] if changes is not None else None
+    note = (f"The first {CHANGES_SHOWN} of {len(changes)} changes; all in <code>changes.csv</code>."
+            if changes is not None and len(changes) > CHANGES_SHOWN else "Every change is also in <code>changes.csv</code>.")
+    return (head + f"<p>{listed}.</p><p class=\"muted\">{note}</p>"
+            + (table(shown, "changes-table", css={"detail": "reason"}) if shown is not None else "") + "</section>")
+
+
 def _warnings_section(warnings: Sequence[str]) -> str:
     if not warnings:
         return '<p id="warnings" class="muted">No warning about this run.</p>'
@@ -221,7 +246,8 @@ MAP_TITLES = {
 def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path, site_status: str | Path,
                  overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
                  output: str | Path, title: str, warnings: str | Path | Sequence[str | Path] | None = None,
-                 crs: str | Path | None = None, sensitivity: str | Path | None = None) -> str:
+                 crs: str | Path | None = None, sensitivity: str | Path | None = None,
+                 changes: str | Path | None = None, changes_summary: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
     import pyogrio
 
@@ -249,7 +275,9 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
                         flag_table, status, classes, loss, zones, links, title,
                         [line for path in ([warnings] if isinstance(warnings, (str, Path)) else warnings or [])
                          for line in read_warnings(path)],
-                        json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None, verdict)
+                        json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None, verdict,
+                        changes_section(json.loads(Path(changes_summary).read_text(encoding="utf-8")),
+                                        io.read_csv(changes, keep_default_na=False)) if changes_summary else "")
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

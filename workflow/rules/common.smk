@@ -157,6 +157,7 @@ def all_outputs():
             run_path("manifest.json"),
             run_path("report.html"),
             run_path("asmgeo.qgz"),
+            run_path("changes.csv"),
         ]
         + map_files()
     )

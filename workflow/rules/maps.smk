@@ -10,6 +10,7 @@ rule map_overview:
         patches=run_path("forest", "change_patches.gpkg"),
         zones=run_path("candidates.gpkg"),
         flags=run_path("flags.gpkg"),
+        changes=run_path("changes.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "overview.html"), caption="../report/map_overview.rst", category="Maps"),

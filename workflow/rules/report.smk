@@ -13,6 +13,8 @@ rule report:
         overlaps=run_path("overlaps.gpkg"),
         patches=run_path("forest", "change_patches.gpkg"),
         candidates=run_path("candidates.gpkg"),
+        changes=run_path("changes.csv"),
+        changes_summary=run_path("changes", "summary.json"),
         maps=map_files(),
     output:
         report(run_path("report.html"), caption="../report/report.rst", category="Summary"),
