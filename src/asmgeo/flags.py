@@ -15,7 +15,7 @@ import pandas as pd
 
 FLAG_COLUMNS = [
     "flag_id", "flag_type", "severity", "layer", "id", "other_layer", "other_id", "area_ha", "share_pct",
-    "other_share_pct", "distance_m", "loss_ha", "date_start", "date_end", "rule", "reason",
+    "other_share_pct", "distance_m", "loss_ha", "date_start", "date_end", "rule", "reason", "verdict", "verified_on",
 ]
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -42,6 +42,8 @@ def make_flags(records: pd.DataFrame, geometry, crs) -> gpd.GeoDataFrame:
     for column in FLAG_COLUMNS:
         if column not in frame.columns:
             frame[column] = np.nan if column in ("area_ha", "share_pct", "other_share_pct", "distance_m", "loss_ha") else ""
+    for column in ("layer", "id", "other_layer", "other_id", "verdict", "verified_on"):
+        frame[column] = frame[column].where(frame[column].notna(), "")
     frame["flag_id"] = [flag_id(t, lay, i, ol, oi) for t, lay, i, ol, oi in
                         zip(frame.flag_type, frame.layer, frame["id"], frame.other_layer, frame.other_id)]
     flags = gpd.GeoDataFrame(frame[FLAG_COLUMNS], geometry=list(geometry), crs=crs)

@@ -185,11 +185,18 @@ def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, ri
     return flag_table
 
 
-def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path, csv: str | Path) -> gpd.GeoDataFrame:
-    """Gather every stage's flags into flags.gpkg and flags.csv (stable order, stable ids)."""
-    from asmgeo.flags import combine_flags, flags_table, read_flags
+def flags(stage_flags: list[str | Path], crs_path: str | Path, gpkg: str | Path, csv: str | Path,
+          verifications: str | Path | None = None) -> gpd.GeoDataFrame:
+    """Gather every stage's flags into flags.gpkg and flags.csv (stable order, stable ids), with the
+    field verdicts of ``verifications`` (asmgeo field-import) on the flags they concern."""
+    from asmgeo.field import apply_verifications
+    from asmgeo.flags import combine_flags, flags_table, read_flags, sort_flags
 
     table = combine_flags([read_flags(p) for p in stage_flags], read_crs(crs_path))
+    if verifications and Path(verifications).exists():
+        checked = io.read_csv(verifications, keep_default_na=False, dtype=str)
+        table = sort_flags(apply_verifications(table, checked))
+        log.info("field verdicts: %d recorded, %d on flags of this run", len(checked), int((table.verdict != "").sum()))
     write_flags(table, gpkg)
     io.write_csv(flags_table(table), csv)
     log.info("flags: %d (%s)", len(table), ", ".join(f"{k} {v}" for k, v in table.flag_type.value_counts().sort_index().items()))

@@ -120,6 +120,13 @@ def patch_files():
     return files
 
 
+def verification_files():
+    """The field verdicts file once `asmgeo field-import` has written it (a new or changed file reruns
+    the flags)."""
+    path = config["field"]["verifications"]
+    return [path] if path and Path(path).exists() else []
+
+
 def flag_stage_files():
     return [run_path("flags", f"{stage}.gpkg") for stage in FLAG_STAGES]
 

@@ -5,6 +5,7 @@ rule flags:
     input:
         stages=flag_stage_files(),
         crs=run_path("analysis_crs.json"),
+        verifications=verification_files(),
     output:
         gpkg=run_path("flags.gpkg"),
         csv=run_path("flags.csv"),

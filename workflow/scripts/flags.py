@@ -2,4 +2,5 @@ from asmgeo.logs import configure_logging
 from asmgeo.steps import flags
 
 configure_logging(snakemake.log[0])
-flags(snakemake.input.stages, snakemake.input.crs, snakemake.output.gpkg, snakemake.output.csv)
+flags(snakemake.input.stages, snakemake.input.crs, snakemake.output.gpkg, snakemake.output.csv,
+      snakemake.input.verifications[0] if snakemake.input.verifications else None)
