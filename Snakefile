@@ -25,6 +25,7 @@ include: "workflow/rules/flags.smk"
 include: "workflow/rules/maps.smk"
 include: "workflow/rules/history.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:

@@ -7,7 +7,7 @@ from __future__ import annotations
 COLUMNS: dict[str, dict[str, str]] = {
     "sites": {
         "site_id": "str", "name": "str", "minerals": "minerals", "declared_licence_id": "str",
-        "cooperative": "str", "workers": "int", "observed_on": "date",
+        "cooperative": "str", "workers": "int", "observed_on": "date", "sensitive": "str",
     },
     "concessions": {
         "licence_id": "str", "holder": "str", "licence_type": "enum", "status": "enum",

@@ -143,6 +143,21 @@ def map_files():
     return [run_path("maps", f"{name}.html") for name in MAPS]
 
 
+def public_files():
+    """What rule publish writes in <run>/public/."""
+    from asmgeo.publish import PUBLIC_TABLES
+
+    maps = [run_path("public", "maps", f"{name}.html") for name in MAPS]
+    return [run_path("public", "report.html"), run_path("public", "README.txt")] + maps + [
+        run_path("public", t) for t in PUBLIC_TABLES
+    ]
+
+
+def not_redistributable():
+    """Source files whose licence forbids redistribution (layers.*[].redistribute: false)."""
+    return sorted(s["path"] for sources in config["layers"].values() for s in sources or [] if not s.get("redistribute", True))
+
+
 def all_outputs():
     change = [run_path("forest", "change.tif")] if has_image_pair() else []
     return (
@@ -167,4 +182,5 @@ def all_outputs():
             run_path("changes.csv"),
         ]
         + map_files()
+        + (public_files() if config["publish"]["enabled"] else [])
     )
