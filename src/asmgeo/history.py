@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 SNAPSHOT_FILES = ("flags.gpkg", "clean/concessions.gpkg", "site_status.gpkg", "manifest.json")
 COMPARED_FILES = SNAPSHOT_FILES[:3]  # the manifest holds the clock, not results
 CHANGE_COLUMNS = ["subject", "change", "id", "flag_id", "flag_type", "severity", "before", "after", "detail"]
-SUBJECT_ORDER = {"flag": 0, "licence": 1, "site": 2}
+# licences first (a handful, and the reason for most other changes), then flags, then sites
+SUBJECT_ORDER = {"licence": 0, "flag": 1, "site": 2}
 CHANGE_ORDER = {"new": 0, "changed": 1, "resolved": 2, "granted": 0, "expired": 1, "revoked": 2, "redrawn": 3,
                 "holder_changed": 4, "state_changed": 5, "removed": 6, "status_changed": 0}
 
@@ -203,9 +204,38 @@ def changes_table(parts: list[gpd.GeoDataFrame], crs) -> gpd.GeoDataFrame:
     parts = [p.to_crs(crs) if p.crs is not None and crs is not None else p for p in parts]
     table = pd.concat(parts, ignore_index=True) if parts else _frame([], [], crs)
     table = gpd.GeoDataFrame(table, geometry="geometry", crs=crs)
+    from asmgeo.flags import SEVERITY_ORDER
+
     order = table["subject"].map(SUBJECT_ORDER).fillna(9).astype(int) * 100 + table["change"].map(CHANGE_ORDER).fillna(99).astype(int)
-    return (table.assign(_o=order).sort_values(["_o", "id", "flag_id"], kind="stable")
-            .drop(columns="_o").reset_index(drop=True))
+    severity = table["severity"].map(SEVERITY_ORDER).fillna(3).astype(int)
+    return (table.assign(_o=order, _s=severity).sort_values(["_o", "_s", "flag_type", "id", "flag_id"], kind="stable")
+            .drop(columns=["_o", "_s"]).reset_index(drop=True))
+
+
+CHANGE_WORDS = {
+    ("licence", "granted"): ("licence granted", "licences granted"),
+    ("licence", "removed"): ("licence removed from the export", "licences removed from the export"),
+    ("licence", "expired"): ("licence expired", "licences expired"), ("licence", "revoked"): ("licence revoked", "licences revoked"),
+    ("licence", "state_changed"): ("licence changed state", "licences changed state"),
+    ("licence", "redrawn"): ("licence redrawn", "licences redrawn"),
+    ("licence", "holder_changed"): ("licence changed holder", "licences changed holder"),
+    ("flag", "new"): ("new flag", "new flags"), ("flag", "changed"): ("flag changed", "flags changed"),
+    ("flag", "resolved"): ("flag resolved", "flags resolved"),
+    ("site", "status_changed"): ("site changed status", "sites changed status"), ("site", "new"): ("new site", "new sites"),
+    ("site", "removed"): ("site no longer registered", "sites no longer registered"),
+}
+
+
+def counts_sentence(counts: dict[str, int]) -> str:
+    """'1 licence expired, 2 licences granted, 55 new flags, ...' from :func:`change_counts`."""
+    parts = []
+    ordered = sorted(counts.items(), key=lambda kv: (SUBJECT_ORDER.get(kv[0].split(" ")[0], 9),
+                                                     CHANGE_ORDER.get(kv[0].split(" ", 1)[-1], 99)))
+    for key, n in ordered:
+        subject, change = key.split(" ", 1)
+        one, many = CHANGE_WORDS.get((subject, change), (key, key))
+        parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
 
 
 def change_counts(table: pd.DataFrame) -> dict[str, int]:

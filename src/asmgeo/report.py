@@ -209,7 +209,7 @@ def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
     """'What changed since <the previous run>': counts, then the first changes (all in changes.csv)."""
     if summary is None:
         return ""
-    from asmgeo.history import since_text
+    from asmgeo.history import counts_sentence, since_text
 
     if not summary.get("baseline"):
         return ('<section id="changes"><h2>What changed</h2><p class="muted">No earlier run of this run name to compare '
@@ -218,7 +218,7 @@ def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
     head = f'<section id="changes"><h2>What changed since {esc(since_text(summary))}</h2>'
     if not counts:
         return head + "<p>Nothing changed: the same flags, licences and site statuses.</p></section>"
-    listed = "; ".join(f"{esc(k)}: {v}" for k, v in counts.items())
+    listed = esc(counts_sentence(counts))
     shown = changes.head(CHANGES_SHOWN)[["subject", "change", "id", "flag_type", "detail"]] if changes is not None else None
     note = (f"The first {CHANGES_SHOWN} of {len(changes)} changes; all in <code>changes.csv</code>."
             if changes is not None and len(changes) > CHANGES_SHOWN else "Every change is also in <code>changes.csv</code>.")

@@ -38,7 +38,7 @@ def new_export(path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def test_a_second_run_lists_what_changed_and_keeps_unrelated_flag_ids(workdir):
+def test_a_second_run_lists_what_changed_and_keeps_unrelated_flag_ids(workdir, open_page):
     config = own_inputs(workdir, "monthly")
     configfile = write_config(workdir, config)
     out = workdir / "data" / "processed" / "monthly"
@@ -94,13 +94,31 @@ def test_a_second_run_lists_what_changed_and_keeps_unrelated_flag_ids(workdir):
     assert summary["baseline"] == "0001" and summary["baseline_built"] == first_built
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.index("What changed since the run of " + first_built) < page.index("<h2>Maps</h2>")
-    assert "licence expired: 1" in page and "licence granted: 2" in page
+    assert "2 licences granted, 1 licence expired, 1 licence redrawn, " in page
+    # licences come first in the table, then flags by severity
+    assert list(changes.subject[:4]) == ["licence"] * 4
     # the map of the overview shows new and resolved flags
     from asmgeo.maps import payload_of_html
 
     payload = payload_of_html((out / "maps" / "overview.html").read_text(encoding="utf-8"))
     layer = next(layer for layer in payload["layers"] if layer["key"] == "changes")
     assert len(layer["rows"]) == len(flags[flags.change.isin(["new", "resolved"])])
+
+    # what a person sees, on a desktop and on a phone: the change section before the maps, the
+    # overview map with its layer of new and resolved flags
+    shown = len(flags[flags.change.isin(["new", "resolved"])])
+    for viewport in ((1366, 768), (390, 844)):
+        opened = open_page(out / "report.html", viewport=viewport)
+        heading = opened.page.locator("#changes h2")
+        assert heading.is_visible() and heading.inner_text().startswith("What changed since the run of")
+        assert heading.bounding_box()["y"] < opened.page.locator("h2", has_text="Maps").first.bounding_box()["y"]
+        assert opened.page.locator("#changes-table tbody tr").count() == min(25, len(changes))
+        assert opened.errors == []
+        overview = open_page(out / "maps" / "overview.html", viewport=viewport).wait_for_map()
+        assert overview.page.evaluate("asmgeo.counts")["changes"] == shown
+        control = overview.page.locator(".leaflet-control-layers-overlays").text_content()
+        assert f"Flags new or resolved since the previous run ({shown})" in control
+        assert overview.errors == []
 
     # running again on the same data keeps the same change list and no new snapshot
     before = (out / "changes.csv").read_bytes()
