@@ -93,12 +93,17 @@ def odk_central_xlsx(flags, path):
                  ).to_excel(path, index=False, engine="openpyxl")
 
 
-def test_submissions_from_kobo_and_odk_central_come_back_as_verdicts(exported, tmp_path):
+def submissions(exported, tmp_path):
+    """The export's flags.csv and one hand-written submissions file from each tool."""
     flags, files = exported
-    table = pd.read_csv(files["table"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
     kobo, central = tmp_path / "kobo.csv", tmp_path / "central.xlsx"
     kobo_csv(flags, kobo)
     odk_central_xlsx(flags, central)
+    return pd.read_csv(files["table"], dtype=str, keep_default_na=False, encoding="utf-8-sig"), kobo, central
+
+
+def test_submissions_from_kobo_and_odk_central_come_back_as_verdicts(exported, tmp_path):
+    table, kobo, central = submissions(exported, tmp_path)
     got, problems = field.read_submissions(kobo, table)
     assert problems == ["kobo.csv row 4: flag F-000000000000 was not in the exported form's flags.csv; the submission "
                         "is not used (check that the form and its export belong together)"]
@@ -125,11 +130,7 @@ def test_a_submission_without_the_forms_columns_is_refused_in_one_sentence(tmp_p
 
 
 def test_later_runs_lower_flags_verified_false_until_their_evidence_changes(exported, tmp_path):
-    flags, files = exported
-    table = pd.read_csv(files["table"], dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    kobo, central = tmp_path / "kobo.csv", tmp_path / "central.xlsx"
-    kobo_csv(flags, kobo)
-    odk_central_xlsx(flags, central)
+    table, kobo, central = submissions(exported, tmp_path)
     verdicts = field.merge_verifications(field.read_submissions(kobo, table)[0], field.read_submissions(central, table)[0])
     same = field.apply_verifications(demo_flags(), verdicts).set_index("id")
     assert same.loc["S2", "severity"] == "low" and same.loc["S2", "verdict"] == "not_found"

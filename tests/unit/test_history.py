@@ -20,19 +20,15 @@ def flags(rows):
 
 
 def test_flags_new_resolved_and_changed_by_stable_id():
-    base = dict(layer="concessions", other_layer="tenure", rule="r")
-    before = flags([dict(flag_type="concession_in_protected_area", severity="high", id="A", other_id="P",
-                         area_ha=10.0, reason="A overlaps P by 10 ha", geometry=square(0, 0, 1, 1), **base),
-                    dict(flag_type="concession_on_farmland", severity="low", id="B", other_id="F", area_ha=2.0,
-                         reason="B on F", geometry=square(0, 0, 1, 1), **base),
-                    dict(flag_type="concession_on_farmland", severity="low", id="C", other_id="F", area_ha=5.0,
-                         reason="C on F", geometry=square(0, 0, 1, 1), **base)])
-    after = flags([dict(flag_type="concession_in_protected_area", severity="medium", id="A", other_id="P",
-                        area_ha=12.5, reason="A overlaps P by 12.5 ha", geometry=square(0, 0, 1, 1), **base),
-                   dict(flag_type="concession_on_farmland", severity="low", id="C", other_id="F", area_ha=5.004,
-                        reason="C on F", geometry=square(0, 0, 1, 1), **base),
-                   dict(flag_type="concession_on_farmland", severity="low", id="D", other_id="F", area_ha=1.0,
-                        reason="D on F", geometry=square(5, 5, 6, 6), **base)])
+    def flag(flag_type, severity, ident, other, area, reason, geometry=square(0, 0, 1, 1)):
+        return dict(flag_type=flag_type, severity=severity, id=ident, other_id=other, area_ha=area, reason=reason,
+                    geometry=geometry, layer="concessions", other_layer="tenure", rule="r")
+
+    pa, farm = "concession_in_protected_area", "concession_on_farmland"
+    before = flags([flag(pa, "high", "A", "P", 10.0, "A overlaps P by 10 ha"), flag(farm, "low", "B", "F", 2.0, "B on F"),
+                    flag(farm, "low", "C", "F", 5.0, "C on F")])
+    after = flags([flag(pa, "medium", "A", "P", 12.5, "A overlaps P by 12.5 ha"), flag(farm, "low", "C", "F", 5.004, "C on F"),
+                   flag(farm, "low", "D", "F", 1.0, "D on F", square(5, 5, 6, 6))])
     table = history.compare_flags(before, after, area_tolerance_ha=0.01).set_index("id")
     assert dict(table["change"]) == {"A": "changed", "B": "resolved", "D": "new"}  # C moved 0.004 ha: noise
     assert "severity high -> medium" in table.at["A", "detail"] and "area_ha 10.00 ha -> 12.50 ha" in table.at["A", "detail"]
