@@ -148,14 +148,18 @@ def public_files():
     from asmgeo.publish import PUBLIC_TABLES
 
     maps = [run_path("public", "maps", f"{name}.html") for name in MAPS]
-    return [run_path("public", "report.html"), run_path("public", "README.txt")] + maps + [
-        run_path("public", t) for t in PUBLIC_TABLES
-    ]
+    return (
+        [run_path("public", "report.html"), run_path("public", "README.txt")]
+        + maps
+        + [run_path("public", t) for t in PUBLIC_TABLES]
+    )
 
 
 def not_redistributable():
     """Source files whose licence forbids redistribution (layers.*[].redistribute: false)."""
-    return sorted(s["path"] for sources in config["layers"].values() for s in sources or [] if not s.get("redistribute", True))
+    return sorted(
+        s["path"] for sources in config["layers"].values() for s in sources or [] if not s.get("redistribute", True)
+    )
 
 
 def all_outputs():
