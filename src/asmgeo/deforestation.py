@@ -203,8 +203,10 @@ COVERED_ENOUGH_PCT = 99.0
 
 
 def site_activity(sites: gpd.GeoDataFrame, site_loss: pd.DataFrame, patches: gpd.GeoDataFrame,
-                  radius: float) -> pd.DataFrame:
-    """Per site: forest loss or a clearing within ``radius`` seen, none observed, or undetermined.
+                  radius: float, footprint_seen: set | None = None) -> pd.DataFrame:
+    """Per site: forest loss or a clearing within ``radius`` seen, a detected mining footprint seen
+    around its date (``footprint_seen``, from asmgeo.footprints.site_footprints), none observed, or
+    undetermined.
 
     No data is not no activity: a site whose radius the loss-year raster covers less than
     COVERED_ENOUGH_PCT (or that no raster covers at all) is 'undetermined', never 'none_observed'.
@@ -223,13 +225,15 @@ def site_activity(sites: gpd.GeoDataFrame, site_loss: pd.DataFrame, patches: gpd
     share = pd.Series(ids).map(covered).to_numpy(dtype=float)
     share = np.where(np.isfinite(share), share, 0.0)
     activity = np.where(np.isin(ids, list(seen)), "loss_or_clearing_seen",
-                        np.where(share >= COVERED_ENOUGH_PCT, "none_observed", "undetermined"))
+                        np.where(np.isin(ids, list(footprint_seen or ())), "footprint_seen",
+                                 np.where(share >= COVERED_ENOUGH_PCT, "none_observed", "undetermined")))
     reason = np.where(activity == "loss_or_clearing_seen", f"forest loss or a clearing within {radius:g} m",
+                      np.where(activity == "footprint_seen", "a detected mining footprint in or near the site around its date",
                       np.where(activity == "none_observed", f"no forest loss and no clearing within {radius:g} m",
                                [f"undetermined: the loss-year raster covers {v:.0f}% of the {radius:g} m radius "
                                 "(no data is not no activity)" if v > 0 else
                                 f"undetermined: no loss-year data within {radius:g} m (no data is not no activity)"
-                                for v in share]))
+                                for v in share])))
     return pd.DataFrame({"site_id": ids, "raster_covered_pct": np.round(share, 1), "activity": activity,
                          "reason": reason})[columns]
 
@@ -244,7 +248,8 @@ def _coverage_note(loss: pd.DataFrame) -> str:
 
 def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, licence_loss: pd.DataFrame,
                         tenure_loss: pd.DataFrame, sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
-                        tenure: gpd.GeoDataFrame, rules: ForestRules | None = None) -> gpd.GeoDataFrame:
+                        tenure: gpd.GeoDataFrame, rules: ForestRules | None = None,
+                        footprint_seen: set | None = None) -> gpd.GeoDataFrame:
     """deforestation_near_site, deforestation_in_concession, deforestation_in_protected_area,
     unexplained_clearing and site_without_activity flags, each with its numbers and a reason."""
     rules = rules or ForestRules()
@@ -312,14 +317,17 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
             "rule": f"patch >= min_mapping_unit_ha, lost after cutoff, no valid licence covering >= 50%, no site within "
                     f"site_radius_m; {rules.describe()}",
             "reason": reasons}), lost.geometry.to_numpy(), crs))
-    activity = site_activity(sites, site_loss, patches, radius)
+    activity = site_activity(sites, site_loss, patches, radius, footprint_seen)
     if len(activity):
         idle = sites[sites.site_id.isin(activity.site_id[activity.activity == "none_observed"])]
         if len(idle):
             parts.append(make_flags(pd.DataFrame({
                 "flag_type": "site_without_activity", "severity": "low", "layer": "sites", "id": idle.site_id,
-                "loss_ha": 0.0, "rule": f"no forest loss and no clearing patch within site_radius_m={radius:g} over the period",
+                "loss_ha": 0.0, "rule": f"no forest loss and no clearing patch within site_radius_m={radius:g} over the period"
+                        + ("; no detected footprint near it" if footprint_seen is not None else ""),
                 "reason": [f"Registered site {i} shows no forest loss and no clearing within {radius:g} m over the "
-                           "period of the rasters: a possible paper site, worth a field check (mining on land that was "
+                           "period of the rasters" + (", and no detected mining footprint near it around its date"
+                                                      if footprint_seen is not None else "")
+                           + ": a possible paper site, worth a field check (mining on land that was "
                            "already open would not show here)." for i in idle.site_id]}), idle.geometry.to_numpy(), crs))
     return combine_flags(parts, crs) if parts else empty_flags(crs)

@@ -215,8 +215,21 @@ def _write_geojson(path: Path, features: list[dict], crs_urn: str | None = None)
     path.write_text(text, encoding="utf-8")
 
 
+# Detected mining footprints of two vintages (files without dates, like Amazon Mining Watch's: the
+# config gives each file's vintage). 2021 -> 2024: the park footprint doubles (20 -> 40 ha), the one in
+# DEMO-PE-101 persists (10 ha), the one on indigenous land vanishes (6 ha) and one appears in the
+# long-expired DEMO-PR-330 (10 ha), next to site DEMO-S138 (data/raw/demo/README.md has the totals).
+FOOTPRINTS: dict[str, list[tuple[str, list]]] = {
+    "2021": [("DEMO-FP21-1", box(15000, 11000, 15500, 11400)), ("DEMO-FP21-2", box(3500, 7000, 3700, 7500)),
+             ("DEMO-FP21-3", box(1000, 12000, 1300, 12200))],
+    "2024": [("DEMO-FP24-1", box(15000, 11000, 16000, 11400)), ("DEMO-FP24-2", box(3500, 7000, 3700, 7500)),
+             ("DEMO-FP24-3", box(8000, 6000, 8500, 6200))],
+}
+
+
 def write_demo_vectors(out_dir: str | Path, seed: int = SEED) -> list[Path]:
-    """Write sites.csv, concessions.geojson, tenure.geojson and rivers.geojson (byte-deterministic)."""
+    """Write sites.csv, concessions.geojson, tenure.geojson, rivers.geojson and two vintages of detected
+    footprints (byte-deterministic)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sites = generate_sites(seed)
@@ -240,11 +253,16 @@ def write_demo_vectors(out_dir: str | Path, seed: int = SEED) -> list[Path]:
     xs = np.arange(-500, 20501, 100.0)
     river = [(float(x), round(float(river_y(x)), 1)) for x in xs]
     _write_geojson(out / "rivers.geojson", [_feature({"river_id": "DEMO-R1", "name": "DEMO Mto Mfano river"}, river, "LineString")])
+    for vintage, footprints in FOOTPRINTS.items():
+        _write_geojson(out / f"footprints_{vintage}.geojson",
+                       [_feature({"id": ident, "detector": "DEMO detector (fictional)"}, ring, utm=True)
+                        for ident, ring in footprints], f"urn:ogc:def:crs:EPSG::{UTM_EPSG}")
     expected = [{k: s[k] for k in ("site_id", "category", "expected_status")} for s in sites]
     (out / "expected_sites.csv").write_text(
         "site_id,category,expected_status\n" + "".join(f"{e['site_id']},{e['category']},{e['expected_status']}\n" for e in expected),
         encoding="utf-8")
-    paths = [out / n for n in ("sites.csv", "concessions.geojson", "tenure.geojson", "rivers.geojson", "expected_sites.csv")]
+    paths = [out / n for n in ("sites.csv", "concessions.geojson", "tenure.geojson", "rivers.geojson", "expected_sites.csv",
+                               *(f"footprints_{v}.geojson" for v in FOOTPRINTS))]
     log.info("demo vectors written: %s", ", ".join(str(p) for p in paths))
     return paths
 

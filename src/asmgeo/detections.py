@@ -25,7 +25,10 @@ def reconcile_detections(detections: gpd.GeoDataFrame, concessions: gpd.GeoDataF
     out = detections.reset_index(drop=True).copy()
     area = out.geometry.area.to_numpy()
     out["area_ha"] = np.round(area / 1e4, 2)
-    out["judged_on"] = [d if isinstance(d, str) and d else rules.as_of.isoformat() for d in out.observed_on.to_numpy(dtype=object)]
+    # a footprint's own date, else the end of its vintage (seen_to, asmgeo.footprints.with_vintage), else the run date
+    seen = out["seen_to"].to_numpy(dtype=object) if "seen_to" in out.columns else [""] * len(out)
+    out["judged_on"] = [d if isinstance(d, str) and d else (s if isinstance(s, str) and s else rules.as_of.isoformat())
+                        for d, s in zip(out.observed_on.to_numpy(dtype=object), seen)]
     out["licensed_share_pct"] = 0.0
     out["valid_licences"] = ""
     if out.empty or concessions.empty:
@@ -65,8 +68,10 @@ def detection_flags(reconciled: gpd.GeoDataFrame, have_licences: bool, rules: Li
     for r in hits.itertuples():
         inside = (f"{r.licensed_share_pct:.1f}% lies in licences valid then ({r.valid_licences})" if r.valid_licences
                   else where or "none of it lies in a licence valid then")
+        near = getattr(r, "sites_near", "")
+        sites = f" Registered sites in or within the GPS tolerance of it: {near.replace(',', ', ')}." if near else ""
         reasons.append(f"Detected mining footprint {r.detection_id} ({r.area_ha:.2f} ha, {r.judged_on}): "
-                       f"{100 - r.licensed_share_pct:.1f}% lies outside every licence valid on that date; {inside}. "
+                       f"{100 - r.licensed_share_pct:.1f}% lies outside every licence valid on that date; {inside}.{sites} "
                        "A detection from imagery is evidence to check on the ground, not proof of illegal mining.")
     records = pd.DataFrame({
         "flag_type": "detection_unlicensed", "severity": "medium", "layer": "detections", "id": hits.detection_id,

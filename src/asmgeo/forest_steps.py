@@ -147,8 +147,9 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
                  out_patches: str, out_flags: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31",
                  min_mapping_unit_ha: float = 0.5, site_radius_m: float = 1000.0, near_site_loss_ha: float = 1.0,
                  concession_loss_ha: float = 5.0, protected_loss_ha: float = 0.5, note: str | None = None,
-                 out_activity: str | None = None) -> gpd.GeoDataFrame:
-    """Attribute every patch and raise the deforestation flags (``note``: what could not run, logged)."""
+                 out_activity: str | None = None, footprint_sites: str | None = None) -> gpd.GeoDataFrame:
+    """Attribute every patch and raise the deforestation flags (``note``: what could not run, logged;
+    ``footprint_sites``: footprints/sites.csv, sites a detected footprint shows active)."""
     from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
 
     rules = ForestRules(cutoff_date=cutoff_date, min_mapping_unit_ha=min_mapping_unit_ha, site_radius_m=site_radius_m,
@@ -165,12 +166,17 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
     attributed = attribute_patches(patches, conc, site_layer, ten, riv, rules)
     loss = io.read_csv(loss_csv, dtype={"polygon_id": str})
     radius_loss = loss[(loss.layer == "sites") & (loss.buffer_m == site_radius_m)]
+    seen = None  # no footprints given: says nothing about activity either way
+    if footprint_sites:
+        by_footprint = io.read_csv(footprint_sites, dtype={"site_id": str}, keep_default_na=False)
+        if (by_footprint.footprint_activity != "undetermined").any():
+            seen = set(by_footprint.site_id[by_footprint.footprint_activity == "footprint_seen"])
     flags = deforestation_flags(
         attributed,
         radius_loss.rename(columns={"polygon_id": "site_id"}),
         loss[loss.layer == "concessions"].rename(columns={"polygon_id": "licence_id"}),
         loss[loss.layer == "tenure"].rename(columns={"polygon_id": "tenure_id"}),
-        site_layer, conc, ten, rules)
+        site_layer, conc, ten, rules, footprint_seen=seen)
     io.write_gpkg({"patches": attributed}, out_patches)
     from asmgeo.flags import write_flags
 
@@ -179,7 +185,7 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
         from asmgeo.deforestation import site_activity
 
         activity = site_activity(site_layer, radius_loss.rename(columns={"polygon_id": "site_id"}), attributed,
-                                 site_radius_m)
+                                 site_radius_m, footprint_seen=seen)
         if not len(activity):
             activity = activity.assign(lon=pd.Series(dtype="float64"), lat=pd.Series(dtype="float64"))
         elif "lon" not in activity.columns:

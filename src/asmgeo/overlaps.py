@@ -327,7 +327,7 @@ TENURE_COLUMNS = ["licence_id", "tenure_id", "tenure_type", "tenure_name", "tenu
                   "valid", "severity", "flag_type", "reason"]
 
 
-def _tenure_base_severity(tenure_type: str, protection: str) -> str:
+def tenure_base_severity(tenure_type: str, protection: str) -> str:
     if tenure_type == "protected_area":
         return "high" if protection == "strict" else "medium"
     if tenure_type == "indigenous_territory":
@@ -383,7 +383,7 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
         "licence_type": lic.licence_type, "status": lic.status, "state": validity.state,
         "valid": period[i],
     })
-    base = [_tenure_base_severity(t, p) for t, p in zip(table.tenure_type, table.protection)]
+    base = [tenure_base_severity(t, p) for t, p in zip(table.tenure_type, table.protection)]
     # an undetermined licence keeps the tenure's severity: it may well hold the ground today
     current = table.state.isin(["valid", "not_yet_valid", "pending", UNKNOWN])
     table["severity"] = np.where(current, base, "low")

@@ -19,7 +19,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "rivers": {"river_id": "str", "name": "str"},
     "roads": {"road_id": "str", "name": "str"},
-    "detections": {"detection_id": "str", "observed_on": "date", "confidence": "float"},
+    "detections": {"detection_id": "str", "observed_on": "date", "confidence": "float", "vintage": "str"},
 }
 
 # Columns ingest derives (not read from the file). date_problems: the date values present but

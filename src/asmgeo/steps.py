@@ -174,9 +174,12 @@ def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, ri
     site_layer, conc, ten = io.read_layer(sites), io.read_layer(concessions), io.read_layer(tenure)
     riv, found = io.read_layer(rivers), io.read_layer(detections)
     status = lic.classify_sites(site_layer, conc, ten, riv, rules)
-    reconciled = det.reconcile_detections(found, conc, rules)
-    flag_table = combine_flags([lic.site_flags(status, conc, ten, rules), coop.expiring_licences(status, conc, rules),
-                                det.detection_flags(reconciled, have_licences=not conc.empty, rules=rules)], status.crs)
+    from asmgeo.footprints import with_vintage
+
+    reconciled = det.reconcile_detections(with_vintage(found), conc, rules)
+    # the detections' flags come from the footprint stage, which also knows the sites near each footprint
+    flag_table = combine_flags([lic.site_flags(status, conc, ten, rules), coop.expiring_licences(status, conc, rules)],
+                               status.crs)
     io.write_gpkg({"site_status": status}, site_status)
     io.write_gpkg({"detections": reconciled}, detections_out)
     io.write_csv(coop.cooperative_summary(status, flag_table, conc), cooperatives)

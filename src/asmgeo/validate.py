@@ -115,9 +115,12 @@ def map_columns(frame: pd.DataFrame, layer: str, source: dict) -> pd.DataFrame:
         raise InputError(f"config maps unknown canonical column(s) {sorted(unknown)}; "
                          f"the {layer} layer has {list(schema.COLUMNS[layer])}", path=source["path"])
     out = pd.DataFrame(index=frame.index)
+    constants = dict(source.get("constants") or {})
+    if source.get("vintage") and layer == "detections":
+        constants["vintage"] = str(source["vintage"])
     for canonical in schema.COLUMNS[layer]:
-        if canonical in (source.get("constants") or {}):
-            out[canonical] = source["constants"][canonical]
+        if canonical in constants:
+            out[canonical] = constants[canonical]
             continue
         column = mapping.get(canonical, canonical)
         if column in frame.columns:

@@ -76,7 +76,7 @@ def demo_raster_files():
     return [str(Path(config["demo"]["rasters_dir"]) / n) for n in DEMO_RASTER_NAMES]
 
 
-FLAG_STAGES = ["overlaps", "licensing", "forest"]
+FLAG_STAGES = ["overlaps", "licensing", "footprints", "forest"]
 
 
 def loss_raster_files():
@@ -184,6 +184,7 @@ def all_outputs():
             run_path("report.html"),
             run_path("asmgeo.qgz"),
             run_path("changes.csv"),
+            run_path("footprints", "by_territory.csv"),
         ]
         + map_files()
         + (public_files() if config["publish"]["enabled"] else [])

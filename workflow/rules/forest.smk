@@ -131,6 +131,7 @@ rule forest_flags:
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         rivers=run_path("clean", "rivers.gpkg"),
+        footprint_sites=run_path("footprints", "sites.csv"),
     output:
         patches=run_path("forest", "change_patches.gpkg"),
         flags=run_path("flags", "forest.gpkg"),

@@ -12,6 +12,7 @@ forest_flags(
     out_patches=snakemake.output.patches,
     out_flags=snakemake.output.flags,
     out_activity=snakemake.output.activity,
+    footprint_sites=snakemake.input.footprint_sites,
     as_of=snakemake.params.as_of,
     note=snakemake.params.note,
     **snakemake.params.rules,

@@ -1,0 +1,76 @@
+"""When did it happen, as an interval, and how does that interval sit in a licence's validity.
+
+Loss-year products give a year, national products a range of years ("2013-2017"), detections a
+date, a quarter ("2024-Q3") or a vintage. Each becomes an interval of ISO dates; matching it with a
+licence's validity says ``during licence``, ``before grant``, ``after expiry`` or ``overlaps the
+boundary`` (part of the interval inside the validity, part outside) instead of picking one date.
+Unknown stays unknown: an unreadable text gives no interval, and a licence whose validity cannot
+be told gives ``validity undetermined``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+import numpy as np
+
+DURING, BEFORE, AFTER, BOUNDARY, UNDETERMINED = (
+    "during licence", "before grant", "after expiry", "overlaps the boundary", "validity undetermined")
+
+_YEAR = re.compile(r"^(\d{4})$")
+_YEARS = re.compile(r"^(\d{4})\s*[-/\u2013]\s*(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})[-\s]?Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:/|to|\u2013|--)\s*(\d{4}-\d{2}-\d{2})$")
+
+
+def interval(text) -> tuple[str, str] | None:
+    """('2024-07-01', '2024-09-30') for '2024-Q3'; None when the text says no time."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    value = str(text).strip()
+    if m := _YEARS.match(value):
+        a, b = sorted((m.group(1), m.group(2)))
+        return f"{a}-01-01", f"{b}-12-31"
+    if m := _YEAR.match(value):
+        return f"{m.group(1)}-01-01", f"{m.group(1)}-12-31"
+    if m := _QUARTER.match(value):
+        year, q = int(m.group(1)), int(m.group(2))
+        last = 3 * q
+        return f"{year}-{last - 2:02d}-01", f"{year}-{last:02d}-{calendar.monthrange(year, last)[1]:02d}"
+    if m := _MONTH.match(value):
+        year, month = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12:
+            return f"{year}-{month:02d}-01", f"{year}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
+        return None
+    if m := _RANGE.match(value):
+        a, b = sorted((m.group(1), m.group(2)))
+        return a, b
+    if m := _DATE.match(value):
+        return m.group(1), m.group(1)
+    return None
+
+
+def relation(start: str, end: str, valid_from: str, valid_to: str, undetermined: bool = False) -> str:
+    """How the interval [start, end] sits in the validity [valid_from, valid_to] (ISO text; the
+    validity's open ends are sentinels that compare as text, see asmgeo.validity)."""
+    if undetermined:
+        return UNDETERMINED
+    if start >= valid_from and end <= valid_to:
+        return DURING
+    if end < valid_from:
+        return BEFORE
+    if start > valid_to:
+        return AFTER
+    return BOUNDARY
+
+
+def relations(starts: np.ndarray, ends: np.ndarray, valid_from: np.ndarray, valid_to: np.ndarray,
+              undetermined: np.ndarray) -> np.ndarray:
+    """:func:`relation` over arrays of equal length."""
+    starts, ends = np.asarray(starts, dtype="U10"), np.asarray(ends, dtype="U10")
+    valid_from, valid_to = np.asarray(valid_from, dtype="U10"), np.asarray(valid_to, dtype="U10")
+    return np.select([np.asarray(undetermined, dtype=bool), (starts >= valid_from) & (ends <= valid_to),
+                      ends < valid_from, starts > valid_to], [UNDETERMINED, DURING, BEFORE, AFTER], default=BOUNDARY)
