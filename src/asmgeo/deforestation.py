@@ -179,6 +179,10 @@ def attribute_patches(patches: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, 
                 ok = shapely.area(shapely.intersection(geoms[p], parks.geometry.to_numpy()[t])) > 0
                 for k, tid in zip(p[ok], parks.tenure_id.to_numpy()[t[ok]]):
                     out.at[k, "protected_areas"] = ",".join(filter(None, [out.at[k, "protected_areas"], tid]))
+    from asmgeo.timing import licence_timing
+
+    # the loss interval against each licence it lies in: during licence, before grant, after expiry, ...
+    out["licence_timing"] = licence_timing(out, concessions, rules.as_of, "loss_from", "loss_to") if n else ""
     out["after_cutoff"] = out.loss_from.astype(str) > rules.cutoff_date
     out["explained_by_licence"] = out.licensed_share_pct >= 50
     out["explained_by_site"] = out.sites_within_radius > 0
@@ -307,8 +311,9 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
                     if r.nearest_site else "no registered site lies within 50 km")
             water = f"; {r.watercourse_m:,.0f} m from a watercourse" if r.watercourse_m == r.watercourse_m else ""
             park = f"; inside protected area {r.protected_areas}" if r.protected_areas else ""
+            timed = f"; in licences it lies in: {r.licence_timing}" if r.licence_timing else ""
             reasons.append(f"Clearing {r.patch_id} of {r.area_ha:.2f} ha {when} lies in no licence valid at that time "
-                           f"and no registered site lies within {radius:g} m ({site}){water}{park}: a lead for "
+                           f"and no registered site lies within {radius:g} m ({site}){water}{park}{timed}: a lead for "
                            f"unregistered mining (rank {r.unexplained_rank} of {totals[r.source]} by area).")
         parts.append(make_flags(pd.DataFrame({
             "flag_type": "unexplained_clearing", "severity": np.where(lost.protected_areas != "", "high", "medium"),

@@ -23,7 +23,7 @@ import shapely
 from asmgeo import timing
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.overlaps import TENURE_WORDS, intersecting_pairs, normalise_holder, tenure_base_severity
-from asmgeo.validity import ALWAYS, NEVER, UNKNOWN, licence_validity
+from asmgeo.validity import ALWAYS, UNKNOWN, licence_validity
 
 log = logging.getLogger(__name__)
 
@@ -153,32 +153,6 @@ def tenure_flags(pairs: gpd.GeoDataFrame, rules: FootprintRules | None = None) -
 
 
 # --- footprints x licences (timing) and x sites ------------------------------------------------
-
-def licence_timing(footprints: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, as_of: dt.date) -> pd.Series:
-    """Per footprint: 'DEMO-PE-101 during licence; DEMO-PR-330 after expiry', for every licence it
-    shares area with, from its interval and the licence's validity ('' with no licence)."""
-    out = pd.Series("", index=footprints.index, dtype=object)
-    if footprints.empty or concessions.empty:
-        return out
-    conc = concessions.reset_index(drop=True)
-    validity = licence_validity(conc, as_of)
-    d, c = intersecting_pairs(footprints.geometry.to_numpy(), conc.geometry.to_numpy())
-    shares = shapely.area(shapely.intersection(footprints.geometry.to_numpy()[d], conc.geometry.to_numpy()[c])) > 0
-    d, c = d[shares], c[shares]
-    start = footprints["seen_from"].to_numpy(dtype=object)[d]
-    end = footprints["seen_to"].to_numpy(dtype=object)[d]
-    state = validity["state"].to_numpy()[c]
-    pending = state == "pending"
-    undetermined = (state == UNKNOWN) | (state == "invalid_dates") | (start == "")
-    vfrom = np.where(pending, ALWAYS, validity["valid_from"].to_numpy()[c])
-    vto = np.where(pending, ALWAYS, validity["valid_to"].to_numpy()[c])
-    said = timing.relations(np.where(start == "", NEVER, start), np.where(end == "", NEVER, end), vfrom, vto, undetermined)
-    ids = conc["licence_id"].to_numpy()[c]
-    for k in np.unique(d):
-        pick = d == k
-        out.iat[k] = "; ".join(f"{lid} {rel}" for lid, rel in sorted(zip(ids[pick], said[pick])))
-    return out
-
 
 def sites_near(footprints: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, tolerance_m: float) -> pd.Series:
     """Per footprint: the registered sites in it or within the GPS tolerance (any date)."""
@@ -381,7 +355,7 @@ def footprints_step(detections: str, concessions: str, tenure: str, site_status:
     fr = FootprintRules(as_of=day, **(rules or {}))
     found, conc, ten, status = (io.read_layer(p) for p in (detections, concessions, tenure, site_status))
     fp = reconcile_detections(with_vintage(found), conc, LicensingRules(as_of=day, gps_tolerance_m=fr.gps_tolerance_m))
-    fp["licence_timing"] = licence_timing(fp, conc, day)
+    fp["licence_timing"] = timing.licence_timing(fp, conc, day)
     fp["sites_near"] = sites_near(fp, status, fr.gps_tolerance_m)
     pairs = footprint_tenure(fp, ten, fr)
     kinds = pairs.groupby("detection_id")["tenure_type"].agg(lambda s: ",".join(sorted(set(s)))) if len(pairs) else {}

@@ -118,12 +118,40 @@ def sites_map(site_status: str, concessions: str, tenure: str, flags: str, outpu
     return fmap
 
 
+def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> list[maps.Layer]:
+    """Detected footprints coloured by vintage, and the growth between consecutive vintages (new
+    area highlighted)."""
+    from asmgeo.palette import GROWTH_COLOURS
+
+    layers = []
+    if len(footprints):
+        frame = footprints.assign(vintage=footprints["vintage"].replace("", "undated"))
+        vintages = sorted(set(frame["vintage"]))
+        layers.append(maps.Layer(
+            "footprints", "Detected mining footprints by vintage", frame, "polygon",
+            [maps.Field("Footprint", "detection_id"), maps.Field("Vintage", "vintage"),
+             maps.Field("Seen", "seen_from"), maps.Field("to", "seen_to"), maps.Field("Area", "area_ha", maps.hectares),
+             maps.Field("In valid licences", "licensed_share_pct", maps.percent),
+             maps.Field("Licences and timing", "licence_timing"), maps.Field("Sites in or near it", "sites_near"),
+             maps.Field("Tenure", "tenure_types")],
+            "vintage", maps.sequential_colours(vintages, "#c6dbef", "#08306b"), "vintage", search=["detection_id"],
+            style={"fillOpacity": 0.35, "weight": 1}))
+    if len(growth):
+        frame = growth.assign(pair=growth["from_vintage"] + " -> " + growth["to_vintage"])
+        layers.append(maps.Layer(
+            "footprint_growth", "Footprint growth between vintages", frame, "polygon",
+            [maps.Field("Change", "change"), maps.Field("Between", "pair"), maps.Field("Area", "area_ha", maps.hectares)],
+            "change", GROWTH_COLOURS, "between consecutive vintages", style={"fillOpacity": 0.5, "weight": 1}))
+    return layers
+
+
 def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, output: str, run: dict,
-                      site_radius_m: float = 1000.0) -> folium.Map:
-    """maps/deforestation.html: loss by year and the unexplained clearings."""
+                      site_radius_m: float = 1000.0, footprints: str | None = None) -> folium.Map:
+    """maps/deforestation.html: loss by year and the unexplained clearings (and detected footprints)."""
     title, caption, tiles, tolerance = _context(run)
+    extra = footprint_layers(_read(footprints, "footprints"), _read(footprints, "growth")) if footprints else []
     fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
-                                  _read(tenure), site_radius_m, title, caption, tiles, tolerance)
+                                  _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra)
     save_map(fmap, output)
     return fmap
 

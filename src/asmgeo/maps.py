@@ -348,7 +348,7 @@ def payload_of_html(page: str) -> dict:
 
 # --- The five maps -------------------------------------------------------------------------
 
-def _sequential(values: Sequence[Any], start: str = "#fee08b", end: str = "#800026") -> list[tuple[Any, str, str]]:
+def sequential_colours(values: Sequence[Any], start: str = "#fee08b", end: str = "#800026") -> list[tuple[Any, str, str]]:
     """One colour per value from ``start`` to ``end`` (years, ranks): legend entries in value order."""
     values = sorted(set(values))
     a = np.array([int(start[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
@@ -487,7 +487,7 @@ def patch_layers(patches: gpd.GeoDataFrame) -> tuple[Layer, Layer]:
     short = frame["source"].map({"lossyear": "LY", "ndvi": "NDVI"}).fillna(frame["source"])
     frame["unexplained_rank_text"] = np.where(unexplained, short + " #" + frame["unexplained_rank"].astype(str), "")
     by_year = Layer("loss", "Forest loss patches by year", frame, "polygon", PATCH_FIELDS, "year",
-                    _sequential(frame["year"].tolist()), "year of loss", search=["patch_id"],
+                    sequential_colours(frame["year"].tolist()), "year of loss", search=["patch_id"],
                     style={"fillOpacity": 0.65, "weight": 1})
     leads = Layer("unexplained", "Unexplained clearings (leads, ranked)", frame[unexplained].reset_index(drop=True),
                   "polygon", PATCH_FIELDS, None, [("", "no valid licence or known site explains it", "#b30000")],
@@ -513,7 +513,7 @@ def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
     frame = zones.copy()
     frame["rank_label"] = "#" + frame["rank"].astype(str)
     return Layer("zones", "Candidate zones by rank", frame, "polygon", ZONE_FIELDS, "rank",
-                 _sequential(frame["rank"].tolist(), "#ae017e", "#fbb4b9"), "rank (1 = best)", show=show,
+                 sequential_colours(frame["rank"].tolist(), "#ae017e", "#fbb4b9"), "rank (1 = best)", show=show,
                  search=["zone_id"], label_column="rank_label", headline="reason", style={"fillOpacity": 0.5, "weight": 2})
 
 
@@ -570,8 +570,10 @@ def sites_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.G
 
 def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                       tenure: gpd.GeoDataFrame, site_radius_m: float, title: str, caption: Sequence[str],
-                      tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
-    """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank."""
+                      tiles: dict | None = None, tolerance_m: float | None = None,
+                      extra: Sequence[Layer] = ()) -> folium.Map:
+    """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank
+    (``extra``: e.g. detected footprints by vintage and their growth)."""
     by_year, leads = patch_layers(patches)
     buffers = gpd.GeoDataFrame({"site_id": sites["site_id"].to_numpy(), "radius_m": site_radius_m},
                                geometry=sites.geometry.buffer(site_radius_m, quad_segs=8).to_numpy(), crs=sites.crs)
@@ -582,7 +584,7 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
                     [Field("Site", "site_id"), Field("Radius", "radius_m", metres)], None,
                     [("", "attribution radius around a registered site", "#555555")], "", show=False,
                     style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"}),
-              by_year, leads]
+              *extra, by_year, leads]
     return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
 
 

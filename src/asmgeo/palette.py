@@ -45,3 +45,8 @@ EXCLUSION_COLOURS = [("strict protected area", "strict protected area", "#006d2c
 # flags since the previous run (history): orange and purple, told apart with any colour vision
 CHANGE_COLOURS = [("new", "new since the previous run", "#e66101"),
                   ("resolved", "resolved: no longer raised", "#5e3c99")]
+
+# footprint growth between two vintages (ColorBrewer Dark2: told apart with any colour vision)
+GROWTH_COLOURS = [("new", "new since the earlier vintage", "#d95f02"),
+                  ("persisting", "detected in both vintages", "#7570b3"),
+                  ("vanished", "no longer detected", "#1b9e77")]

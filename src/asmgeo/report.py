@@ -130,7 +130,8 @@ def built_text(manifest: dict) -> str:
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
                  maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
-                 crs_record: dict | None = None, verdict: str = "", changes: str = "") -> str:
+                 crs_record: dict | None = None, verdict: str = "", changes: str = "",
+                 territories: pd.DataFrame | None = None) -> str:
     """The report page. ``maps`` holds (file name relative to the report, title, audience);
     ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
@@ -161,6 +162,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         + bar_chart(list(overlap_classes.index), list(overlap_classes.values), "pairs", "chart-overlaps", "#d7301f") + "</figure>",
         "<figure><figcaption>Forest loss per year in patches above the minimum mapping unit</figcaption>"
         + bar_chart(loss_labels, list(loss_by_year.get("area_ha", [])), "ha", "chart-loss", "#238b45") + "</figure>",
+        footprint_chart(territories),
         "</div>",
         f"<h2>Top flags</h2><p class=\"muted\">{top_flags_note(len(flags))}</p>",
         table(top_flags(flags), "top-flags", css={"reason": "reason"}),
@@ -226,6 +228,16 @@ def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
             + (table(shown, "changes-table", css={"detail": "reason"}) if shown is not None else "") + "</section>")
 
 
+def footprint_chart(territories: pd.DataFrame | None) -> str:
+    """Detected footprint hectares per tenure parcel and vintage (footprints/by_territory.csv)."""
+    if territories is None or not len(territories):
+        return ""
+    names = [f"{i} ({v})" for i, v in zip(territories.tenure_id, territories.vintage)]
+    return ("<figure><figcaption>Detected mining footprints per territory and vintage</figcaption>"
+            + bar_chart(names, list(territories.footprint_ha.astype(float)), "ha", "chart-footprints", "#d95f02")
+            + "</figure>")
+
+
 def _warnings_section(warnings: Sequence[str]) -> str:
     if not warnings:
         return '<p id="warnings" class="muted">No warning about this run.</p>'
@@ -247,7 +259,8 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
                  overlaps: str | Path, patches: str | Path, candidates: str | Path, map_files: Sequence[str | Path],
                  output: str | Path, title: str, warnings: str | Path | Sequence[str | Path] | None = None,
                  crs: str | Path | None = None, sensitivity: str | Path | None = None,
-                 changes: str | Path | None = None, changes_summary: str | Path | None = None) -> str:
+                 changes: str | Path | None = None, changes_summary: str | Path | None = None,
+                 territories: str | Path | None = None) -> str:
     """Read the run's outputs and write report.html beside them."""
     import pyogrio
 
@@ -277,7 +290,9 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
                          for line in read_warnings(path)],
                         json.loads(Path(crs).read_text(encoding="utf-8")) if crs else None, verdict,
                         changes_section(json.loads(Path(changes_summary).read_text(encoding="utf-8")),
-                                        io.read_csv(changes, keep_default_na=False)) if changes_summary else "")
+                                        io.read_csv(changes, keep_default_na=False)) if changes_summary else "",
+                        io.read_csv(territories, keep_default_na=False, dtype={"vintage": str})
+                        if territories and Path(territories).exists() else None)
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

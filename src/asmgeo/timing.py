@@ -74,3 +74,38 @@ def relations(starts: np.ndarray, ends: np.ndarray, valid_from: np.ndarray, vali
     valid_from, valid_to = np.asarray(valid_from, dtype="U10"), np.asarray(valid_to, dtype="U10")
     return np.select([np.asarray(undetermined, dtype=bool), (starts >= valid_from) & (ends <= valid_to),
                       ends < valid_from, starts > valid_to], [UNDETERMINED, DURING, BEFORE, AFTER], default=BOUNDARY)
+
+
+def licence_timing(frame, concessions, as_of, start: str = "seen_from", end: str = "seen_to"):
+    """Per feature of ``frame`` (footprints, loss patches): 'DEMO-PE-101 during licence; DEMO-PR-330 after
+    expiry' for every licence it shares area with, from its interval (columns ``start``, ``end``) and the
+    licence's validity on ``as_of`` ('' with no licence). A pending licence was never granted: the
+    interval is before its grant."""
+    import pandas as pd
+    import shapely
+
+    from asmgeo.overlaps import intersecting_pairs
+    from asmgeo.validity import ALWAYS, NEVER, UNKNOWN, licence_validity
+
+    out = pd.Series("", index=frame.index, dtype=object)
+    if frame.empty or concessions.empty:
+        return out
+    conc = concessions.reset_index(drop=True)
+    validity = licence_validity(conc, as_of)
+    geoms, lic = frame.geometry.to_numpy(), conc.geometry.to_numpy()
+    d, c = intersecting_pairs(geoms, lic)
+    shares = shapely.area(shapely.intersection(geoms[d], lic[c])) > 0
+    d, c = d[shares], c[shares]
+    first = np.array([str(v or "")[:10] for v in frame[start].to_numpy(dtype=object)], dtype=object)[d]
+    last = np.array([str(v or "")[:10] for v in frame[end].to_numpy(dtype=object)], dtype=object)[d]
+    state = validity["state"].to_numpy()[c]
+    pending = state == "pending"
+    undetermined = (state == UNKNOWN) | (state == "invalid_dates") | (first == "")
+    said = relations(np.where(first == "", NEVER, first), np.where(last == "", NEVER, last),
+                     np.where(pending, ALWAYS, validity["valid_from"].to_numpy()[c]),
+                     np.where(pending, ALWAYS, validity["valid_to"].to_numpy()[c]), undetermined)
+    ids = conc["licence_id"].to_numpy()[c]
+    for k in np.unique(d):
+        pick = d == k
+        out.iat[k] = "; ".join(f"{lid} {rel}" for lid, rel in sorted(zip(ids[pick], said[pick])))
+    return out

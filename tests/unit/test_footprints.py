@@ -114,7 +114,7 @@ def test_growth_inside_an_expired_licence_and_licence_timing():
                      dict(licence_id="NEW", granted_on="2020-01-01", expires_on="2030-12-31", geometry=square(0, 0, 1000, 1000))])
     f = footprints([dict(detection_id="a", vintage="2016-2018", geometry=square(0, 0, 100, 100)),
                     dict(detection_id="b", vintage="2024", geometry=square(0, 0, 300, 100))])
-    timing_of = fp.licence_timing(f, conc, dt.date(2025, 6, 30))
+    timing_of = timing.licence_timing(f, conc, dt.date(2025, 6, 30))
     assert timing_of.tolist() == ["NEW before grant; OLD overlaps the boundary", "NEW during licence; OLD after expiry"]
     table, _ = fp.growth(f, fp.growth_scopes(conc, TENURE.iloc[0:0], pd.DataFrame({"cooperative": []})))
     flags = fp.growth_flags(table, TENURE.iloc[0:0], conc, dt.date(2025, 6, 30), RULES)

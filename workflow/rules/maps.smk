@@ -64,6 +64,7 @@ rule map_sites:
 rule map_deforestation:
     input:
         patches=run_path("forest", "change_patches.gpkg"),
+        footprints=run_path("footprints.gpkg"),
         sites=run_path("clean", "sites.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),

@@ -14,6 +14,7 @@ rule report:
         patches=run_path("forest", "change_patches.gpkg"),
         candidates=run_path("candidates.gpkg"),
         changes=run_path("changes.csv"),
+        territories=run_path("footprints", "by_territory.csv"),
         changes_summary=run_path("changes", "summary.json"),
         maps=map_files(),
     output:

@@ -5,4 +5,5 @@ configure_logging(snakemake.log[0])
 i = snakemake.input
 write_report(i.manifest, i.qa_summary, i.flags, i.site_status, i.overlaps, i.patches, i.candidates, i.maps,
              snakemake.output[0], snakemake.params.title, warnings=i.warnings, crs=i.crs,
-             sensitivity=i.sensitivity, changes=i.changes, changes_summary=i.changes_summary)
+             sensitivity=i.sensitivity, changes=i.changes, changes_summary=i.changes_summary,
+             territories=i.territories)
