@@ -51,9 +51,10 @@ def test_a_run_without_rasters_never_uses_the_demo_rasters(norasters_run, workdi
     assert pd.read_csv(out / "qa" / "rasters.csv").empty if (out / "qa" / "rasters.csv").stat().st_size > 1 else True
     manifest = json.loads((out / "manifest.json").read_text())
     assert not any("lossyear" in i["path"] or "image_" in i["path"] for i in manifest["inputs"])
-    # sites whose activity cannot be known are undetermined, never 'possible paper sites'
-    activity = pd.read_csv(out / "forest" / "site_activity.csv")
-    assert (activity.activity == "undetermined").all()
+    # sites whose activity cannot be known are undetermined, never 'possible paper sites'; a detected
+    # footprint (the demo's DEMO-FP24-3 at DEMO-S138) is evidence without any raster
+    activity = pd.read_csv(out / "forest" / "site_activity.csv").set_index("site_id").activity
+    assert activity.drop("DEMO-S138").eq("undetermined").all() and activity["DEMO-S138"] == "footprint_seen"
 
 
 @pytest.fixture(scope="module")
