@@ -12,6 +12,7 @@ vanished = earlier minus later.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 
@@ -35,10 +36,16 @@ GROWTH_FLAG = {"protected_area": "footprint_growth_in_protected_area",
                "indigenous_territory": "footprint_growth_on_indigenous_land"}
 
 
-def _defaults(section: str = "footprints") -> dict:
+@functools.lru_cache(maxsize=None)
+def _schema_defaults() -> dict:
     from asmgeo.config import schema_defaults
 
-    return schema_defaults()[section]
+    return schema_defaults()
+
+
+def _defaults(section: str = "footprints") -> dict:
+    """The schema's defaults of a config section (read once per process)."""
+    return _schema_defaults()[section]
 
 
 @dataclass
@@ -114,15 +121,17 @@ def footprint_tenure(footprints: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
         "tenure_id": t.tenure_id, "tenure_type": t.tenure_type, "tenure_name": t["name"], "protection": t.protection,
         "area_ha": np.round(area / 1e4, 2), "share_footprint_pct": np.round(100 * area / shapely.area(fg[i]), 2),
         "share_tenure_pct": np.round(100 * area / shapely.area(tg[j]), 2)})
-    table["severity"] = [tenure_base_severity(a, b) for a, b in zip(table.tenure_type, table.protection)]
+    table["severity"] = [tenure_base_severity(a, b) for a, b in zip(table.tenure_type.tolist(), table.protection.tolist())]
     table["flag_type"] = table.tenure_type.map(TENURE_FLAG).fillna("detection_on_other_tenure")
-    words = table.tenure_type.map(TENURE_WORDS).fillna("tenure parcel")
-    names = [n if isinstance(n, str) and n else k for n, k in zip(table.tenure_name, table.tenure_id)]
+    words = table.tenure_type.map(TENURE_WORDS).fillna("tenure parcel").tolist()
+    names = [n if isinstance(n, str) and n else k for n, k in zip(table.tenure_name.tolist(), table.tenure_id.tolist())]
+    columns = (table[c].tolist() for c in ("detection_id", "vintage", "tenure_id", "area_ha", "share_footprint_pct",
+                                            "share_tenure_pct"))
+    d, v, k, a, sf, st = columns
     table["reason"] = [
-        f"Detected mining footprint {d} ({v or 'undated'}) lies in the {w} {n} ({k}) over {a:.2f} ha: {sf:.2f}% of the "
-        f"footprint, {st:.2f}% of the {w}. A detection from imagery is evidence to check on the ground, not proof."
-        for d, v, w, n, k, a, sf, st in zip(table.detection_id, table.vintage, words, names, table.tenure_id,
-                                            table.area_ha, table.share_footprint_pct, table.share_tenure_pct)]
+        f"Detected mining footprint {d[x]} ({v[x] or 'undated'}) lies in the {words[x]} {names[x]} ({k[x]}) over "
+        f"{a[x]:.2f} ha: {sf[x]:.2f}% of the footprint, {st[x]:.2f}% of the {words[x]}. A detection from imagery is "
+        "evidence to check on the ground, not proof." for x in range(len(d))]
     return gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=footprints.crs)
 
 
@@ -235,6 +244,18 @@ def vintage_unions(footprints: gpd.GeoDataFrame) -> dict[str, object]:
     return out
 
 
+def area_within(geometry, zones: np.ndarray) -> np.ndarray:
+    """Area (m2) of ``geometry`` inside each zone: its parts (disjoint, as in a union) intersected pair
+    by pair with the zones they touch (an STRtree), summed per zone; never the whole geometry
+    against every zone."""
+    parts = shapely.get_parts(geometry)
+    parts = parts[~shapely.is_empty(parts)]
+    if not len(parts) or not len(zones):
+        return np.zeros(len(zones))
+    i, j = intersecting_pairs(parts, zones)
+    return np.bincount(j, weights=shapely.area(shapely.intersection(parts[i], zones[j])), minlength=len(zones))
+
+
 def growth(footprints: gpd.GeoDataFrame, scopes: dict[str, gpd.GeoDataFrame]) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """New, persisting and vanished footprint area between each pair of consecutive vintages,
     overall and per feature of each scope (``{"licence": frame with scope_id, scope_name, geometry}``);
@@ -256,7 +277,7 @@ def growth(footprints: gpd.GeoDataFrame, scopes: dict[str, gpd.GeoDataFrame]) ->
                 continue
             geoms = frame.geometry.to_numpy()
             measures = {"earlier": ua, "later": ub, **parts}
-            areas = {k: shapely.area(shapely.intersection(geoms, g)) / 1e4 for k, g in measures.items()}
+            areas = {k: area_within(g, geoms) / 1e4 for k, g in measures.items()}
             for k in range(len(frame)):
                 if areas["earlier"][k] > 0 or areas["later"][k] > 0:
                     rows.append({"scope": scope, "scope_id": frame.scope_id.iat[k], "scope_name": frame.scope_name.iat[k],
