@@ -35,9 +35,11 @@ from asmgeo.rasters import BLOCK_CACHE_MB, bounded_block_cache, strip_rows as ro
 
 log = logging.getLogger(__name__)
 
-# The change mask holds 0 no clearing, 1 clearing, NODATA (255) where either date has no data or
-# cloud (the NDVI-drop encoding lives with the kernel, in asmgeo.ndvi_kernel).
+# The change mask holds 0 no clearing, 1 clearing, 2 became water (a clearing by NDVI whose pixel is
+# water after and not before: a river that moved, a flooded pit), NODATA (255) where either date
+# has no data or cloud (the NDVI-drop encoding lives with the kernel, in asmgeo.ndvi_kernel).
 NODATA = MASK_NODATA
+BECAME_WATER = 2
 OUT_BLOCK_PX = 256  # block size of the tile rasters (windows are multiples of it)
 SHAPES_DTYPES = (np.uint8, np.uint16, np.int16, np.int32)  # what rasterio.features.shapes takes as is
 
@@ -53,6 +55,21 @@ class ChangeRules:
     min_ndvi_drop: float = 0.2
     min_mapping_unit_ha: float = 0.5
     max_block_mb: float = 256.0
+    green_band: int | None = None  # with it, pixels that became water are classed apart (BECAME_WATER)
+    swir_band: int | None = None  # with green: MNDWI instead of NDWI
+    water_index_min: float = 0.0
+
+    def water_bands(self) -> tuple[int, int] | None:
+        """(green, NIR or SWIR) of the water index, or None when water is not told apart."""
+        if self.green_band is None:
+            return None
+        return self.green_band, self.swir_band or self.nir_band
+
+    def water_rule(self) -> str:
+        if self.green_band is None:
+            return "water not told apart from clearing (no green band: rasters.green_band)"
+        index = "MNDWI (green, SWIR)" if self.swir_band else "NDWI (green, NIR)"
+        return f"became water: {index} > {self.water_index_min:g} after and not before"
 
 
 def ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
@@ -81,6 +98,29 @@ def classify_change(ndvi_before: np.ndarray, ndvi_after: np.ndarray, valid: np.n
 def clearing_mask(ndvi_before: np.ndarray, ndvi_after: np.ndarray, valid: np.ndarray, rules: ChangeRules) -> np.ndarray:
     """uint8 mask: 1 where forest before became non-forest after with at least the minimum drop."""
     return classify_change(ndvi_before, ndvi_after, valid, rules)[0]
+
+
+def water_index(green: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """(green - other) / (green + other) in float32: NDWI with NIR, MNDWI with SWIR; NaN where both are 0."""
+    green = green.astype("float32", copy=False)
+    other = other.astype("float32", copy=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (green - other) / (green + other)
+
+
+def separate_water(mask: np.ndarray, drop: np.ndarray, before: tuple[np.ndarray, np.ndarray],
+                   after: tuple[np.ndarray, np.ndarray], threshold: float = 0.0) -> int:
+    """Reclass, in place, the cleared pixels that are water after and not before (index > threshold) as
+    BECAME_WATER, with no NDVI drop; return how many. Only cleared pixels are looked at."""
+    rows, cols = np.nonzero(mask == 1)
+    if not len(rows):
+        return 0
+    was = water_index(before[0][rows, cols], before[1][rows, cols]) > threshold
+    now = water_index(after[0][rows, cols], after[1][rows, cols]) > threshold
+    became = now & ~was
+    mask[rows[became], cols[became]] = BECAME_WATER
+    drop[rows[became], cols[became]] = DROP_NODATA
+    return int(became.sum())
 
 
 def _open_aligned(path: str, reference, resampling: Resampling):
@@ -129,13 +169,16 @@ def _read_pair(src, rules: ChangeRules, block: Window) -> tuple[np.ndarray, np.n
 
 
 def _read_block(ref, later, cloud_views, rules: ChangeRules, block: Window) -> tuple:
-    """Both dates' red and NIR of one window, their nodata values, and the other usable-pixel masks."""
+    """Both dates' red and NIR of one window, their nodata values, the other usable-pixel masks, and
+    the water-index bands of both dates (None when water is not told apart)."""
     red1, nir1, nodata1, valid1 = _read_pair(ref, rules, block)
     red2, nir2, nodata2, valid2 = _read_pair(later, rules, block)
     masks = [v for v in (valid1, valid2) if v is not None]
     masks += [view.read(1, window=block) == 0 for view in cloud_views]
     usable = np.logical_and.reduce(masks) if masks else None
-    return red1, nir1, nodata1, red2, nir2, nodata2, usable
+    bands = rules.water_bands()
+    water = (tuple(ref.read(bands, window=block)), tuple(later.read(bands, window=block))) if bands else None
+    return red1, nir1, nodata1, red2, nir2, nodata2, usable, water
 
 
 def _prefetched(items: list, read, while_first_read=None) -> Iterator:
@@ -200,7 +243,7 @@ def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mas
                        after_mask: str | None = None) -> dict:
     """Clearing mask (uint8) and NDVI drop (int16, x DROP_SCALE) for one tile of the earlier image's grid."""
     rules = rules or ChangeRules()
-    stats = {"tile": tile, "pixels": 0, "valid": 0, "cleared": 0}
+    stats = {"tile": tile, "pixels": 0, "valid": 0, "cleared": 0, "became_water": 0}
     _keep_freed_memory()
     # Every input block is read once (windows are block-aligned) and every output block written
     # once, so a large block cache only touches fresh pages before it recycles any (measured on
@@ -237,11 +280,14 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                                     lambda: warm_up_kernel(*kernel_types))
                 # closing() stops the reader before the inputs close, also when a window fails
                 with closing(reads):
-                    for block, (red1, nir1, nodata1, red2, nir2, nodata2, usable) in zip(blocks, reads):
+                    for block, (red1, nir1, nodata1, red2, nir2, nodata2, usable, water) in zip(blocks, reads):
                         # the reflectance scale cancels out of NDVI: the stored numbers are used as read
                         cleared, drop, valid_px, per_block = classify_window(
                             red1, nir1, red2, nir2, rules.forest_ndvi, rules.cleared_ndvi, rules.min_ndvi_drop,
                             nodata1, nodata2, usable, OUT_BLOCK_PX)
+                        if water is not None and separate_water(cleared, drop, water[0], water[1], rules.water_index_min):
+                            stats["became_water"] += int((cleared == BECAME_WATER).sum())
+                            per_block = _cleared_per_block(cleared, OUT_BLOCK_PX)
                         _write_window(mask_dst, drop_dst, cleared, drop, per_block,
                                       block.row_off - window.row_off, block.col_off - window.col_off)
                         stats["pixels"] += int(cleared.size)
@@ -253,8 +299,18 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                 if warped:
                     view.close()
                 src.close()
-    log.info("tile %d: %d px, %d valid in both dates, %d cleared", tile, stats["pixels"], stats["valid"], stats["cleared"])
+    log.info("tile %d: %d px, %d valid in both dates, %d cleared, %d became water (%s)", tile, stats["pixels"],
+             stats["valid"], stats["cleared"], stats["became_water"], rules.water_rule())
     return stats
+
+
+def _cleared_per_block(mask: np.ndarray, block_px: int) -> np.ndarray:
+    """Cleared pixels (code 1) per output block of a window, as the kernel counts them."""
+    rows, cols = -(-mask.shape[0] // block_px), -(-mask.shape[1] // block_px)
+    counts = np.zeros((rows, cols), np.int64)
+    r, c = np.nonzero(mask == 1)
+    np.add.at(counts, (r // block_px, c // block_px), 1)
+    return counts
 
 
 def _write_window(mask_dst, drop_dst, mask: np.ndarray, drop: np.ndarray, cleared_per_block: np.ndarray,
@@ -282,8 +338,10 @@ class BandInfo:
     colours: dict | None = None  # code -> (r, g, b, a)
 
 
-CHANGE_BAND = BandInfo("clearing", categories={0: "no clearing", 1: "clearing (forest to bare)", MASK_NODATA: "no data or cloud"},
-                       colours={0: (255, 255, 255, 0), 1: (215, 48, 31, 255), MASK_NODATA: (189, 189, 189, 255)})
+CHANGE_BAND = BandInfo("clearing", categories={0: "no clearing", 1: "clearing (forest to bare)",
+                                               BECAME_WATER: "became water (not clearing)", MASK_NODATA: "no data or cloud"},
+                       colours={0: (255, 255, 255, 0), 1: (215, 48, 31, 255), BECAME_WATER: (33, 113, 181, 255),
+                                MASK_NODATA: (189, 189, 189, 255)})
 DROP_BAND = BandInfo("ndvi_drop", units="NDVI", scale=1 / DROP_SCALE)
 
 

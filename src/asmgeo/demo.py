@@ -290,6 +290,9 @@ CLEARINGS: list[tuple[str, tuple[float, float, float, float], int]] = [
     ("L6", (1200, 1200, 1500, 1500), 2022),    # under the cloud of the 2024 image: only the loss-year product sees it
 ]
 CLOUD_BOX = (900, 900, 3000, 3000)
+# the river moves: by the 2024 image a new channel runs through forest north of the meander's peak
+# (900 m x 100 m = 225 pixels of 20 m = 9 ha): NDVI drops as for a clearing, but it became water
+MOVED_CHANNEL = (10800, 8300, 11700, 8400)
 NODATA_STRIP_M = 600.0  # the 2024 image has no data west of local x = 0
 
 
@@ -350,6 +353,8 @@ def write_demo_rasters(out_dir: str | Path, seed: int = SEED) -> list[Path]:
     forest = cover >= 30
     water = cover == 0
 
+    channel = _in_box(x, y, MOVED_CHANNEL)
+
     def scene(cleared_before: int) -> np.ndarray:
         red = np.where(forest, 300, 800).astype("float64")
         green = np.where(forest, 500, 900).astype("float64")
@@ -359,6 +364,8 @@ def write_demo_rasters(out_dir: str | Path, seed: int = SEED) -> list[Path]:
             bare = _in_box(x, y, b) & forest & (year < cleared_before)
             red[bare], green[bare], blue[bare], nir[bare] = 1500, 1300, 1100, 1800
         red[water], green[water], blue[water], nir[water] = 500, 600, 700, 300
+        if cleared_before > int(IMAGE_DATES[0][:4]):  # the later image: the new channel is water
+            red[channel], green[channel], blue[channel], nir[channel] = 500, 600, 700, 300
         bands = np.stack([red, green, blue, nir]) + rng.normal(0, 40, (4, *x.shape))
         return np.clip(bands, 1, 10000).astype("uint16")
 

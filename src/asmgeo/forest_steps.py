@@ -103,12 +103,14 @@ def change_tiles(before: str, after: str, out_json: str, tile_px: int = 4096) ->
 def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int = 4096,
                 before_mask: str | None = None, after_mask: str | None = None, red_band: int = 1, nir_band: int = 4,
                 forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
-                min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0) -> dict:
-    """Clearing mask and NDVI drop for one tile."""
+                min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0, green_band: int | None = None,
+                swir_band: int | None = None, water_index_min: float = 0.0) -> dict:
+    """Clearing mask and NDVI drop for one tile (pixels that became water classed apart when a green band is given)."""
     from asmgeo.change import ChangeRules, detect_change_tile
 
     rules = ChangeRules(red_band=red_band, nir_band=nir_band, forest_ndvi=forest_ndvi, cleared_ndvi=cleared_ndvi, min_ndvi_drop=min_ndvi_drop,
-                        max_block_mb=max_block_mb)
+                        max_block_mb=max_block_mb, green_band=green_band, swir_band=swir_band,
+                        water_index_min=water_index_min)
     return detect_change_tile(before, after, int(tile), tile_px, out_mask, out_drop, rules, before_mask, after_mask)
 
 
@@ -136,10 +138,17 @@ def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str,
     from asmgeo.change import vectorise_patches
     from asmgeo.deforestation import patches_from_change
 
+    from asmgeo.change import BECAME_WATER
+
     patches = patches_from_change(vectorise_patches(change_tif, values=(1,)), drop_tif, _read_crs(crs_path),
                                   min_mapping_unit_ha, date_before, date_after)
-    log.info("NDVI clearing patches >= %g ha: %d", min_mapping_unit_ha, len(patches))
-    io.write_gpkg({"patches": patches}, out_gpkg)
+    # pixels that became water (a river that moved, a flooded pit): reported apart, never as clearing
+    water = patches_from_change(vectorise_patches(change_tif, values=(BECAME_WATER,)), None, _read_crs(crs_path),
+                                min_mapping_unit_ha, date_before, date_after)
+    water = water.assign(source="became_water", patch_id=water.patch_id.str.replace("NDVI-", "WATER-", n=1))
+    log.info("NDVI clearing patches >= %g ha: %d; became water: %d patches, %.2f ha", min_mapping_unit_ha, len(patches),
+             len(water), float(water.area_ha.sum()) if len(water) else 0.0)
+    io.write_gpkg({"patches": patches, "became_water": water}, out_gpkg)
     return patches
 
 
@@ -158,7 +167,9 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
     if note:
         log.warning("%s", note)
     site_layer, conc, ten, riv = (io.read_layer(p) for p in (sites, concessions, tenure, rivers))
-    frames = [io.read_layer(p) for p in patch_files]
+    frames = [io.read_layer(p, "patches") for p in patch_files]
+    water = [io.read_layer(p, "became_water") for p in patch_files
+             if "became_water" in [name for name, _ in io.data_layers(p)]]
     frames = [f for f in frames if len(f)]
     patches = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
                if frames else gpd.GeoDataFrame({"patch_id": [], "source": [], "year": [], "loss_from": [], "loss_to": [],
@@ -177,7 +188,10 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
         loss[loss.layer == "concessions"].rename(columns={"polygon_id": "licence_id"}),
         loss[loss.layer == "tenure"].rename(columns={"polygon_id": "tenure_id"}),
         site_layer, conc, ten, rules, footprint_seen=seen)
-    io.write_gpkg({"patches": attributed}, out_patches)
+    layers = {"patches": attributed}
+    if water:
+        layers["became_water"] = gpd.GeoDataFrame(pd.concat(water, ignore_index=True), geometry="geometry", crs=water[0].crs)
+    io.write_gpkg(layers, out_patches)
     from asmgeo.flags import write_flags
 
     write_flags(flags, out_flags)

@@ -150,6 +150,13 @@ def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, o
     """maps/deforestation.html: loss by year and the unexplained clearings (and detected footprints)."""
     title, caption, tiles, tolerance = _context(run)
     extra = footprint_layers(_read(footprints, "footprints"), _read(footprints, "growth")) if footprints else []
+    if _has_layer(patches, "became_water"):
+        water = _read(patches, "became_water")
+        extra.append(maps.Layer("became_water", "Became water between the images (not clearing)", water, "polygon",
+                                [maps.Field("Patch", "patch_id"), maps.Field("Between", "loss_from"),
+                                 maps.Field("and", "loss_to"), maps.Field("Area", "area_ha", maps.hectares)],
+                                None, [("", "water after, not before (a river that moved, a flooded pit)", "#2171b5")],
+                                "", style={"fillOpacity": 0.5, "weight": 1}))
     fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
                                   _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra)
     save_map(fmap, output)

@@ -131,7 +131,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
                  maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
                  crs_record: dict | None = None, verdict: str = "", changes: str = "",
-                 territories: pd.DataFrame | None = None) -> str:
+                 territories: pd.DataFrame | None = None, became_water: pd.DataFrame | None = None) -> str:
     """The report page. ``maps`` holds (file name relative to the report, title, audience);
     ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
@@ -164,6 +164,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         + bar_chart(loss_labels, list(loss_by_year.get("area_ha", [])), "ha", "chart-loss", "#238b45") + "</figure>",
         footprint_chart(territories),
         "</div>",
+        water_sentence(config, became_water),
         f"<h2>Top flags</h2><p class=\"muted\">{top_flags_note(len(flags))}</p>",
         table(top_flags(flags), "top-flags", css={"reason": "reason"}),
         "<h2>Candidate zones</h2>",
@@ -226,6 +227,21 @@ def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
             if changes is not None and len(changes) > CHANGES_SHOWN else "Every change is also in <code>changes.csv</code>.")
     return (head + f"<p>{listed}.</p><p class=\"muted\">{note}</p>"
             + (table(shown, "changes-table", css={"detail": "reason"}) if shown is not None else "") + "</section>")
+
+
+def water_sentence(config: dict, became_water: pd.DataFrame | None) -> str:
+    """What the two-date change did with pixels that became water (a river that moved, a flooded pit)."""
+    rasters = config.get("rasters") or {}
+    if len(rasters.get("images") or []) != 2:
+        return ""
+    if not rasters.get("green_band"):
+        return ('<p id="water">Water is not told apart from clearing in the two-date change: no green band is '
+                "configured (<code>rasters.green_band</code>), so a river that moved counts as cleared.</p>")
+    index = "MNDWI (green, SWIR)" if rasters.get("swir_band") else "NDWI (green, NIR)"
+    area = float(became_water["area_ha"].sum()) if became_water is not None and len(became_water) else 0.0
+    return (f'<p id="water">{area:,.2f} ha became water between the two images ({index} above '
+            f"{(config.get('forest') or {}).get('water_index_min', 0):g} after and not before): reported apart "
+            "(<code>forest/change_patches.gpkg</code>, layer <code>became_water</code>), never as clearing.</p>")
 
 
 def footprint_chart(territories: pd.DataFrame | None) -> str:
@@ -292,7 +308,9 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
                         changes_section(json.loads(Path(changes_summary).read_text(encoding="utf-8")),
                                         io.read_csv(changes, keep_default_na=False)) if changes_summary else "",
                         io.read_csv(territories, keep_default_na=False, dtype={"vintage": str})
-                        if territories and Path(territories).exists() else None)
+                        if territories and Path(territories).exists() else None,
+                        pyogrio.read_dataframe(patches, layer="became_water", read_geometry=False)
+                        if "became_water" in [n for n, _ in pyogrio.list_layers(patches)] else None)
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

@@ -141,3 +141,23 @@ def test_sites_confirmed_by_footprints_and_leads_without_any():
     # no footprints at all: activity from footprints is undetermined, not absent
     none = fp.site_footprints(sites, f.iloc[0:0], RULES)
     assert set(none.footprint_activity) == {"undetermined"}
+
+
+def test_pixels_that_became_water_are_not_clearings():
+    import numpy as np
+
+    from asmgeo.change import BECAME_WATER, separate_water, water_index
+    from asmgeo.ndvi_kernel import DROP_NODATA
+
+    # four cleared pixels: forest -> water (green 600 > NIR 300), forest -> bare (NDWI -0.16),
+    # water -> water (a channel that stayed), forest -> water under a higher threshold
+    mask = np.array([[1, 1, 1, 0]], np.uint8)
+    drop = np.array([[9000, 8000, 7000, DROP_NODATA]], np.int16)
+    green1, nir1 = np.array([[500, 500, 600, 500]]), np.array([[3500, 3500, 300, 3500]])
+    green2, nir2 = np.array([[600, 1300, 600, 600]]), np.array([[300, 1800, 300, 300]])
+    assert water_index(green2, nir2)[0, 0] == pytest.approx(1 / 3)
+    assert separate_water(mask, drop, (green1, nir1), (green2, nir2), 0.0) == 1
+    assert mask.tolist() == [[BECAME_WATER, 1, 1, 0]] and drop.tolist() == [[DROP_NODATA, 8000, 7000, DROP_NODATA]]
+    # with a threshold above the index after (0.33), nothing is water
+    mask, drop = np.array([[1]], np.uint8), np.array([[9000]], np.int16)
+    assert separate_water(mask, drop, (np.array([[500]]), np.array([[3500]])), (np.array([[600]]), np.array([[300]])), 0.5) == 0

@@ -75,3 +75,30 @@ def test_many_tiles_give_the_same_patches(demo_run, tmp_path):
     many = gpd.read_file(work / "data/processed/demo/forest/ndvi_patches.gpkg")
     assert sorted(one.area_ha) == sorted(many.area_ha)
     assert shapely.union_all(one.geometry.values).symmetric_difference(shapely.union_all(many.geometry.values)).area < 1
+
+
+@pytest.mark.workflow
+def test_the_river_that_moved_became_water_not_a_clearing(demo_run, demo_facts):
+    """The demo's new river channel (900 m x 100 m of forest in 2021, water in 2024): 225 pixels of
+    20 m, 9 ha, classed became_water in change.tif and reported apart; no NDVI clearing lies there."""
+    import numpy as np
+    import rasterio
+    import shapely
+
+    from asmgeo import io
+    from asmgeo.demo import MOVED_CHANNEL, ORIGIN_UTM
+
+    with rasterio.open(demo_run / "forest" / "change.tif") as src:
+        codes = src.read(1)
+        assert src.tags(1)["code_2"] == "became water (not clearing)"
+    assert int((codes == 2).sum()) == 225
+    water = io.read_layer(demo_run / "forest" / "change_patches.gpkg", "became_water")
+    assert water.area_ha.sum() == pytest.approx(9.0)
+    x0, y0, x1, y1 = MOVED_CHANNEL
+    channel = shapely.box(ORIGIN_UTM[0] + x0, ORIGIN_UTM[1] + y0, ORIGIN_UTM[0] + x1, ORIGIN_UTM[1] + y1)
+    assert water.geometry.iloc[0].symmetric_difference(channel).area < 1.0
+    clearings = io.read_layer(demo_run / "forest" / "change_patches.gpkg", "patches")
+    assert not clearings.intersects(channel.buffer(-1)).any()
+    assert "9.00 ha became water between the two images (NDWI (green, NIR)" in \
+        (demo_run / "report.html").read_text(encoding="utf-8")
+    assert np.isin(np.unique(codes), [0, 1, 2, 255]).all()

@@ -81,8 +81,11 @@ rule change_tile:
         tile_px=config["forest"]["tile_px"],
         before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),
         after_mask=lambda w: config["rasters"]["images"][1].get("cloud_mask"),
-        bands={k: config["rasters"][k] for k in ("red_band", "nir_band")},
-        ndvi={k: config["forest"][k] for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb")},
+        bands={k: config["rasters"][k] for k in ("red_band", "nir_band", "green_band", "swir_band")},
+        ndvi={
+            k: config["forest"][k]
+            for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb", "water_index_min")
+        },
     script:
         "../scripts/change_tile.py"
 
