@@ -117,6 +117,28 @@ def patches_from_change(vectorised: gpd.GeoDataFrame, drop_raster: str | None, a
     return _name_patches(out, "NDVI")
 
 
+def water_from_rivers(patches: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None,
+                      share_pct: float = 50.0) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(clearings, became-water patches): NDVI clearing patches lying at least ``share_pct`` inside the
+    rivers layer's polygons (water as mapped at or after the later image) became water, never clearing.
+    Line rivers and loss-year patches are left as they are."""
+    none = patches.iloc[0:0]
+    if patches.empty or rivers is None or rivers.empty:
+        return patches, none
+    water = rivers[rivers.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    if water.empty:
+        return patches, none
+    from asmgeo.overlaps import intersecting_pairs
+
+    geoms, polys = patches.geometry.to_numpy(), water.to_crs(patches.crs).geometry.to_numpy()
+    i, j = intersecting_pairs(geoms, polys)
+    inside = np.bincount(i, weights=shapely.area(shapely.intersection(geoms[i], polys[j])), minlength=len(geoms))
+    moved = (patches["source"] == "ndvi").to_numpy() & (inside >= share_pct / 100 * shapely.area(geoms))
+    became = patches[moved].assign(source="became_water")
+    became["patch_id"] = "WATER-" + became["patch_id"].astype(str)
+    return patches[~moved], became
+
+
 def _name_patches(patches: gpd.GeoDataFrame, prefix: str) -> gpd.GeoDataFrame:
     # stable ids: ordered by year, then north to south, then west to east
     point = patches.geometry.representative_point()

@@ -159,7 +159,7 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
                  out_activity: str | None = None, footprint_sites: str | None = None) -> gpd.GeoDataFrame:
     """Attribute every patch and raise the deforestation flags (``note``: what could not run, logged;
     ``footprint_sites``: footprints/sites.csv, sites a detected footprint shows active)."""
-    from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags
+    from asmgeo.deforestation import ForestRules, attribute_patches, deforestation_flags, water_from_rivers
 
     rules = ForestRules(cutoff_date=cutoff_date, min_mapping_unit_ha=min_mapping_unit_ha, site_radius_m=site_radius_m,
                         near_site_loss_ha=near_site_loss_ha, concession_loss_ha=concession_loss_ha,
@@ -174,6 +174,12 @@ def forest_flags(patch_files: list[str], loss_csv: str, sites: str, concessions:
     patches = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
                if frames else gpd.GeoDataFrame({"patch_id": [], "source": [], "year": [], "loss_from": [], "loss_to": [],
                                                  "area_ha": [], "ndvi_drop": []}, geometry=[], crs=site_layer.crs))
+    # water mapped as polygons in the rivers layer: an NDVI clearing mostly inside it became water
+    patches, moved = water_from_rivers(patches, riv)
+    if len(moved):
+        log.info("%d NDVI patches (%.2f ha) lie mostly in the rivers layer's water polygons: became water, not clearing",
+                 len(moved), float(moved.area_ha.sum()))
+        water.append(moved)
     attributed = attribute_patches(patches, conc, site_layer, ten, riv, rules)
     loss = io.read_csv(loss_csv, dtype={"polygon_id": str})
     radius_loss = loss[(loss.layer == "sites") & (loss.buffer_m == site_radius_m)]

@@ -161,3 +161,20 @@ def test_pixels_that_became_water_are_not_clearings():
     # with a threshold above the index after (0.33), nothing is water
     mask, drop = np.array([[1]], np.uint8), np.array([[9000]], np.int16)
     assert separate_water(mask, drop, (np.array([[500]]), np.array([[3500]])), (np.array([[600]]), np.array([[300]])), 0.5) == 0
+
+
+def test_a_clearing_inside_the_rivers_water_polygons_became_water():
+    from asmgeo.deforestation import water_from_rivers
+
+    patches = polygons([
+        dict(patch_id="NDVI-2024-0001", source="ndvi", area_ha=1.0, geometry=square(0, 0, 100, 100)),  # 60% in water
+        dict(patch_id="NDVI-2024-0002", source="ndvi", area_ha=1.0, geometry=square(500, 0, 600, 100)),  # 40% in water
+        dict(patch_id="LY-2022-0001", source="lossyear", area_ha=1.0, geometry=square(0, 0, 100, 100))])
+    rivers = polygons([dict(river_id="lake", geometry=square(40, 0, 140, 100)),
+                       dict(river_id="pond", geometry=square(560, 0, 700, 100)),
+                       dict(river_id="line", geometry=shapely.LineString([(0, 50), (600, 50)]))])
+    kept, water = water_from_rivers(patches, rivers)
+    assert list(water.patch_id) == ["WATER-NDVI-2024-0001"] and list(water.source) == ["became_water"]
+    assert list(kept.patch_id) == ["NDVI-2024-0002", "LY-2022-0001"]  # loss-year patches are not the image's
+    # a rivers layer of lines only maps no water area: nothing moves
+    assert len(water_from_rivers(patches, rivers.iloc[2:])[1]) == 0
