@@ -49,3 +49,22 @@ def test_per_territory_footprint_hectares(demo_run):
     table = pd.read_csv(demo_run / "footprints" / "by_territory.csv", encoding="utf-8-sig", dtype=str)
     assert sorted(zip(table.tenure_id, table.vintage, table.footprint_ha.astype(float))) == [
         ("DEMO-T-IT1", "2021", 6.0), ("DEMO-T-PA1", "2021", 20.0), ("DEMO-T-PA1", "2024", 40.0)]
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)])
+def test_the_deforestation_map_shows_footprints_growth_and_water(demo_run, open_page, viewport):
+    opened = open_page(demo_run / "maps" / "deforestation.html", viewport=viewport).wait_for_map()
+    counts = opened.page.evaluate("asmgeo.counts")
+    assert (counts["footprints"], counts["footprint_growth"], counts["became_water"]) == (6, 3, 1)
+    control = opened.page.locator(".leaflet-control-layers-overlays").text_content()
+    for name in ("Detected mining footprints by vintage (6)", "Footprint growth between vintages (3)",
+                 "Became water between the images (not clearing) (1)"):
+        assert name in control
+    assert opened.errors == []
+    report = open_page(demo_run / "report.html", viewport=viewport)
+    chart = report.page.locator("#chart-footprints")
+    chart.scroll_into_view_if_needed()
+    assert chart.is_visible()
+    assert "DEMO-T-PA1 (2024)" in chart.text_content()
+    assert report.page.locator("#water").is_visible()
