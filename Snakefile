@@ -29,6 +29,9 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/publish.smk"
 
 
+recover_after_crash()
+
+
 rule all:
     default_target: True
     input:
@@ -36,4 +39,5 @@ rule all:
 
 
 onsuccess:
+    remove_temp_leftovers()
     print_run_warnings(run_path("qa", "warnings.txt"), run_path("candidates", "warnings.txt"))

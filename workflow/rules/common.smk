@@ -10,6 +10,7 @@ from asmgeo.config import validate_config
 from asmgeo.errors import AsmgeoError
 from asmgeo.io import file_on_disk
 from asmgeo.qa import forest_stage_note
+from asmgeo.recover import recover
 
 # Before any job is planned: the config's keys and values, a run folder inside output_dir, and
 # every configured input on disk (a misspelt path must never leave old results looking current).
@@ -38,6 +39,34 @@ def print_run_warnings(*paths):
         print(f"\nasmgeo: {len(lines)} warning(s) about this run (also at the top of report.html):")
         for line in lines:
             print(f"  WARNING: {line}")
+
+
+def temp_globs():
+    """The temporary outputs (temp()) of every rule, as glob patterns."""
+    import re
+
+    from snakemake.io import is_flagged
+
+    return [re.sub(r"\{[^}]+\}", "*", str(p)) for rule in workflow.rules for p in rule.output if is_flagged(p, "temp")]
+
+
+def remove_temp_leftovers():
+    """Temporary outputs a killed run made and a later run did not need again: Snakemake deletes a
+    temp file only in the run that used it, so after a crash some stay; at the end of a successful
+    run nothing needs them."""
+    import glob
+
+    for pattern in temp_globs():
+        for path in glob.glob(pattern):
+            Path(path).unlink(missing_ok=True)
+
+
+def recover_after_crash():
+    """A run killed before it finished (kill -9, a lost node) left a lock, half-written files and
+    temporary outputs: when no Snakemake runs here any more, they are removed, each with a line, so
+    the plain command continues (incomplete outputs are rerun: rerun-incomplete in the profile)."""
+    for line in recover(Path.cwd(), [RUN_DIR], temp_globs()):
+        print(f"asmgeo: {line}", file=sys.stderr)
 
 
 def run_path(*parts):
