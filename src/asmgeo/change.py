@@ -58,6 +58,7 @@ class ChangeRules:
     green_band: int | None = None  # with it, pixels that became water are classed apart (BECAME_WATER)
     swir_band: int | None = None  # with green: MNDWI instead of NDWI
     water_index_min: float = 0.0
+    water_mask: str | None = None  # a raster, non-zero = water at the later date (any grid): cleared there = BECAME_WATER
 
     def water_bands(self) -> tuple[int, int] | None:
         """(green, NIR or SWIR) of the water index, or None when water is not told apart."""
@@ -66,10 +67,15 @@ class ChangeRules:
         return self.green_band, self.swir_band or self.nir_band
 
     def water_rule(self) -> str:
-        if self.green_band is None:
-            return "water not told apart from clearing (no green band: rasters.green_band)"
-        index = "MNDWI (green, SWIR)" if self.swir_band else "NDWI (green, NIR)"
-        return f"became water: {index} > {self.water_index_min:g} after and not before"
+        rules = []
+        if self.green_band is not None:
+            index = "MNDWI (green, SWIR)" if self.swir_band else "NDWI (green, NIR)"
+            rules.append(f"{index} > {self.water_index_min:g} after and not before")
+        if self.water_mask:
+            rules.append(f"inside the water mask {Path(self.water_mask).name} (non-zero)")
+        if not rules:
+            return "water not told apart from clearing (no green band: rasters.green_band; no rasters.water_mask)"
+        return "became water: " + " or ".join(rules)
 
 
 def ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
@@ -123,6 +129,22 @@ def separate_water(mask: np.ndarray, drop: np.ndarray, before: tuple[np.ndarray,
     return int(became.sum())
 
 
+def water_from_mask(mask: np.ndarray, drop: np.ndarray, water: np.ndarray) -> int:
+    """Reclass, in place, the cleared pixels where a water mask (True = water at the later date) says
+    water as BECAME_WATER, with no NDVI drop; return how many. A cleared pixel was forest by NDVI
+    before, so water after means it became water."""
+    became = (mask == 1) & water
+    mask[became] = BECAME_WATER
+    drop[became] = DROP_NODATA
+    return int(became.sum())
+
+
+def _water_pixels(view, block: Window) -> np.ndarray:
+    """True where the water-mask raster says water (non-zero, not nodata) in a window."""
+    values = view.read(1, window=block, masked=True)
+    return np.asarray(values.filled(0) != 0)
+
+
 def _open_aligned(path: str, reference, resampling: Resampling):
     src = rasterio.open(path)
     if src.crs is None:
@@ -168,9 +190,10 @@ def _read_pair(src, rules: ChangeRules, block: Window) -> tuple[np.ndarray, np.n
     return red, nir, None, masks
 
 
-def _read_block(ref, later, cloud_views, rules: ChangeRules, block: Window) -> tuple:
-    """Both dates' red and NIR of one window, their nodata values, the other usable-pixel masks, and
-    the water-index bands of both dates (None when water is not told apart)."""
+def _read_block(ref, later, cloud_views, rules: ChangeRules, block: Window, water_view=None) -> tuple:
+    """Both dates' red and NIR of one window, their nodata values, the other usable-pixel masks,
+    the water-index bands of both dates (None without a green band) and the water-mask pixels
+    (None without a water mask)."""
     red1, nir1, nodata1, valid1 = _read_pair(ref, rules, block)
     red2, nir2, nodata2, valid2 = _read_pair(later, rules, block)
     masks = [v for v in (valid1, valid2) if v is not None]
@@ -178,7 +201,8 @@ def _read_block(ref, later, cloud_views, rules: ChangeRules, block: Window) -> t
     usable = np.logical_and.reduce(masks) if masks else None
     bands = rules.water_bands()
     water = (tuple(ref.read(bands, window=block)), tuple(later.read(bands, window=block))) if bands else None
-    return red1, nir1, nodata1, red2, nir2, nodata2, usable, water
+    water_mask = _water_pixels(water_view, block) if water_view is not None else None
+    return red1, nir1, nodata1, red2, nir2, nodata2, usable, water, water_mask
 
 
 def _prefetched(items: list, read, while_first_read=None) -> Iterator:
@@ -261,6 +285,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
         window = windows[tile]
         later = _open_aligned(after, ref, Resampling.bilinear)
         clouds = [_open_aligned(p, ref, Resampling.nearest) for p in (before_mask, after_mask) if p]
+        waters = [_open_aligned(rules.water_mask, ref, Resampling.nearest)] if rules.water_mask else []
         # tiles are intermediate (merged into a compressed COG), so they are written uncompressed
         profile = {"driver": "GTiff", "width": int(window.width), "height": int(window.height), "count": 1,
                    "crs": ref.crs, "transform": ref.window_transform(window), "tiled": True,
@@ -272,20 +297,23 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                 blocks = _blocks(window, rules.max_block_mb)
                 progress = Progress(len(blocks), f"tile {tile} blocks", log)
                 later_view, cloud_views = later[1], [view for _, view, _ in clouds]
+                water_view = waters[0][1] if waters else None
                 # from here on only the reader thread touches the input datasets (a GDAL dataset
                 # must not be used by two threads at once); the outputs stay on this thread
                 kernel_types = (ref.dtypes[rules.red_band - 1], later_view.dtypes[rules.red_band - 1],
                                 ref.nodata, later_view.nodata)
-                reads = _prefetched(blocks, lambda block: _read_block(ref, later_view, cloud_views, rules, block),
+                reads = _prefetched(blocks, lambda block: _read_block(ref, later_view, cloud_views, rules, block, water_view),
                                     lambda: warm_up_kernel(*kernel_types))
                 # closing() stops the reader before the inputs close, also when a window fails
                 with closing(reads):
-                    for block, (red1, nir1, nodata1, red2, nir2, nodata2, usable, water) in zip(blocks, reads):
+                    for block, (red1, nir1, nodata1, red2, nir2, nodata2, usable, water, water_mask) in zip(blocks, reads):
                         # the reflectance scale cancels out of NDVI: the stored numbers are used as read
                         cleared, drop, valid_px, per_block = classify_window(
                             red1, nir1, red2, nir2, rules.forest_ndvi, rules.cleared_ndvi, rules.min_ndvi_drop,
                             nodata1, nodata2, usable, OUT_BLOCK_PX)
-                        if water is not None and separate_water(cleared, drop, water[0], water[1], rules.water_index_min):
+                        moved = water is not None and separate_water(cleared, drop, water[0], water[1], rules.water_index_min)
+                        moved = (water_mask is not None and water_from_mask(cleared, drop, water_mask)) or moved
+                        if moved:
                             stats["became_water"] += int((cleared == BECAME_WATER).sum())
                             per_block = _cleared_per_block(cleared, OUT_BLOCK_PX)
                         _write_window(mask_dst, drop_dst, cleared, drop, per_block,
@@ -295,7 +323,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                         stats["cleared"] += int(per_block.sum())
                         progress.step()
         finally:
-            for src, view, warped in [later, *clouds]:
+            for src, view, warped in [later, *clouds, *waters]:
                 if warped:
                     view.close()
                 src.close()

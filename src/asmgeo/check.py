@@ -29,6 +29,8 @@ def configured_inputs(config: dict) -> list[tuple[str, str]]:
         out.append((f"rasters.images[{k}].path", image["path"]))
         if image.get("cloud_mask"):
             out.append((f"rasters.images[{k}].cloud_mask", image["cloud_mask"]))
+    if rasters.get("water_mask"):
+        out.append(("rasters.water_mask", rasters["water_mask"]))
     area = (config.get("candidates") or {}).get("area")
     if area:
         out.append(("candidates.area", file_on_disk(area)))

@@ -104,13 +104,14 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
                 before_mask: str | None = None, after_mask: str | None = None, red_band: int = 1, nir_band: int = 4,
                 forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
                 min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0, green_band: int | None = None,
-                swir_band: int | None = None, water_index_min: float = 0.0) -> dict:
-    """Clearing mask and NDVI drop for one tile (pixels that became water classed apart when a green band is given)."""
+                swir_band: int | None = None, water_index_min: float = 0.0, water_mask: str | None = None) -> dict:
+    """Clearing mask and NDVI drop for one tile (pixels that became water classed apart when a green
+    band or a water-mask raster is given)."""
     from asmgeo.change import ChangeRules, detect_change_tile
 
     rules = ChangeRules(red_band=red_band, nir_band=nir_band, forest_ndvi=forest_ndvi, cleared_ndvi=cleared_ndvi, min_ndvi_drop=min_ndvi_drop,
                         max_block_mb=max_block_mb, green_band=green_band, swir_band=swir_band,
-                        water_index_min=water_index_min)
+                        water_index_min=water_index_min, water_mask=water_mask)
     return detect_change_tile(before, after, int(tile), tile_px, out_mask, out_drop, rules, before_mask, after_mask)
 
 

@@ -129,6 +129,8 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
         entries.append((f"image_{i} ({image['date']})", image["path"]))
         if image.get("cloud_mask"):
             entries.append((f"cloud_mask_{i}", image["cloud_mask"]))
+    if rasters.get("water_mask"):
+        entries.append(("water_mask", rasters["water_mask"]))
 
     def note(path: str, problem: str) -> None:
         issues.append({"layer": "rasters", "file": path, "row": "*", "id": "", "field": "raster",
@@ -153,7 +155,7 @@ def check_rasters(rasters: dict, study_bounds: tuple[float, float, float, float]
                 continue
         try:
             nodata = rasters.get("loss_nodata") if role == "lossyear" else None
-            check_pixels(path, bands, nodata, need_valid=not role.startswith("cloud_mask"))
+            check_pixels(path, bands, nodata, need_valid=not role.startswith(("cloud_mask", "water_mask")))
         except InputError as exc:
             problems.append(str(exc))
             continue

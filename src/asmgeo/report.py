@@ -234,14 +234,19 @@ def water_sentence(config: dict, became_water: pd.DataFrame | None) -> str:
     rasters = config.get("rasters") or {}
     if len(rasters.get("images") or []) != 2:
         return ""
-    if not rasters.get("green_band"):
-        return ('<p id="water">Water is not told apart from clearing in the two-date change: no green band is '
-                "configured (<code>rasters.green_band</code>), so a river that moved counts as cleared.</p>")
-    index = "MNDWI (green, SWIR)" if rasters.get("swir_band") else "NDWI (green, NIR)"
+    if not rasters.get("green_band") and not rasters.get("water_mask"):
+        return ('<p id="water">Water is not told apart from clearing in the two-date change: no green band '
+                "(<code>rasters.green_band</code>) and no water mask (<code>rasters.water_mask</code>) are "
+                "configured, so a river that moved counts as cleared.</p>")
+    rules = []
+    if rasters.get("green_band"):
+        index = "MNDWI (green, SWIR)" if rasters.get("swir_band") else "NDWI (green, NIR)"
+        rules.append(f"{index} above {(config.get('forest') or {}).get('water_index_min', 0):g} after and not before")
+    if rasters.get("water_mask"):
+        rules.append(f"inside the water mask {html.escape(Path(str(rasters['water_mask'])).name)}")
     area = float(became_water["area_ha"].sum()) if became_water is not None and len(became_water) else 0.0
-    return (f'<p id="water">{area:,.2f} ha became water between the two images ({index} above '
-            f"{(config.get('forest') or {}).get('water_index_min', 0):g} after and not before): reported apart "
-            "(<code>forest/change_patches.gpkg</code>, layer <code>became_water</code>), never as clearing.</p>")
+    return (f'<p id="water">{area:,.2f} ha became water between the two images ({" or ".join(rules)}): reported '
+            "apart (<code>forest/change_patches.gpkg</code>, layer <code>became_water</code>), never as clearing.</p>")
 
 
 def footprint_chart(territories: pd.DataFrame | None) -> str:

@@ -287,3 +287,24 @@ def test_a_truncated_image_is_named_in_the_error_and_leaves_no_output(tmp_path):
     with pytest.raises(InputError, match=r"a\.tif: cannot read bands 1 and 4 at rows .* \(is the file complete\?\)"):
         ch.detect_change_tile(before, after, 0, 4096, tmp_path / "m.tif", tmp_path / "d.tif")
     assert not (tmp_path / "m.tif").exists() and not (tmp_path / "d.tif").exists()
+
+
+def test_a_water_mask_raster_moves_clearings_in_water_apart(tmp_path):
+    # 10 x 10 px of 10 m; two clearings of 3 x 3 and 2 x 2 px. A water mask of 20 m pixels (half the
+    # resolution, its own grid) marks rows 0-3, cols 0-1 as water (non-zero), with nodata elsewhere
+    # on its first row: the pixels of the first clearing in cols 0-1 (3 rows x 2 cols = 6) became
+    # water, its col 2 (3 px) and the second clearing (4 px) stay cleared.
+    t = from_origin(0, 100, 10, 10)
+    after = scene(cleared=[(0, 3, 0, 3), (8, 10, 8, 10)])
+    water = np.zeros((5, 5), dtype="uint8")
+    water[0:2, 0] = 7
+    water[0, 1:] = 255  # nodata: never water
+    w = write_raster(tmp_path / "water.tif", water, from_origin(0, 100, 20, 20), nodata=255)
+    mask, _ = run_change(tmp_path, scene(), after, t, rules=ch.ChangeRules(water_mask=w))
+    assert (mask == ch.BECAME_WATER).sum() == 6 and (mask[0:3, 0:2] == ch.BECAME_WATER).all()
+    assert (mask == 1).sum() == 3 + 4
+    assert "inside the water mask water.tif" in ch.ChangeRules(water_mask=w).water_rule()
+    # without the mask (and no green band) all 13 pixels are clearing, and the rule says water is not told apart
+    (tmp_path / "plain").mkdir()
+    plain, _ = run_change(tmp_path / "plain", scene(), after, t)
+    assert (plain == 1).sum() == 13 and "not told apart" in ch.ChangeRules().water_rule()

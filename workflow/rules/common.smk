@@ -91,7 +91,7 @@ def raster_files():
     files = [r[k] for k in ("lossyear", "treecover2000") if r.get(k)]
     for image in r.get("images", []):
         files += [image["path"]] + ([image["cloud_mask"]] if image.get("cloud_mask") else [])
-    return files
+    return files + water_mask_files()
 
 
 def all_input_files():
@@ -126,6 +126,10 @@ def image_files():
 
 def cloud_mask_files():
     return [image["cloud_mask"] for image in config["rasters"]["images"] if image.get("cloud_mask")]
+
+
+def water_mask_files():
+    return [config["rasters"]["water_mask"]] if config["rasters"].get("water_mask") else []
 
 
 def has_image_pair():

@@ -67,6 +67,7 @@ rule change_tile:
     input:
         images=image_files(),
         masks=cloud_mask_files(),
+        water_mask=water_mask_files(),
         tiles=run_path("forest", "tiles.json"),
     output:
         mask=temp(run_path("forest", "tiles", "mask_{tile}.tif")),
@@ -81,6 +82,7 @@ rule change_tile:
         tile_px=config["forest"]["tile_px"],
         before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),
         after_mask=lambda w: config["rasters"]["images"][1].get("cloud_mask"),
+        water_mask=config["rasters"].get("water_mask"),
         bands={k: config["rasters"][k] for k in ("red_band", "nir_band", "green_band", "swir_band")},
         ndvi={
             k: config["forest"][k]

@@ -11,6 +11,7 @@ change_tile(
     tile_px=snakemake.params.tile_px,
     before_mask=snakemake.params.before_mask,
     after_mask=snakemake.params.after_mask,
+    water_mask=snakemake.params.water_mask,
     **snakemake.params.bands,
     **snakemake.params.ndvi,
 )
