@@ -196,6 +196,7 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
             except Exception:  # noqa: BLE001 - rasterio raises WindowError when they do not intersect
                 return ForestGrid(data_m2, standing_m2, before_m2, seen_m2, footprint)
             nodata = product.nodata if product.nodata is not None else loss_src.nodata
+            before_cutoff = product.before(f"{cutoff_year}-12-31", max(255, *(product.periods or {0: 0})))
             areas = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
             rows_per = max(1, max_block_px // max(1, int(window.width)))
             for top in range(int(window.row_off), int(window.row_off + window.height), rows_per):
@@ -229,7 +230,9 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
                 data_m2 += np.bincount(cell[keep], weights=weight[keep], minlength=grid.cells).astype(np.float32)
                 stand = keep & f & (y == 0)
                 standing_m2 += np.bincount(cell[stand], weights=weight[stand], minlength=grid.cells).astype(np.float32)
-                lost = keep & f & (y >= 1) & (y <= cutoff_year - product.base_year)
+                # loss whose whole period ends by the cutoff year (a period spanning it is not "before")
+                known = (y >= 0) & (y < len(before_cutoff))
+                lost = keep & f & known & before_cutoff[np.where(known, y, 0).astype(np.intp)]
                 before_m2 += np.bincount(cell[lost], weights=weight[lost], minlength=grid.cells).astype(np.float32)
         finally:
             if cover_src is not None:

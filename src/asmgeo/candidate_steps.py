@@ -28,7 +28,7 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                out_method: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
                nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
                area: str | None = None, out_cells: str | None = None, out_excluded: str | None = None,
-               out_warnings: str | None = None,
+               out_warnings: str | None = None, loss_periods: dict | None = None,
                **rule_values) -> gpd.GeoDataFrame:
     """Planning grid (a raster), exclusions, criteria, ranked zones with reasons, the weight
     sensitivity table, and the per-cell bands as Cloud-Optimised GeoTIFFs."""
@@ -78,7 +78,8 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
         forest = None
         if lossyear:
             product = LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
-                                  base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct)
+                                  base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct,
+                                  periods=loss_periods)
             forest = partial(forest_accumulate, product=product, crs=crs, cutoff_year=cutoff_year)
         writer = _CellWriter(grid, crs, out_cells, out_excluded, rows) if out_cells else None
         result = score_grid(grid, crs, site_layer, status, blocking, ten, riv, rules, cutoff_year, road, forest,

@@ -24,6 +24,7 @@ from asmgeo.io import atomic_path
 from asmgeo.change import valid_polygons
 from asmgeo.validity import ALWAYS, NEVER, licence_validity, valid_during
 from asmgeo.rasters import bounded_block_cache, strip_rows
+from asmgeo.timing import period_label
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +78,21 @@ def forest_loss_raster(product: LossProduct, out_path: str, rows_per_block: int 
             cover.close()
 
 
-def patches_from_lossyear(vectorised: gpd.GeoDataFrame, base_year: int, analysis_crs, mmu_ha: float) -> gpd.GeoDataFrame:
-    """Loss-year patches (value = year code) in the analysis CRS, at least the minimum mapping unit."""
+def patches_from_lossyear(vectorised: gpd.GeoDataFrame, base_year: int, analysis_crs, mmu_ha: float,
+                          product=None) -> gpd.GeoDataFrame:
+    """Loss-year patches (value = loss code) in the analysis CRS, at least the minimum mapping unit.
+
+    Each patch carries its loss period (loss_from, loss_to: a year, or a national product's range
+    through ``product.periods``) and year, the period's last year."""
+    product = product or LossProduct("", base_year=base_year)
     out = vectorised.to_crs(analysis_crs)
     out["geometry"] = valid_polygons(out.geometry.to_numpy())
-    out["year"] = base_year + out["value"].astype(int)
     out["area_ha"] = (out.geometry.area / 1e4).round(2)
     out = out[out.area_ha >= mmu_ha].copy()
+    start, end, year = product.intervals(out["value"].astype(int).to_numpy())
+    out["year"] = year
     out["source"] = "lossyear"
-    out["loss_from"] = out.year.astype(str) + "-01-01"
-    out["loss_to"] = out.year.astype(str) + "-12-31"
+    out["loss_from"], out["loss_to"] = start, end
     out["ndvi_drop"] = np.nan
     return _name_patches(out, "LY")
 
@@ -217,11 +223,35 @@ def attribute_patches(patches: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, 
     return out
 
 
-def _loss_after_cutoff(loss: pd.DataFrame, id_column: str, cutoff_year: int) -> pd.DataFrame:
-    after = loss[(loss.year > cutoff_year)]
-    grouped = after.groupby(id_column)
-    return pd.DataFrame({"loss_ha": grouped.loss_ha.sum().round(2),
-                         "years": grouped.year.agg(lambda y: ", ".join(map(str, sorted(y))))})
+def _periods(loss: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each loss row's period as ISO dates; tables without them (older runs) are loss years."""
+    if "loss_from" in loss and "loss_to" in loss:
+        start, end = loss.loss_from.fillna("").astype(str), loss.loss_to.fillna("").astype(str)
+        if (start != "").all():
+            return start, end
+    year = loss.year.astype(int).astype(str)
+    return year + "-01-01", year + "-12-31"
+
+
+def _loss_after_cutoff(loss: pd.DataFrame, id_column: str, cutoff_date: str) -> pd.DataFrame:
+    """Per polygon: loss whose period starts after the cutoff (loss_ha, years), and loss whose period
+    spans it (spanning_ha, spanning_years): whether that happened after the cutoff is undetermined."""
+    loss = loss[loss.year > 0]
+    start, end = _periods(loss)
+    labelled = loss.assign(_label=[period_label(a, b) for a, b in zip(start, end)], _start=start)
+    after = labelled[(start > cutoff_date).to_numpy()]
+    spanning = labelled[((start <= cutoff_date) & (end > cutoff_date)).to_numpy()]
+
+    def labels(frame):
+        return frame.sort_values("_start").groupby(id_column)["_label"].agg(lambda y: ", ".join(dict.fromkeys(y)))
+
+    out = pd.DataFrame({"loss_ha": after.groupby(id_column).loss_ha.sum().round(2), "years": labels(after),
+                        "spanning_ha": spanning.groupby(id_column).loss_ha.sum().round(2),
+                        "spanning_years": labels(spanning)})
+    out["loss_ha"] = out.loss_ha.fillna(0.0)
+    out["spanning_ha"] = out.spanning_ha.fillna(0.0)
+    out[["years", "spanning_years"]] = out[["years", "spanning_years"]].fillna("")
+    return out
 
 
 # a site's radius must be this well covered by loss-year data before 'no loss there' can be said
@@ -286,16 +316,35 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
     def polygon_flags(loss, frame, id_col, flag_type, threshold, label, severity, geometry_of):
         if loss.empty or frame.empty:
             return
-        table = _loss_after_cutoff(loss, id_col, cutoff_year)
-        table = table[table.loss_ha >= threshold]
+        table = _loss_after_cutoff(loss, id_col, rules.cutoff_date)
+        # loss in a period spanning the cutoff is neither counted after it nor dropped: when it alone
+        # could reach the threshold, the flag is raised as undetermined (low), saying so
+        table = table[(table.loss_ha >= threshold) | (table.loss_ha + table.spanning_ha >= threshold)]
         if table.empty:
             return
         indexed = frame.set_index(id_col)
         notes = {ident: _coverage_note(group) for ident, group in loss.groupby(id_col)}
-        records = [{"flag_type": flag_type, "severity": severity(ident), "layer": label[0], "id": ident,
-                    "loss_ha": row.loss_ha, "date_start": f"{cutoff_year + 1}-01-01", "date_end": "",
-                    "rule": f"forest loss after cutoff_date={rules.cutoff_date} >= {threshold:g} ha; {rules.describe()}",
-                    "reason": label[1](ident, row) + notes.get(ident, "")} for ident, row in table.iterrows()]
+
+        def spanning_note(row, certain):
+            if not row.spanning_ha:
+                return ""
+            return (f" {row.spanning_ha:.2f} ha more were lost in {row.spanning_years}, a period that spans the cutoff "
+                    f"{rules.cutoff_date}: whether before or after it cannot be told from the loss product"
+                    + ("." if certain else f"; with them the loss could reach the {threshold:g} ha threshold."))
+
+        records = []
+        for ident, row in table.iterrows():
+            certain = row.loss_ha >= threshold
+            shown = row if row.years else row.copy()
+            if not row.years:
+                shown["years"] = "none"
+            records.append({
+                "flag_type": flag_type, "severity": severity(ident) if certain else "low", "layer": label[0],
+                "id": ident, "loss_ha": row.loss_ha if certain else round(row.loss_ha + row.spanning_ha, 2),
+                "date_start": f"{cutoff_year + 1}-01-01", "date_end": "",
+                "rule": f"forest loss after cutoff_date={rules.cutoff_date} >= {threshold:g} ha; {rules.describe()}",
+                "reason": ("" if certain else "Undetermined: ") + label[1](ident, shown) + spanning_note(row, certain)
+                          + notes.get(ident, "")})
         parts.append(make_flags(pd.DataFrame(records), [geometry_of(indexed, i) for i in table.index], crs))
 
     radius = rules.site_radius_m
@@ -328,7 +377,7 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
         totals = lost.groupby("source").size().to_dict()
         reasons = []
         for r in lost.itertuples():
-            when = f"in {r.year}" if r.source == "lossyear" else f"between {r.loss_from} and {r.loss_to} (NDVI drop {r.ndvi_drop:.2f})"
+            when = f"in {period_label(r.loss_from, r.loss_to)}" if r.source == "lossyear" else f"between {r.loss_from} and {r.loss_to} (NDVI drop {r.ndvi_drop:.2f})"
             site = (f"the nearest registered site, {r.nearest_site}, is {r.nearest_site_m:,.0f} m away"
                     if r.nearest_site else "no registered site lies within 50 km")
             water = f"; {r.watercourse_m:,.0f} m from a watercourse" if r.watercourse_m == r.watercourse_m else ""

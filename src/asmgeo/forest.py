@@ -30,13 +30,71 @@ WGS84_F = 1 / 298.257223563
 
 @dataclass
 class LossProduct:
-    """How to read a loss-year raster; defaults equal the config schema's defaults."""
+    """How to read a loss-year raster; defaults equal the config schema's defaults.
+
+    Value 0 is no loss. Annual products (Hansen GFC) code loss in year base_year + N as N; national
+    products code periods ("2013-2017"), given as ``periods`` {value: period}. Each value is an
+    interval of dates (:meth:`intervals`), never one date picked inside it.
+    """
 
     lossyear: str
     treecover2000: str | None = None
     base_year: int = 2000
     nodata: float | None = None
     canopy_threshold_pct: float = 30.0
+    periods: dict | None = None  # raster value -> period text ("2013-2017", "2018"); None = annual codes
+
+    def __post_init__(self):
+        if self.periods:
+            from asmgeo.errors import ConfigError
+            from asmgeo.timing import interval
+
+            table = {}
+            for value, text in self.periods.items():
+                try:
+                    code = int(value)
+                except (TypeError, ValueError):
+                    code = -1
+                span = interval(text)
+                if code < 1 or str(code) != str(value).strip() or span is None:
+                    raise ConfigError(f"rasters.loss_periods: {value!r}: {text!r} is not a raster value (a whole number "
+                                      "from 1; 0 is no loss) with a year or range of years such as '2013-2017'")
+                table[code] = span
+            self.periods = table
+
+    def intervals(self, codes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(loss_from, loss_to, year) of loss codes (>= 1): ISO dates of the period and its last year.
+
+        Raises InputError naming the raster and the codes when a product with periods holds a
+        value the periods do not list (never guessed: the fix is to list it, or make it nodata)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        if not self.periods:
+            years = self.base_year + codes
+            return (np.char.add(years.astype(str), "-01-01").astype(object),
+                    np.char.add(years.astype(str), "-12-31").astype(object), years)
+        missing = sorted(set(np.unique(codes).tolist()) - set(self.periods))
+        if missing:
+            from asmgeo.errors import InputError
+
+            raise InputError(f"loss values {', '.join(map(str, missing[:10]))} are not in rasters.loss_periods "
+                             f"(which lists {', '.join(map(str, sorted(self.periods)))}): add each with its period "
+                             "(e.g. 7: '2019-2020') or set rasters.loss_nodata", path=self.lossyear,
+                             field="loss_periods")
+        start = np.array([self.periods[c][0] for c in codes], dtype=object)
+        end = np.array([self.periods[c][1] for c in codes], dtype=object)
+        return start, end, np.array([int(e[:4]) for e in end], dtype=np.int64)
+
+    def before(self, last_day: str, max_code: int = 255) -> np.ndarray:
+        """Boolean lookup by code (0..max_code): the code's whole period ends on or before last_day."""
+        codes = np.arange(max_code + 1)
+        if not self.periods:
+            last_year = int(last_day[:4]) if last_day[5:] == "12-31" else int(last_day[:4]) - 1
+            return (codes >= 1) & (self.base_year + codes <= last_year)
+        out = np.zeros(max_code + 1, bool)
+        for code, (_, end) in self.periods.items():
+            if code <= max_code:
+                out[code] = end <= last_day
+        return out
 
 
 def _authalic_q(phi: np.ndarray, e: float) -> np.ndarray:
@@ -69,12 +127,14 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
                max_cells_in_memory: int = 30_000_000, batch_size: int = 1000) -> pd.DataFrame:
     """Forest loss in hectares per polygon and year, plus forest cover of the base year.
 
-    Returns a long table: ``id_column``, year (0 = base-year forest area), loss_ha. Only pixels
+    Returns a long table: ``id_column``, year (0 = base-year forest area; else the last year of
+    the loss period), loss_ha, covered_pct, and the loss period as ISO dates, loss_from and loss_to
+    (one year for annual products, a range for national ones; empty for year 0). Only pixels
     with tree cover >= the canopy threshold count as forest (when a tree-cover raster is given);
     nodata pixels never count. Polygons go to exactextract in batches, so memory stays bounded
     by the batch, not by the number of polygons.
     """
-    columns = [id_column, "year", "loss_ha", "covered_pct"]
+    columns = [id_column, "year", "loss_ha", "covered_pct", "loss_from", "loss_to"]
     if polygons.empty:
         return pd.DataFrame(columns=columns)
     # the share of each polygon the loss-year product has data for: outside it, loss is unknown
@@ -99,6 +159,12 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
             if cover_src is not None:
                 cover_src.close()
     out = pd.concat(parts, ignore_index=True).rename(columns={"asmgeo_pid": id_column})
+    code = out.pop("code").to_numpy(dtype=np.int64)
+    lost = code >= 1
+    out["year"], out["loss_from"], out["loss_to"] = 0, "", ""
+    if lost.any():
+        start, end, year = product.intervals(code[lost])
+        out.loc[lost, "year"], out.loc[lost, "loss_from"], out.loc[lost, "loss_to"] = year, start, end
     out["year"] = out.year.astype(int)
     out["loss_ha"] = out.loss_ha.round(4)
     data_ha = out.groupby(id_column)["data_ha"].max()
@@ -145,5 +211,5 @@ def _zonal_batch(batch: gpd.GeoDataFrame, id_column: str, product: LossProduct, 
         rows_out.append((ident, 0, area[forest].sum() / 1e4, data_ha))
         if lost.any():
             sums = np.bincount(years[lost].astype(int), weights=area[lost])
-            rows_out += [(ident, product.base_year + y, sums[y] / 1e4, data_ha) for y in np.flatnonzero(sums)]
-    return pd.DataFrame(rows_out, columns=[id_column, "year", "loss_ha", "data_ha"])
+            rows_out += [(ident, y, sums[y] / 1e4, data_ha) for y in np.flatnonzero(sums)]
+    return pd.DataFrame(rows_out, columns=[id_column, "code", "loss_ha", "data_ha"])

@@ -20,24 +20,24 @@ def _read_crs(path):
     return read_crs(path)
 
 
-def _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct):
+def _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, periods=None):
     from asmgeo.forest import LossProduct
 
     return LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
-                       base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct)
+                       base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct, periods=periods)
 
 
 def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, treecover: str | None, out_csv: str,
                base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
-               site_buffers_m: list[float] | None = None) -> pd.DataFrame:
-    """Loss per year (and base-year forest, year 0) for site buffers, licences and tenure parcels."""
+               site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
+    """Loss per year or period (and base-year forest, year 0) for site buffers, licences and tenure parcels."""
     from asmgeo.forest import zonal_loss
 
-    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_ha", "covered_pct", "lon", "lat"]
+    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_from", "loss_to", "loss_ha", "covered_pct", "lon", "lat"]
     if not lossyear:
         io.write_csv(pd.DataFrame(columns=columns), out_csv)
         return pd.DataFrame(columns=columns)
-    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct)
+    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, loss_periods)
     parts = []
     site_layer = io.read_layer(sites)
     def located(table, frame, id_col):  # the lon/lat of the site or of a point inside the polygon
@@ -63,8 +63,8 @@ def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, 
 
 def loss_patches(lossyear: str | None, treecover: str | None, crs_path: str, masked_tif: str, out_gpkg: str,
                  base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
-                 min_mapping_unit_ha: float = 0.5) -> gpd.GeoDataFrame:
-    """Forest-loss patches per loss year from the loss-year product."""
+                 min_mapping_unit_ha: float = 0.5, loss_periods: dict | None = None) -> gpd.GeoDataFrame:
+    """Forest-loss patches per loss year (or period) from the loss-year product."""
     from asmgeo.change import vectorise_patches
     from asmgeo.deforestation import forest_loss_raster, patches_from_lossyear
 
@@ -75,9 +75,9 @@ def loss_patches(lossyear: str | None, treecover: str | None, crs_path: str, mas
         Path(masked_tif).write_bytes(b"")
         io.write_gpkg({"patches": empty}, out_gpkg)
         return empty
-    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct)
+    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, loss_periods)
     forest_loss_raster(product, masked_tif)
-    patches = patches_from_lossyear(vectorise_patches(masked_tif), base_year, crs, min_mapping_unit_ha)
+    patches = patches_from_lossyear(vectorise_patches(masked_tif), base_year, crs, min_mapping_unit_ha, product)
     log.info("loss-year patches >= %g ha: %d", min_mapping_unit_ha, len(patches))
     io.write_gpkg({"patches": patches}, out_gpkg)
     return patches

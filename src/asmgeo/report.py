@@ -15,6 +15,7 @@ import pandas as pd
 
 from asmgeo.flags import SEVERITY_ORDER
 from asmgeo.qa import crs_sentence
+from asmgeo.timing import period_label
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1100px; padding: 0 16px; color: #222; }
@@ -139,7 +140,8 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
     inputs = pd.DataFrame(manifest.get("inputs", []), columns=["path", "bytes", "sha256"])
     versions = pd.DataFrame(sorted(manifest.get("versions", {}).items()), columns=["package", "version"])
     qa = qa_summary.copy()
-    loss_labels = [f"{int(y)} ({s})" for y, s in zip(loss_by_year.get("year", []), loss_by_year.get("source", []))]
+    periods = loss_by_year["period"] if "period" in loss_by_year else loss_by_year.get("year", pd.Series(dtype=int)).astype(int)
+    loss_labels = [f"{p} ({s})" for p, s in zip(periods, loss_by_year.get("source", []))]
     sections = [
         f"<h1>{esc(title)}</h1>",
         f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
@@ -294,8 +296,12 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     pairs = io.dates_as_text(pyogrio.read_dataframe(overlaps, layer="concession_overlaps", read_geometry=False))
     classes = pairs["conflict"].value_counts() if len(pairs) else pd.Series(dtype=int)
     patch_table = io.dates_as_text(pyogrio.read_dataframe(patches, read_geometry=False))
-    loss = (patch_table.groupby(["source", "year"], as_index=False)["area_ha"].sum().sort_values(["year", "source"])
-            if len(patch_table) else pd.DataFrame(columns=["source", "year", "area_ha"]))
+    if len(patch_table):  # loss-year patches by their period (a year, or a national product's range)
+        patch_table["period"] = [period_label(str(a), str(b)) if src == "lossyear" else str(int(y)) for src, y, a, b
+                                 in zip(patch_table.source, patch_table.year, patch_table.loss_from, patch_table.loss_to)]
+    loss = (patch_table.groupby(["source", "year", "period"], as_index=False)["area_ha"].sum()
+            .sort_values(["year", "period", "source"])
+            if len(patch_table) else pd.DataFrame(columns=["source", "year", "period", "area_ha"]))
     zones = io.read_layer(candidates, layer="zones")
     contrib = [c for c in zones.columns if c.startswith("contrib_") and zones[c].astype(float).abs().sum() > 0]
     zones = zones[["rank", "zone_id", "area_ha", "score", *contrib, "reason"]]

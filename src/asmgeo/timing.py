@@ -53,6 +53,13 @@ def interval(text) -> tuple[str, str] | None:
     return None
 
 
+def period_label(start: str, end: str) -> str:
+    """'2019' for a whole year, '2013-2017' for a range of whole years, else 'start to end'."""
+    if start[5:] == "01-01" and end[5:] == "12-31":
+        return start[:4] if start[:4] == end[:4] else f"{start[:4]}-{end[:4]}"
+    return f"{start} to {end}"
+
+
 def relation(start: str, end: str, valid_from: str, valid_to: str, undetermined: bool = False) -> str:
     """How the interval [start, end] sits in the validity [valid_from, valid_to] (ISO text; the
     validity's open ends are sentinels that compare as text, see asmgeo.validity)."""

@@ -108,3 +108,66 @@ def test_partial_coverage_is_written_into_the_loss_flag():
                                 none.rename(columns={"licence_id": "tenure_id"}), SITES, licences, TENURE, RULES)
     flag = flags[flags.flag_type == "deforestation_in_concession"].iloc[0]
     assert "covers only 40% of it" in flag.reason and "loss in the rest is unknown" in flag.reason
+
+
+def test_a_national_product_dates_loss_by_period(tmp_path):
+    """Values of a national product are periods ({1: 2001-2012, 2: 2013-2017, 3: 2018}): zonal loss,
+    patches and the candidates' 'lost by the cutoff' lookup carry the interval, not one year."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from asmgeo.change import vectorise_patches
+    from asmgeo.deforestation import patches_from_lossyear
+    from asmgeo.errors import ConfigError, InputError
+    from asmgeo.forest import LossProduct, zonal_loss
+
+    # 10 x 10 px of 10 m: rows 0-1 value 2 (20 px = 0.2 ha), row 5 value 3 (10 px = 0.1 ha), the rest 0
+    loss = np.zeros((10, 10), "uint8")
+    loss[0:2], loss[5] = 2, 3
+    path = tmp_path / "national.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=10, height=10, count=1, dtype="uint8", crs=UTM,
+                       transform=from_origin(0, 100, 10, 10), nodata=255) as dst:
+        dst.write(loss, 1)
+    periods = {1: "2001-2012", "2": "2013-2017", 3: "2018"}
+    product = LossProduct(str(path), periods=periods)
+    zone = gpd.GeoDataFrame({"pid": ["ALL"]}, geometry=[shapely.box(0, 0, 100, 100)], crs=UTM)
+    table = zonal_loss(zone, "pid", product).set_index("year")
+    assert table.loss_ha[2017] == pytest.approx(0.2) and table.loss_from[2017] == "2013-01-01"
+    assert table.loss_to[2017] == "2017-12-31" and table.loss_from[2018] == "2018-01-01"
+    assert table.loss_ha[0] == pytest.approx(1.0)  # year 0: forest of the base year, all 100 px
+    # patches carry the period; the unexplained-clearing reason would say "in 2013-2017"
+    found = patches_from_lossyear(vectorise_patches(str(path)), 2000, UTM, 0.05, product).set_index("year")
+    assert found.loss_from[2017] == "2013-01-01" and found.loss_to[2017] == "2017-12-31"
+    assert found.area_ha[2017] == 0.2
+    # periods that end by 2016-12-31: only 2001-2012 (2013-2017 spans it)
+    assert product.before("2016-12-31", 4).tolist() == [False, True, False, False, False]
+    assert LossProduct("x", base_year=2000).before("2020-06-30", 21)[19:].tolist() == [True, False, False]
+    # a value the periods do not list is refused by name, never guessed
+    with pytest.raises(InputError, match=r"national\.tif.*loss values 3 are not in rasters\.loss_periods"):
+        zonal_loss(zone, "pid", LossProduct(str(path), periods={1: "2001-2012", 2: "2013-2017"}))
+    with pytest.raises(ConfigError, match="rasters.loss_periods"):
+        LossProduct(str(path), periods={1: "sometime"})
+
+
+def test_loss_in_a_period_spanning_the_cutoff_is_undetermined_not_after():
+    rules = ForestRules(as_of=dt.date(2025, 6, 30), cutoff_date="2015-12-31")
+    none = pd.DataFrame(columns=["year", "loss_ha", "loss_from", "loss_to"])
+    empty = attribute_patches(patches({"patch_id": "X", "geometry": shapely.box(90_000, 0, 90_100, 100)}),
+                              LICENCES, SITES, TENURE, None, rules)
+    # S1: 0.5 ha in 2018 (after), 4 ha in 2013-2017 (spans 2015-12-31): 0.5 < 1 ha, 4.5 >= 1 ha
+    site_loss = pd.DataFrame({"site_id": ["S1", "S1"], "year": [2018, 2017], "loss_ha": [0.5, 4.0],
+                              "loss_from": ["2018-01-01", "2013-01-01"], "loss_to": ["2018-12-31", "2017-12-31"]})
+    flags = deforestation_flags(empty, site_loss, none.assign(licence_id=[]), none.assign(tenure_id=[]),
+                                SITES, LICENCES, TENURE, rules)
+    flag = flags[flags.flag_type == "deforestation_near_site"].iloc[0]
+    assert flag.severity == "low" and flag.loss_ha == 4.5
+    assert flag.reason.startswith("Undetermined: 0.50 ha of forest were lost within 1000 m of site S1")
+    assert "4.00 ha more were lost in 2013-2017, a period that spans the cutoff 2015-12-31" in flag.reason
+    # 2 ha after the cutoff: the flag stands (medium), and the spanning loss is named beside it
+    site_loss.loc[0, "loss_ha"] = 2.0
+    flags = deforestation_flags(empty, site_loss, none.assign(licence_id=[]), none.assign(tenure_id=[]),
+                                SITES, LICENCES, TENURE, rules)
+    flag = flags[flags.flag_type == "deforestation_near_site"].iloc[0]
+    assert flag.severity == "medium" and flag.loss_ha == 2.0 and "(loss years 2018)" in flag.reason
+    assert "4.00 ha more were lost in 2013-2017" in flag.reason

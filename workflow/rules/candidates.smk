@@ -31,6 +31,7 @@ rule candidates:
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],
         base_year=config["rasters"]["loss_base_year"],
+        loss_periods=config["rasters"]["loss_periods"],
         nodata=config["rasters"]["loss_nodata"],
         canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
         rules=config["candidates"],

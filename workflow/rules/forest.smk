@@ -19,6 +19,7 @@ rule loss_zonal:
         "../../environment.yml"
     params:
         base_year=config["rasters"]["loss_base_year"],
+        loss_periods=config["rasters"]["loss_periods"],
         nodata=config["rasters"]["loss_nodata"],
         canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
         site_buffers_m=site_buffers(),
@@ -40,6 +41,7 @@ rule loss_patches:
         "../../environment.yml"
     params:
         base_year=config["rasters"]["loss_base_year"],
+        loss_periods=config["rasters"]["loss_periods"],
         nodata=config["rasters"]["loss_nodata"],
         canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
         min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],

@@ -22,6 +22,7 @@ candidates(
     as_of=snakemake.params.as_of,
     cutoff_date=snakemake.params.cutoff_date,
     base_year=snakemake.params.base_year,
+    loss_periods=snakemake.params.loss_periods,
     nodata=snakemake.params.nodata,
     canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
     **snakemake.params.rules,

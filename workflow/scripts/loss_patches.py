@@ -9,6 +9,7 @@ loss_patches(
     snakemake.output.masked,
     snakemake.output.patches,
     base_year=snakemake.params.base_year,
+    loss_periods=snakemake.params.loss_periods,
     nodata=snakemake.params.nodata,
     canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
     min_mapping_unit_ha=snakemake.params.min_mapping_unit_ha,

@@ -10,6 +10,7 @@ loss_zonal(
     snakemake.input.get("treecover"),
     snakemake.output[0],
     base_year=snakemake.params.base_year,
+    loss_periods=snakemake.params.loss_periods,
     nodata=snakemake.params.nodata,
     canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
     site_buffers_m=snakemake.params.site_buffers_m,
