@@ -75,19 +75,68 @@ def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
                         index=concessions.index)
 
 
+STATES = np.array(["valid", "expired", "not_yet_valid", "pending", "suspended", "revoked", "invalid_dates", UNKNOWN],
+                  dtype=object)
+_CODE = {name: k for k, name in enumerate(STATES)}
+_LAST_DAY = np.iinfo(np.int64).max
+
+
+def day_numbers(days) -> np.ndarray:
+    """ISO dates (text) as day numbers since 1970 (int64); each distinct text is parsed once.
+
+    Raises ValueError for a text that is not an ISO date."""
+    values = np.asarray(days)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if len(values) == 0:
+        return np.array([], dtype=np.int64)
+    codes, uniques = pd.factorize(values.astype(object))
+    return np.asarray(uniques, dtype="U10").astype("datetime64[D]").astype(np.int64)[codes]
+
+
+def state_codes(validity: pd.DataFrame, lic_idx: np.ndarray, days) -> np.ndarray:
+    """:func:`state_on` as codes into :data:`STATES` (int8), with ``days`` as ISO text or day numbers.
+
+    Integer comparisons on per-licence day numbers: for a million site-licence pairs this is
+    milliseconds, where comparing ISO texts pair by pair took seconds."""
+    start = day_numbers(validity["valid_from"].to_numpy(dtype=object))
+    end = day_numbers(validity["valid_to"].to_numpy(dtype=object))
+    expired_text = validity["expired_by"].to_numpy(dtype=object)
+    has_expired_by = expired_text != ""
+    expired_by = np.full(len(validity), _LAST_DAY, dtype=np.int64)
+    if has_expired_by.any():
+        expired_by[has_expired_by] = day_numbers(expired_text[has_expired_by])
+    base = np.array([_CODE.get(s, -1) for s in validity["state"].to_numpy(dtype=object)], dtype=np.int8)
+    fixed = np.isin(base, [_CODE[s] for s in FIXED_STATES])
+    unknown = validity["unknown_reason"].to_numpy(dtype=object) != ""
+    lic_idx = np.asarray(lic_idx, dtype=np.intp)
+    day = day_numbers(days)
+    start, end, expired_by = start[lic_idx], end[lic_idx], expired_by[lic_idx]
+    before, after = day < start, day > end
+    dated = np.where(before, _CODE["not_yet_valid"], np.where(after, _CODE["expired"], _CODE["valid"]))
+    undetermined = np.where(before, _CODE["not_yet_valid"], np.where(day >= expired_by, _CODE["expired"], _CODE[UNKNOWN]))
+    return np.where(fixed[lic_idx], base[lic_idx], np.where(unknown[lic_idx], undetermined, dated)).astype(np.int8)
+
+
 def state_on(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """State of licence ``lic_idx[k]`` on date ``days[k]`` (ISO text), in the vocabulary of
-    :func:`licence_validity`."""
-    base = validity["state"].to_numpy()[lic_idx]
+    """State of licence ``lic_idx[k]`` on date ``days[k]`` (ISO text or day numbers), in the
+    vocabulary of :func:`licence_validity`."""
+    try:
+        return STATES[state_codes(validity, lic_idx, days)]
+    except ValueError:  # a date that is not ISO text: compare as text, as ISO dates do
+        return _state_on_text(validity, np.asarray(lic_idx, dtype=np.intp), np.asarray(days, dtype="U10"))
+
+
+def _state_on_text(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> np.ndarray:
+    base = validity["state"].to_numpy(dtype=object)[lic_idx]
     start = validity["valid_from"].to_numpy(dtype="U10")[lic_idx]
     end = validity["valid_to"].to_numpy(dtype="U10")[lic_idx]
     unknown = validity["unknown_reason"].to_numpy(dtype=object)[lic_idx] != ""
     expired_by = validity["expired_by"].to_numpy(dtype=object)[lic_idx]
-    fixed = np.isin(base, FIXED_STATES)
     dated = np.where(days < start, "not_yet_valid", np.where(days > end, "expired", "valid"))
     known_expired = (expired_by != "") & (days >= expired_by.astype("U10"))
     undetermined = np.where(days < start, "not_yet_valid", np.where(known_expired, "expired", UNKNOWN))
-    return np.where(fixed, base, np.where(unknown, undetermined, dated))
+    return np.where(np.isin(base, FIXED_STATES), base, np.where(unknown, undetermined, dated)).astype(object)
 
 
 def valid_on(validity: pd.DataFrame, day: pd.Series | str) -> pd.Series:
