@@ -1,0 +1,84 @@
+"""The demo through a real single-node SLURM (Debian's packages): every rule a SLURM job, the
+outputs byte-identical to the local run.
+
+The cluster is started here and stopped at the end (tests/slurm_cluster.py); .ci/run installs
+slurmctld, slurmd, slurm-client and munge. Outside CI the test skips where the cluster cannot be
+started (not root, packages absent, a foreign /etc/slurm/slurm.conf); under CI=true it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import slurm_cluster
+from tests.conftest import copy_repo
+
+pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
+
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+COMPARED = ["flags.csv", "site_status.gpkg", "overlaps.gpkg", "overlaps/summary.csv", "candidates.csv",
+            "forest/loss_by_polygon.csv", "forest/change.tif", "licensing/cooperatives.csv", "report.html",
+            "maps/sites.html"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    why = slurm_cluster.available()
+    if not why:
+        try:
+            import snakemake_executor_plugin_slurm  # noqa: F401
+        except ImportError:
+            why = "snakemake-executor-plugin-slurm is not installed (pip install -e '.[test]')"
+    if why:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"a SLURM cluster cannot be started under CI: {why}")
+        pytest.skip(f"no SLURM cluster here: {why}")
+    folder = tmp_path_factory.mktemp("slurm")
+    try:
+        info = slurm_cluster.start(folder)
+    except slurm_cluster.ClusterUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield info
+    finally:
+        slurm_cluster.stop(folder)
+    assert not Path(slurm_cluster.CONF).exists(), "the test left its slurm.conf behind"
+
+
+def test_the_demo_runs_as_slurm_jobs_and_gives_the_local_outputs(cluster, demo_run, tmp_path):
+    repo = copy_repo(tmp_path / "repo")
+    # the generated demo rasters are inputs: the same files as the local run's
+    for tif in (demo_run.parents[1] / "raw" / "demo").glob("*.tif"):
+        shutil.copy2(tif, repo / "data" / "raw" / "demo" / tif.name)
+    # the status comes from squeue: without slurmdbd, sacct would answer every query with an error
+    run = subprocess.run(
+        ["timeout", "-k", "30", "1500", SNAKEMAKE, "--workflow-profile", "profiles/slurm", "--jobs", "4",
+         "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "7",
+         "--seconds-between-status-checks", "1", "--slurm-keep-successful-logs",
+         "--default-resources", f"slurm_partition={cluster['partition']}", "mem_mb=1000", "runtime=30"],
+        cwd=repo, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
+    log = run.stdout + run.stderr
+    submitted = re.findall(r"Job (\d+) has been submitted with SLURM jobid (\d+)", log)
+    rules = re.findall(r"^(?:rule|checkpoint) (\w+):", log, flags=re.M)
+    local = re.findall(r"^localrule (\w+):", log, flags=re.M)
+    assert rules and len(submitted) == len(rules), (len(submitted), rules)
+    assert set(local) <= {"all"}, local  # every rule but the target ran on the cluster
+    # SLURM itself knows each job as completed, and each left its log under its SLURM job id
+    logs = {p.stem for p in (repo / ".snakemake" / "slurm_logs").rglob("*.log")}
+    for _, jobid in submitted:
+        shown = subprocess.run(["scontrol", "-o", "show", "job", jobid], capture_output=True, text=True).stdout
+        assert "JobState=COMPLETED" in shown, shown
+        assert jobid in logs
+    out = repo / "data" / "processed" / "demo"
+    for name in COMPARED:
+        assert (out / name).read_bytes() == (demo_run / name).read_bytes(), f"{name} differs from the local run"
