@@ -128,3 +128,18 @@ def test_the_top_flags_table_says_when_it_is_cut():
 
     assert top_flags_note(31) == "The first 25 of 31 flags, by severity then area; every flag is in flags.csv and flags.gpkg."
     assert top_flags_note(7) == "All 7 flags, by severity then area."
+
+
+def test_jobs_ask_for_resources_from_their_inputs_and_more_on_a_retry(tmp_path):
+    from types import SimpleNamespace
+
+    from asmgeo.resources import memory_mb, runtime_min
+
+    (tmp_path / "a.gpkg").write_bytes(b"x" * 2_000_000)  # 2 MB
+    (tmp_path / "big.tif").write_bytes(b"x" * 5_000_000)  # 5 MB, not named: adds nothing
+    files = SimpleNamespace(sites=str(tmp_path / "a.gpkg"), lossyear=str(tmp_path / "big.tif"),
+                            missing=[str(tmp_path / "not-yet.gpkg")], keys=lambda: ["sites", "lossyear", "missing"])
+    mem = memory_mb(1000, 20, ["sites", "missing"])
+    assert mem(None, files, 1) == 1040 and mem(None, files, 2) == 2080 and mem(None, files, 3) == 4160
+    assert memory_mb(1000, 1)(None, files, 1) == 1007  # no names: every input
+    assert runtime_min(10, 0.5, ["sites"])(None, files, 1) == 11 and runtime_min(10, 0.5, ["sites"])(None, files, 2) == 17

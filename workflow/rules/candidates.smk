@@ -27,6 +27,9 @@ rule candidates:
         bench_path("candidates")
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(500 + config["candidates"]["max_memory_mb"], 0, ["crs"]),
+        runtime=runtime_min(30),
     params:
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],

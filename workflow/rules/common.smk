@@ -11,6 +11,7 @@ from asmgeo.errors import AsmgeoError
 from asmgeo.io import file_on_disk
 from asmgeo.qa import forest_stage_note
 from asmgeo.recover import recover
+from asmgeo.resources import memory_mb, runtime_min
 
 # Before any job is planned: the config's keys and values, a run folder inside output_dir, and
 # every configured input on disk (a misspelt path must never leave old results looking current).

@@ -17,6 +17,9 @@ rule loss_zonal:
         bench_path("loss_zonal")
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(1000, 20, ["sites", "concessions", "tenure"]),
+        runtime=runtime_min(15, 0.5, ["sites", "concessions", "tenure"]),
     params:
         base_year=config["rasters"]["loss_base_year"],
         loss_periods=config["rasters"]["loss_periods"],
@@ -39,6 +42,9 @@ rule loss_patches:
         log_path("loss_patches"),
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(1500),
+        runtime=runtime_min(15, 0.02, ["lossyear"]),
     params:
         base_year=config["rasters"]["loss_base_year"],
         loss_periods=config["rasters"]["loss_periods"],
@@ -80,6 +86,9 @@ rule change_tile:
         tile=r"\d+",
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(500 + 3 * config["forest"]["max_block_mb"], 0, ["tiles"]),
+        runtime=runtime_min(15),
     params:
         tile_px=config["forest"]["tile_px"],
         before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),

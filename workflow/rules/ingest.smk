@@ -35,6 +35,9 @@ rule ingest:
         layer="|".join(LAYERS),
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(1000, 20, ["files"]),
+        runtime=runtime_min(10, 0.2, ["files"]),
     params:
         sources=lambda w: config["layers"].get(w.layer, []),
         duplicate_ids=config["ingest"]["duplicate_ids"],

@@ -20,6 +20,9 @@ rule licensing:
         bench_path("licensing")
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(1000, 20),
+        runtime=runtime_min(10, 0.5),
     params:
         as_of=config["as_of"],
         rules=config["licensing"],

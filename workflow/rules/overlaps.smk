@@ -17,6 +17,9 @@ rule overlaps:
         bench_path("overlaps")
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(1000, 30),
+        runtime=runtime_min(10, 0.5),
     params:
         as_of=config["as_of"],
         rules=config["overlaps"],
