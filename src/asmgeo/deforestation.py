@@ -212,9 +212,12 @@ def attribute_patches(patches: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, 
     # the loss interval against each licence it lies in: during licence, before grant, after expiry, ...
     out["licence_timing"] = licence_timing(out, concessions, rules.as_of, "loss_from", "loss_to") if n else ""
     out["after_cutoff"] = out.loss_from.astype(str) > rules.cutoff_date
+    # a loss period (a national product's range, an image pair) that spans the cutoff may be after it:
+    # such a patch is still a lead, said to be undetermined, never quietly dropped
+    out["spans_cutoff"] = ~out.after_cutoff & (out.loss_to.astype(str) > rules.cutoff_date)
     out["explained_by_licence"] = out.licensed_share_pct >= 50
     out["explained_by_site"] = out.sites_within_radius > 0
-    out["unexplained"] = out.after_cutoff & ~out.explained_by_licence & ~out.explained_by_site
+    out["unexplained"] = (out.after_cutoff | out.spans_cutoff) & ~out.explained_by_licence & ~out.explained_by_site
     out["unexplained_rank"] = 0
     for source, group in out[out.unexplained].groupby("source"):
         order = group.assign(_w=group.watercourse_m.fillna(np.inf), _s=group.nearest_site_m.fillna(np.inf)) \
@@ -383,11 +386,14 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
             water = f"; {r.watercourse_m:,.0f} m from a watercourse" if r.watercourse_m == r.watercourse_m else ""
             park = f"; inside protected area {r.protected_areas}" if r.protected_areas else ""
             timed = f"; in licences it lies in: {r.licence_timing}" if r.licence_timing else ""
+            if r.spans_cutoff:
+                timed += (f"; undetermined whether after the cutoff {rules.cutoff_date}: the loss period spans it")
             reasons.append(f"Clearing {r.patch_id} of {r.area_ha:.2f} ha {when} lies in no licence valid at that time "
                            f"and no registered site lies within {radius:g} m ({site}){water}{park}{timed}: a lead for "
                            f"unregistered mining (rank {r.unexplained_rank} of {totals[r.source]} by area).")
         parts.append(make_flags(pd.DataFrame({
-            "flag_type": "unexplained_clearing", "severity": np.where(lost.protected_areas != "", "high", "medium"),
+            "flag_type": "unexplained_clearing",
+            "severity": np.where(lost.spans_cutoff, "low", np.where(lost.protected_areas != "", "high", "medium")),
             "layer": "forest_patches", "id": lost.patch_id, "area_ha": lost.area_ha, "distance_m": lost.nearest_site_m,
             "loss_ha": lost.area_ha, "date_start": lost.loss_from, "date_end": lost.loss_to,
             "rule": f"patch >= min_mapping_unit_ha, lost after cutoff, no valid licence covering >= 50%, no site within "

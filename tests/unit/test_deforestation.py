@@ -171,3 +171,21 @@ def test_loss_in_a_period_spanning_the_cutoff_is_undetermined_not_after():
     flag = flags[flags.flag_type == "deforestation_near_site"].iloc[0]
     assert flag.severity == "medium" and flag.loss_ha == 2.0 and "(loss years 2018)" in flag.reason
     assert "4.00 ha more were lost in 2013-2017" in flag.reason
+
+
+def test_a_clearing_whose_period_spans_the_cutoff_is_a_lead_said_undetermined():
+    rules = ForestRules(as_of=dt.date(2025, 6, 30), cutoff_date="2020-12-31")
+    found = patches(
+        {"patch_id": "SPANS", "year": 2021, "loss_from": "2020-01-01", "loss_to": "2021-12-31",
+         "geometry": shapely.box(40_000, 0, 40_500, 500)},                               # 2020-2021
+        {"patch_id": "BEFORE", "year": 2019, "loss_from": "2018-01-01", "loss_to": "2019-12-31",
+         "geometry": shapely.box(50_000, 0, 50_500, 500)})
+    out = attribute_patches(found, LICENCES, SITES, TENURE, None, rules).set_index("patch_id")
+    assert out.spans_cutoff.to_dict() == {"SPANS": True, "BEFORE": False}
+    assert out.unexplained.to_dict() == {"SPANS": True, "BEFORE": False}
+    none = pd.DataFrame(columns=["year", "loss_ha"])
+    flags = deforestation_flags(out.reset_index(), none.assign(site_id=[]), none.assign(licence_id=[]),
+                                none.assign(tenure_id=[]), SITES, LICENCES, TENURE, rules)
+    lead = flags[flags.flag_type == "unexplained_clearing"].iloc[0]
+    assert lead["id"] == "SPANS" and lead.severity == "low"
+    assert "in 2020-2021" in lead.reason and "undetermined whether after the cutoff 2020-12-31" in lead.reason
