@@ -27,36 +27,71 @@ def _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, perio
                        base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct, periods=periods)
 
 
-def loss_zonal(sites: str, concessions: str, tenure: str, lossyear: str | None, treecover: str | None, out_csv: str,
-               base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
-               site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
-    """Loss per year or period (and base-year forest, year 0) for site buffers, licences and tenure parcels."""
-    from asmgeo.forest import zonal_loss
+ZONAL_COLUMNS = ["layer", "polygon_id", "buffer_m", "year", "loss_from", "loss_to", "loss_ha", "covered_pct", "lon", "lat"]
 
-    columns = ["layer", "polygon_id", "buffer_m", "year", "loss_from", "loss_to", "loss_ha", "covered_pct", "lon", "lat"]
-    if not lossyear:
-        io.write_csv(pd.DataFrame(columns=columns), out_csv)
-        return pd.DataFrame(columns=columns)
-    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, loss_periods)
-    parts = []
-    site_layer = io.read_layer(sites)
+
+def zonal_table(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
+                product, site_buffers_m: list[float] | None = None) -> pd.DataFrame:
+    """Loss per year or period for site buffers, licences and tenure parcels (one block per layer and
+    buffer, polygons in their layer's order; a part's ``split_row`` is kept for the merge)."""
+    from asmgeo.forest import zonal_loss
+    from asmgeo.split import SPLIT_ROW
+
+    keep = [SPLIT_ROW] if SPLIT_ROW in sites.columns else []
+
     def located(table, frame, id_col):  # the lon/lat of the site or of a point inside the polygon
         if not len(table):
-            return table.assign(lon=pd.Series(dtype="float64"), lat=pd.Series(dtype="float64"))
+            return table.assign(lon=pd.Series(dtype="float64"), lat=pd.Series(dtype="float64"),
+                                **{k: pd.Series(dtype="int64") for k in keep})
         where = io.lonlat_table(frame[[id_col, "geometry"]]).rename(columns={id_col: "polygon_id"})
         where["polygon_id"] = where["polygon_id"].astype(str)
+        if keep:
+            where[SPLIT_ROW] = frame[SPLIT_ROW].to_numpy()
         table = table.assign(polygon_id=table["polygon_id"].astype(str))
         return table.merge(where.drop_duplicates("polygon_id"), on="polygon_id", how="left")
 
+    parts = []
     for radius in site_buffers_m or [500, 1000]:
-        buffers = site_layer[["site_id", "geometry"]].assign(geometry=site_layer.buffer(radius))
+        buffers = sites[["site_id", "geometry"]].assign(geometry=sites.buffer(radius))
         table = zonal_loss(buffers, "site_id", product).rename(columns={"site_id": "polygon_id"})
-        parts.append(located(table, site_layer, "site_id").assign(layer="sites", buffer_m=radius))
-    for layer, id_col, path in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure)):
-        frame = io.read_layer(path)
+        parts.append(located(table, sites, "site_id").assign(layer="sites", buffer_m=radius))
+    for layer, id_col, frame in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure)):
         table = zonal_loss(frame[[id_col, "geometry"]], id_col, product).rename(columns={id_col: "polygon_id"})
         parts.append(located(table, frame, id_col).assign(layer=layer, buffer_m=0))
-    out = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[ZONAL_COLUMNS + keep]
+
+
+def loss_zonal_part(split_dir: str, part: int | str, lossyear: str | None, treecover: str | None, out_csv: str,
+                    base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
+                    site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
+    """Zonal loss of one part's sites, licences and tenure parcels (rule split)."""
+    from asmgeo.split import SPLIT_ROW
+    from asmgeo.split_steps import part_file
+
+    if not lossyear:
+        out = pd.DataFrame(columns=ZONAL_COLUMNS + [SPLIT_ROW])
+    else:
+        product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, loss_periods)
+        layers = [io.read_layer(part_file(split_dir, part), layer=name) for name in ("sites", "concessions", "tenure")]
+        out = zonal_table(*layers, product, site_buffers_m)
+    io.write_csv(out, out_csv)
+    return out
+
+
+def loss_zonal(parts: list[str], out_csv: str, site_buffers_m: list[float] | None = None) -> pd.DataFrame:
+    """Loss per year or period (and base-year forest, year 0) for site buffers, licences and tenure
+    parcels: the parts of rule loss_zonal_part in one table, in the order of the layers."""
+    from asmgeo.split import SPLIT_ROW
+
+    tables = [io.read_csv(p, dtype={"layer": str, "polygon_id": str, "loss_from": str, "loss_to": str},
+                          float_precision="round_trip") for p in parts]
+    tables = [t for t in tables if len(t)] or tables[:1]
+    out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=ZONAL_COLUMNS + [SPLIT_ROW])
+    blocks = [("sites", float(r)) for r in (site_buffers_m or [500, 1000])] + [("concessions", 0.0), ("tenure", 0.0)]
+    block = pd.Series(range(len(blocks)), index=pd.MultiIndex.from_tuples(blocks))
+    key = block.reindex(pd.MultiIndex.from_arrays([out.layer.astype(str), out.buffer_m.astype(float)])).to_numpy()
+    out = out.assign(block_order=key).sort_values(["block_order", SPLIT_ROW], kind="stable")
+    out = out[ZONAL_COLUMNS].reset_index(drop=True)
     io.write_csv(out, out_csv)
     return out
 

@@ -273,11 +273,12 @@ GPKG_VERSION = "1.2"
 
 
 def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataFrame, path: str | Path,
-               geometry_types: dict[str, str] | None = None) -> None:
+               geometry_types: dict[str, str] | None = None, styled: bool = True) -> None:
     """Write one or more layers to a GeoPackage atomically (layer name = dict key or file stem).
 
     A plain DataFrame becomes a table without geometry; ``geometry_types`` fixes a layer's type
-    (e.g. ``MultiPolygon``, parts promoted) so that an empty or mixed layer is still one type."""
+    (e.g. ``MultiPolygon``, parts promoted) so that an empty or mixed layer is still one type.
+    ``styled=False`` leaves out the QGIS styles (intermediate files no one opens)."""
     if isinstance(frames, gpd.GeoDataFrame):
         frames = {Path(path).stem: frames}
     from asmgeo.qgis_style import add_styles, styles_for
@@ -298,7 +299,7 @@ def write_gpkg(frames: dict[str, gpd.GeoDataFrame | pd.DataFrame] | gpd.GeoDataF
                 if kind:
                     options.update(geometry_type=kind, promote_to_multi=kind.startswith("Multi"))
                 _dates_typed(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
-            styles = styles_for(frames)
+            styles = styles_for(frames) if styled else {}
             if styles:
                 add_styles(tmp, styles, stamp)
         for layer, document in styles.items():  # the same styles beside the file, for other tools

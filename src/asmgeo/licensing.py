@@ -150,7 +150,8 @@ def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame
 
 
 def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None = None,
-                   rivers: gpd.GeoDataFrame | None = None, rules: LicensingRules | None = None) -> gpd.GeoDataFrame:
+                   rivers: gpd.GeoDataFrame | None = None, rules: LicensingRules | None = None,
+                   licences_exist: bool | None = None) -> gpd.GeoDataFrame:
     """One row per site: status on its date, the licences around it, which one legalises it,
     the nearest valid licence, tenure context and watercourse distance.
 
@@ -159,6 +160,9 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     licence_not_valid_yet, licence_dates_inconsistent, licence_dates_unknown (in or near a licence
     whose validity cannot be told: an unreadable date, or no status and no expiry), unlicensed;
     no_licence_data for every site when there is no licence at all (undetermined, never 'unlicensed').
+
+    For one part of a split run, ``concessions`` holds the licences within reach of the part's
+    sites (``nearest_search_m``) and ``licences_exist`` says whether the whole layer has any.
     """
     rules = rules or LicensingRules()
     if sites.geometry.is_empty.any() or (~np.isfinite(shapely.get_coordinates(sites.geometry.to_numpy()))).any():
@@ -217,7 +221,7 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
          "mineral_not_licensed", "expired_licence", "suspended_or_revoked", "licence_not_valid_yet",
          "licence_dates_inconsistent"],
         default="unlicensed")
-    if conc.empty:
+    if (conc.empty if licences_exist is None else not licences_exist):
         # no licence layer (or every licence rejected): whether a site is licensed is undetermined
         status = np.full(n, NO_LICENCE_DATA, dtype=object)
 

@@ -128,23 +128,29 @@ def raster_qa(rasters: dict, crs_path: str | Path, clean_layers: list[str | Path
 def overlaps(concessions: str | Path, tenure: str | Path, overlaps_gpkg: str | Path, summary: str | Path,
              flags: str | Path, qa: str | Path, area_check: str | Path, as_of: str = "2025-06-30",
              sliver_tolerance_m2: float = 100.0, sliver_share_pct: float = 0.0, high_share_pct: float = 10.0,
-             high_area_ha: float = 25.0, containment_share_pct: float = 99.9) -> gpd.GeoDataFrame:
-    """Licence x licence and licence x tenure overlaps, their flags, summary, QA and an area check."""
+             high_area_ha: float = 25.0, containment_share_pct: float = 99.9, parts: list | None = None,
+             parts_qa: list | None = None) -> gpd.GeoDataFrame:
+    """Licence x licence and licence x tenure overlaps, their flags, summary, QA and an area check.
+
+    ``parts``/``parts_qa``: the pairs and QA of a split run (rule overlaps_part), merged here;
+    without them the whole layer is worked in this process."""
     from asmgeo import overlaps as ov
     from asmgeo.crs import geodesic_area_check
+    from asmgeo.split_steps import merge_overlaps, overlap_tables, sort_overlaps
 
     rules = ov.OverlapRules(sliver_tolerance_m2=sliver_tolerance_m2, sliver_share_pct=sliver_share_pct,
                             high_share_pct=high_share_pct, high_area_ha=high_area_ha,
                             containment_share_pct=containment_share_pct, as_of=dt.date.fromisoformat(as_of))
     conc = io.read_layer(concessions)
-    ten = io.read_layer(tenure)
-    pairs, pair_qa = ov.find_concession_overlaps(conc, rules)
-    tenure_pairs, tenure_qa = ov.find_tenure_overlaps(conc, ten, rules)
-    io.write_gpkg({"concession_overlaps": pairs[~pairs.same_holder.astype(bool)],
-                   "same_holder_overlaps": pairs[pairs.same_holder.astype(bool)],
+    if parts is None:
+        pairs, tenure_pairs, issues = sort_overlaps(*overlap_tables(conc, conc, io.read_layer(tenure), rules))
+    else:
+        pairs, tenure_pairs, issues = merge_overlaps(parts, parts_qa or [])
+    same = pairs.same_holder.astype(bool)
+    io.write_gpkg({"concession_overlaps": pairs[~same], "same_holder_overlaps": pairs[same],
                    "tenure_overlaps": tenure_pairs}, overlaps_gpkg)
     io.write_csv(ov.summarise_overlaps(pairs, tenure_pairs), summary)
-    io.write_csv(pd.concat([pair_qa, tenure_qa], ignore_index=True).reindex(columns=QA_COLUMNS), qa)
+    io.write_csv(issues, qa)
     check = geodesic_area_check(conc, "licence_id") if len(conc) else pd.DataFrame()
     io.write_csv(check, area_check)
     if len(check):
@@ -154,13 +160,16 @@ def overlaps(concessions: str | Path, tenure: str | Path, overlaps_gpkg: str | P
     return flag_table
 
 
-def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, rivers: str | Path,
+def licensing(sites: str | Path | None, concessions: str | Path, tenure: str | Path, rivers: str | Path,
               detections: str | Path, site_status: str | Path, cooperatives: str | Path, licences: str | Path,
               detections_out: str | Path, flags: str | Path, as_of: str = "2025-06-30", gps_tolerance_m: float = 30.0,
               nearest_search_m: float = 50_000.0, watercourse_distance_m: float = 200.0, downstream_km: float = 20.0,
               expiring_window_days: int = 365, unlicensed_near_licence_m: float = 1000.0,
-              detection_outside_share_pct: float = 50.0) -> gpd.GeoDataFrame:
-    """Site status, site and licence flags, detection reconciliation, cooperative and licence summaries."""
+              detection_outside_share_pct: float = 50.0, parts: list | None = None) -> gpd.GeoDataFrame:
+    """Site status, site and licence flags, detection reconciliation, cooperative and licence summaries.
+
+    ``parts``: the site status of a split run's parts (rule site_status_part), merged here; without
+    them every site of ``sites`` is classified in this process."""
     from asmgeo import cooperatives as coop
     from asmgeo import detections as det
     from asmgeo import licensing as lic
@@ -171,9 +180,13 @@ def licensing(sites: str | Path, concessions: str | Path, tenure: str | Path, ri
                                downstream_km=downstream_km, expiring_window_days=expiring_window_days,
                                unlicensed_near_licence_m=unlicensed_near_licence_m,
                                detection_outside_share_pct=detection_outside_share_pct)
-    site_layer, conc, ten = io.read_layer(sites), io.read_layer(concessions), io.read_layer(tenure)
-    riv, found = io.read_layer(rivers), io.read_layer(detections)
-    status = lic.classify_sites(site_layer, conc, ten, riv, rules)
+    conc, ten, found = io.read_layer(concessions), io.read_layer(tenure), io.read_layer(detections)
+    if parts is None:
+        status = lic.classify_sites(io.read_layer(sites), conc, ten, io.read_layer(rivers), rules)
+    else:
+        from asmgeo.split_steps import merge_site_status
+
+        status = merge_site_status(parts)
     from asmgeo.footprints import with_vintage
 
     reconciled = det.reconcile_detections(with_vintage(found), conc, rules)
@@ -273,8 +286,10 @@ from asmgeo.forest_steps import (  # noqa: E402,F401
     forest_flags,
     loss_patches,
     loss_zonal,
+    loss_zonal_part,
 )
 from asmgeo.candidate_steps import candidates  # noqa: E402,F401
+from asmgeo.split_steps import overlaps_part, site_status_part, split  # noqa: E402,F401
 from asmgeo.map_steps import (  # noqa: E402,F401
     candidates_map, deforestation_map, overlaps_map, overview_map, sites_map,
 )

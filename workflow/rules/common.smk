@@ -147,6 +147,14 @@ def change_tile_outputs(wildcards, kind):
     return [run_path("forest", "tiles", f"{kind}_{tile}.tif") for tile in tiles]
 
 
+def split_outputs(pattern):
+    """One file per part of the split (checkpoint split): ``pattern`` with {part}, under parts/."""
+    from asmgeo.split_steps import read_parts
+
+    parts = read_parts(checkpoints.split.get().output[0])
+    return [run_path("parts", pattern.format(part=p)) for p in parts]
+
+
 def patch_files():
     files = [run_path("forest", "lossyear_patches.gpkg")]
     if has_image_pair():

@@ -3,7 +3,7 @@
 
 rule licensing:
     input:
-        sites=run_path("clean", "sites.gpkg"),
+        parts=lambda w: split_outputs("site_status_{part}.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         rivers=run_path("clean", "rivers.gpkg"),

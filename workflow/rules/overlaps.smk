@@ -5,6 +5,8 @@ rule overlaps:
     input:
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
+        parts=lambda w: split_outputs("overlaps_{part}.gpkg"),
+        parts_qa=lambda w: split_outputs("overlaps_issues_{part}.csv"),
     output:
         overlaps=run_path("overlaps.gpkg"),
         summary=run_path("overlaps", "summary.csv"),
@@ -18,8 +20,8 @@ rule overlaps:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=memory_mb(1000, 30),
-        runtime=runtime_min(10, 0.5),
+        mem_mb=memory_mb(1000, 30, ["concessions", "parts"]),
+        runtime=runtime_min(10, 0.1, ["concessions", "parts"]),
     params:
         as_of=config["as_of"],
         rules=config["overlaps"],

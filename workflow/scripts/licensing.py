@@ -3,12 +3,17 @@ from asmgeo.steps import licensing
 
 configure_logging(snakemake.log[0])
 licensing(
-    **snakemake.input,
+    None,
+    snakemake.input.concessions,
+    snakemake.input.tenure,
+    snakemake.input.rivers,
+    snakemake.input.detections,
     site_status=snakemake.output.site_status,
     cooperatives=snakemake.output.cooperatives,
     licences=snakemake.output.licences,
     detections_out=snakemake.output.detections,
     flags=snakemake.output.flags,
     as_of=snakemake.params.as_of,
+    parts=list(snakemake.input.parts),
     **snakemake.params.rules,
 )

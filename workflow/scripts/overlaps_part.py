@@ -1,0 +1,14 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import overlaps_part
+
+configure_logging(snakemake.log[0])
+overlaps_part(
+    snakemake.input.split,
+    snakemake.wildcards.part,
+    snakemake.input.concessions,
+    snakemake.input.tenure,
+    out=snakemake.output.pairs,
+    qa=snakemake.output.qa,
+    as_of=snakemake.params.as_of,
+    **snakemake.params.rules,
+)

@@ -1,0 +1,14 @@
+from asmgeo.logs import configure_logging
+from asmgeo.steps import site_status_part
+
+configure_logging(snakemake.log[0])
+site_status_part(
+    snakemake.input.split,
+    snakemake.wildcards.part,
+    snakemake.input.concessions,
+    snakemake.input.tenure,
+    snakemake.input.rivers,
+    out=snakemake.output[0],
+    as_of=snakemake.params.as_of,
+    **snakemake.params.rules,
+)
