@@ -1,5 +1,5 @@
-"""The demo through a real single-node SLURM (Debian's packages): every rule a SLURM job, the
-outputs byte-identical to the local run.
+"""The demo, split into 4 spatial parts, through a real single-node SLURM (Debian's packages):
+every rule a SLURM job, the outputs byte-identical to the local, unsplit run.
 
 The cluster is started here and stopped at the end (tests/slurm_cluster.py); .ci/run installs
 slurmctld, slurmd, slurm-client and munge. Outside CI the test skips where the cluster cannot be
@@ -59,9 +59,13 @@ def test_the_demo_runs_as_slurm_jobs_and_gives_the_local_outputs(cluster, demo_r
     # the generated demo rasters are inputs: the same files as the local run's
     for tif in (demo_run.parents[1] / "raw" / "demo").glob("*.tif"):
         shutil.copy2(tif, repo / "data" / "raw" / "demo" / tif.name)
+    # split into 4 spatial parts: overlaps, site status and zonal loss run as 4 SLURM jobs each, and
+    # the merged outputs still equal the local, unsplit run's
+    (repo / "split4.yaml").write_text("split:\n  parts: 4\n")
     # the status comes from squeue: without slurmdbd, sacct would answer every query with an error
     run = subprocess.run(
         ["timeout", "-k", "30", "1500", SNAKEMAKE, "--workflow-profile", "profiles/slurm", "--jobs", "4",
+         "--configfile", "config/config.yaml", "split4.yaml",
          "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "7",
          "--seconds-between-status-checks", "1", "--slurm-keep-successful-logs",
          "--default-resources", f"slurm_partition={cluster['partition']}", "mem_mb=1000", "runtime=30"],
@@ -73,6 +77,8 @@ def test_the_demo_runs_as_slurm_jobs_and_gives_the_local_outputs(cluster, demo_r
     local = re.findall(r"^localrule (\w+):", log, flags=re.M)
     assert rules and len(submitted) == len(rules), (len(submitted), rules)
     assert set(local) <= {"all"}, local  # every rule but the target ran on the cluster
+    for part_rule in ("overlaps_part", "site_status_part", "loss_zonal_part"):
+        assert rules.count(part_rule) == 4, (part_rule, rules)
     # SLURM itself knows each job as completed, and each left its log under its SLURM job id
     logs = {p.stem for p in (repo / ".snakemake" / "slurm_logs").rglob("*.log")}
     for _, jobid in submitted:
