@@ -84,6 +84,7 @@ def generate(scale: float, folder: Path) -> dict:
 
 
 def config(folder: Path, out: Path, name: str, parts: int | None, features_per_job: int) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.yaml"
     path.write_text(json.dumps({
         "run_name": name, "output_dir": str(out), "as_of": "2025-06-30",
@@ -98,8 +99,8 @@ def config(folder: Path, out: Path, name: str, parts: int | None, features_per_j
 
 def snakemake(cfg: Path, targets: list[str], *extra: str) -> float:
     t0 = time.perf_counter()
-    run = subprocess.run([SNAKEMAKE, "-s", str(REPO / "Snakefile"), "--cores", "2", "--configfile", str(cfg),
-                          *extra, *targets], cwd=WORK, capture_output=True, text=True)
+    run = subprocess.run([SNAKEMAKE, *targets, "-s", str(REPO / "Snakefile"), "--cores", "2", *extra,
+                          "--configfile", str(cfg)], cwd=WORK, capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(run.stdout[-3000:] + run.stderr[-5000:])
     return time.perf_counter() - t0
