@@ -56,7 +56,9 @@ def leftovers(run_dirs: list[Path]) -> list[Path]:
         for path in run.rglob("*"):
             name = path.name
             partial_folder = path.is_dir() and (name.startswith(".publish-") or name.endswith(".partial"))
-            if name.endswith("-journal") or partial_folder or (path.is_file() and name.startswith(".")):
+            # Snakemake's own marker in a directory() output (rule split's folder) is no debris
+            hidden = path.is_file() and name.startswith(".") and name != ".snakemake_timestamp"
+            if name.endswith("-journal") or partial_folder or hidden:
                 out.append(path)
     # a folder first, then what is not inside it
     kept = []

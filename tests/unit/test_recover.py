@@ -20,6 +20,9 @@ def crash_leftovers(tmp_path):
     (run / "flags.gpkg").write_text("whole")
     (run / "forest").mkdir()
     (run / "forest" / "lossyear_forest.tif").write_text("temp")
+    # Snakemake's marker in a directory() output (rule split's folder) belongs to the output
+    (run / "split").mkdir()
+    (run / "split" / ".snakemake_timestamp").write_text("")
     return run
 
 
@@ -28,7 +31,7 @@ def test_a_stale_lock_and_half_written_files_are_removed_and_said(tmp_path):
     said = recover.recover(tmp_path, [run], [str(run / "forest" / "lossyear_forest.tif")])
     assert said[0].startswith("removed the Snakemake lock left by a run that is no longer running")
     assert len(said) == 1 + 4 + 1
-    assert sorted(p.name for p in run.rglob("*")) == ["flags.gpkg", "forest", "history"]
+    assert sorted(p.name for p in run.rglob("*")) == [".snakemake_timestamp", "flags.gpkg", "forest", "history", "split"]
     assert not list((tmp_path / ".snakemake" / "locks").iterdir())
     assert recover.recover(tmp_path, [run]) == []  # nothing left to do
 
