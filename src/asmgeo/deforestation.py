@@ -387,7 +387,7 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
             park = f"; inside protected area {r.protected_areas}" if r.protected_areas else ""
             timed = f"; in licences it lies in: {r.licence_timing}" if r.licence_timing else ""
             if r.spans_cutoff:
-                timed += (f"; undetermined whether after the cutoff {rules.cutoff_date}: the loss period spans it")
+                timed += f"; undetermined whether after the cutoff {rules.cutoff_date}: the loss period spans it"
             reasons.append(f"Clearing {r.patch_id} of {r.area_ha:.2f} ha {when} lies in no licence valid at that time "
                            f"and no registered site lies within {radius:g} m ({site}){water}{park}{timed}: a lead for "
                            f"unregistered mining (rank {r.unexplained_rank} of {totals[r.source]} by area).")
@@ -396,8 +396,9 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
             "severity": np.where(lost.spans_cutoff, "low", np.where(lost.protected_areas != "", "high", "medium")),
             "layer": "forest_patches", "id": lost.patch_id, "area_ha": lost.area_ha, "distance_m": lost.nearest_site_m,
             "loss_ha": lost.area_ha, "date_start": lost.loss_from, "date_end": lost.loss_to,
-            "rule": f"patch >= min_mapping_unit_ha, lost after cutoff, no valid licence covering >= 50%, no site within "
-                    f"site_radius_m; {rules.describe()}",
+            "rule": [f"patch >= min_mapping_unit_ha, lost {when}, no valid licence covering >= 50%, no site within "
+                     f"site_radius_m; {rules.describe()}"
+                     for when in np.where(lost.spans_cutoff, "in a loss period spanning the cutoff", "after cutoff")],
             "reason": reasons}), lost.geometry.to_numpy(), crs))
     activity = site_activity(sites, site_loss, patches, radius, footprint_seen)
     if len(activity):

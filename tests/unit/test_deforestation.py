@@ -189,3 +189,4 @@ def test_a_clearing_whose_period_spans_the_cutoff_is_a_lead_said_undetermined():
     lead = flags[flags.flag_type == "unexplained_clearing"].iloc[0]
     assert lead["id"] == "SPANS" and lead.severity == "low"
     assert "in 2020-2021" in lead.reason and "undetermined whether after the cutoff 2020-12-31" in lead.reason
+    assert "lost in a loss period spanning the cutoff" in lead.rule and "after cutoff" not in lead.rule
