@@ -2,8 +2,8 @@
 
 A generated country (scale 1: 200,000 licences, 1,000,000 sites, 2,000 tenure parcels and a
 30 m loss-year raster over the cadastre, about 30,000 pixels a side) is ingested once per run
-folder; then the split-able stages (overlaps, site status, zonal loss: rule split, the *_part
-jobs and their merges) are timed through Snakemake on 2 cores, unsplit (split.parts: 1) and
+folder; then the split-able stages (overlaps, site status, zonal loss and the candidate grid:
+rule split, the *_part jobs and their merges) are timed through Snakemake on 2 cores, unsplit (split.parts: 1) and
 split (split.features_per_job), interleaved, --repeat times. Reported: wall time of each, the
 ratio, and the modelled wall time with N = 1, 2, 8, 32 cores or nodes from the per-job times
 Snakemake measured (benchmark: files): split, then the part jobs packed longest first on N
@@ -30,8 +30,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 WORK = HERE / "work" / "split"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
-STAGE_RULES = ["split", "overlaps_part", "site_status_part", "loss_zonal_part", "overlaps", "licensing", "loss_zonal"]
-TARGETS = ["flags/overlaps.gpkg", "flags/licensing.gpkg", "forest/loss_by_polygon.csv"]
+STAGE_RULES = ["split", "overlaps_part", "site_status_part", "loss_zonal_part", "overlaps", "licensing", "loss_zonal",
+               "candidates_part", "candidates"]
+TARGETS = ["flags/overlaps.gpkg", "flags/licensing.gpkg", "forest/loss_by_polygon.csv", "candidates.csv"]
+# compared byte for byte between the split and the unsplit run
+COMPARED = TARGETS + ["candidates.gpkg", "candidates/cells.tif"]
 INGESTED = ["clean/sites.gpkg", "clean/concessions.gpkg", "clean/tenure.gpkg", "clean/rivers.gpkg",
             "clean/detections.gpkg", "qa/rasters.csv"]
 
@@ -127,9 +130,13 @@ def makespan(jobs: list[float], workers: int) -> float:
 
 
 def modelled(times: dict[str, list[float]], workers: int) -> float:
-    parts = [s for rule in ("overlaps_part", "site_status_part", "loss_zonal_part") for s in times.get(rule, [])]
-    merges = [s for rule in ("overlaps", "licensing", "loss_zonal") for s in times.get(rule, [])]
-    return sum(times.get("split", [0.0])) + makespan(parts, workers) + makespan(merges, workers)
+    """Levels run one after another (each level's jobs packed on the workers): split, the part
+    jobs, their merges, the candidate bands (they need the merged site status), the zones."""
+    def level(*rules):
+        return makespan([s for rule in rules for s in times.get(rule, [])], workers)
+
+    return (level("split") + level("overlaps_part", "site_status_part", "loss_zonal_part")
+            + level("overlaps", "licensing", "loss_zonal") + level("candidates_part") + level("candidates"))
 
 
 def main() -> None:
@@ -166,8 +173,7 @@ def main() -> None:
         "job_seconds_last_repeat": jobs,
         "modelled_wall_s": {name: {n: round(modelled(jobs[name], n), 1) for n in (1, 2, 8, 32)} for name in runs},
     }
-    identical = all((out / "unsplit" / t).read_bytes() == (out / "split" / t).read_bytes()
-                    for t in ["flags/overlaps.gpkg", "flags/licensing.gpkg", "forest/loss_by_polygon.csv"])
+    identical = all((out / "unsplit" / t).read_bytes() == (out / "split" / t).read_bytes() for t in COMPARED)
     result["outputs_identical"] = identical
     (HERE / "results").mkdir(exist_ok=True)
     target = HERE / "results" / f"split_{args.scale:g}.json"

@@ -188,7 +188,10 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
             same_crs = CRS.from_user_input(loss_src.crs) == CRS.from_user_input(crs)
             to_grid = Transformer.from_crs(loss_src.crs, crs, always_xy=True)
             to_raster = Transformer.from_crs(crs, loss_src.crs, always_xy=True)
-            area_window = from_bounds(*to_raster.transform_bounds(*grid.bounds(), densify_pts=21), loss_src.transform)
+            bounded = from_bounds(*to_raster.transform_bounds(*grid.bounds(), densify_pts=21), loss_src.transform)
+            # one pixel more on every side: every pixel whose centre lies in the grid is read, however
+            # the window's edges round (the pixels outside fall in no cell)
+            area_window = Window(bounded.col_off - 1, bounded.row_off - 1, bounded.width + 2, bounded.height + 2)
             full = Window(0, 0, loss_src.width, loss_src.height)
             footprint = np.array([shapely.Polygon(np.column_stack(to_grid.transform(*_ring(loss_src.bounds))))])
             try:
@@ -198,9 +201,14 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
             nodata = product.nodata if product.nodata is not None else loss_src.nodata
             before_cutoff = product.before(f"{cutoff_year}-12-31", max(255, *(product.periods or {0: 0})))
             areas = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
-            rows_per = max(1, max_block_px // max(1, int(window.width)))
-            for top in range(int(window.row_off), int(window.row_off + window.height), rows_per):
-                h = min(rows_per, int(window.row_off + window.height) - top)
+            # blocks of raster rows at fixed multiples of rows_per, whatever part of the grid is
+            # asked for: a cell's pixels are summed in the same blocks, in the same order, whether
+            # the grid is worked whole or strip by strip (a split run gives the same bits)
+            rows_per = max(1, max_block_px // max(1, int(loss_src.width)))
+            row_end = int(window.row_off + window.height)
+            for start in range(int(window.row_off) // rows_per * rows_per, row_end, rows_per):
+                top = max(start, int(window.row_off))
+                h = min(start + rows_per, row_end) - top
                 win = Window(window.col_off, top, window.width, h)
                 years = loss_src.read(1, window=win)
                 valid = np.ones(years.shape, dtype=bool) if nodata is None else years != nodata

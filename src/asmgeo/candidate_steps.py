@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 import math
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -23,21 +24,35 @@ CELL_BANDS = ("score", "crit_near_sites", "crit_disturbed", "crit_unlicensed_sit
               "crit_near_roads", "forest_data_pct")
 
 
-def candidates(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str, crs_path: str,
-               lossyear: str | None, treecover: str | None, out_gpkg: str, out_csv: str, out_sensitivity: str,
-               out_method: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
-               nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
-               area: str | None = None, out_cells: str | None = None, out_excluded: str | None = None,
-               out_warnings: str | None = None, loss_periods: dict | None = None,
-               **rule_values) -> gpd.GeoDataFrame:
-    """Planning grid (a raster), exclusions, criteria, ranked zones with reasons, the weight
-    sensitivity table, and the per-cell bands as Cloud-Optimised GeoTIFFs."""
+@dataclass
+class _Plan:
+    """The planning grid of a run and what it is scored from (the same in every part job)."""
+
+    crs: object
+    rules: object
+    sites: gpd.GeoDataFrame
+    status: gpd.GeoDataFrame
+    blocking: gpd.GeoDataFrame
+    tenure: gpd.GeoDataFrame
+    rivers: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame
+    avoided: dict
+    area_geoms: object
+    grid: object  # None: nothing to plan on
+    forest: object
+    cutoff_year: int
+
+
+def _plan(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str, crs_path: str,
+          lossyear: str | None, treecover: str | None, as_of: str, cutoff_date: str, base_year: int,
+          nodata: float | None, canopy_threshold_pct: float, bounds, area: str | None, loss_periods: dict | None,
+          rule_values: dict) -> _Plan:
     from asmgeo.candidate_grid import estimate, forest_accumulate, make_grid, strip_rows
-    from asmgeo.candidates import CandidateRules, score_grid, sensitivity
+    from asmgeo.candidates import CandidateRules
+    from asmgeo.crs import read_crs
     from asmgeo.deforestation import last_year_before
     from asmgeo.errors import ConfigError
     from asmgeo.forest import LossProduct
-    from asmgeo.crs import read_crs
     from asmgeo.validity import UNKNOWN, licence_validity
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
@@ -54,36 +69,153 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
     avoided = {"strict protected area": ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")][["tenure_id", "geometry"]],
                "indigenous territory": ten[ten.tenure_type == "indigenous_territory"][["tenure_id", "geometry"]],
                "licence": blocking[["licence_id", "geometry"]]} if len(ten) else {"licence": blocking[["licence_id", "geometry"]]}
+    plan = _Plan(crs=crs, rules=rules, sites=site_layer, status=status, blocking=blocking, tenure=ten, rivers=riv,
+                 roads=road, avoided=avoided, area_geoms=area_geoms, grid=None, forest=None, cutoff_year=cutoff_year)
     if study is None:
         log.warning("no sites, licences, candidates.bounds or candidates.area: nothing to plan on, so there are no "
                     "candidate zones")
-        zones, result, grid = _no_zones(crs), None, None
+        return plan
+    grid = plan.grid = make_grid(study, rules.cell_ha)
+    rows = strip_rows(grid, rules.max_memory_mb)
+    mb, seconds = estimate(grid, rows * grid.width)
+    log.info("planning grid: %d x %d = %d cells of %g ha over %s; strips of %d rows; estimated peak %.0f MB, "
+             "about %.0f s", grid.width, grid.height, grid.cells, rules.cell_ha,
+             ", ".join(f"{v:.0f}" for v in grid.bounds()), rows, mb, seconds)
+    if mb > rules.max_memory_mb:
+        fits = rules.cell_ha * mb / rules.max_memory_mb
+        raise ConfigError(f"the planning grid of {grid.cells:,} cells ({grid.width} x {grid.height} cells of "
+                          f"{rules.cell_ha:g} ha) needs about {mb:,.0f} MB, over candidates.max_memory_mb = "
+                          f"{rules.max_memory_mb:g}: set candidates.bounds (or candidates.area, a boundary file) to "
+                          f"the area being planned, or candidates.cell_ha to {math.ceil(fits):g} or more, "
+                          "or raise candidates.max_memory_mb")
+    if lossyear:
+        product = LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
+                              base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct,
+                              periods=loss_periods)
+        plan.forest = partial(forest_accumulate, product=product, crs=crs, cutoff_year=cutoff_year)
+    return plan
+
+
+def _inputs(plan: _Plan, dissolve: bool = True):
+    from asmgeo.candidates import grid_inputs
+
+    return grid_inputs(plan.grid, plan.sites, plan.status, plan.blocking, plan.tenure, plan.rivers, plan.rules,
+                       plan.roads, dissolve=dissolve)
+
+
+def candidates_part(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str,
+                    crs_path: str, lossyear: str | None, treecover: str | None, part: int, parts: int, out: str,
+                    as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
+                    nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
+                    area: str | None = None, loss_periods: dict | None = None, **rule_values) -> None:
+    """Part ``part`` (0-based) of ``parts`` of the planning grid: a band of its rows, scored as the
+    single job would (strip by strip within candidates.max_memory_mb), written strip by strip to ``out`` (a GeoTIFF of the band's
+    per-cell bands and candidate mask; its rows and cell counts in the tags) for rule candidates to
+    merge. Memory stays with the strip, as in the single job."""
+    from asmgeo.candidate_grid import StripBands, strip_rows
+    from asmgeo.candidates import part_rows, score_rows
+    from asmgeo.logs import Progress
+
+    plan = _plan(sites, site_status, concessions, tenure, rivers, roads, crs_path, lossyear, treecover, as_of,
+                 cutoff_date, base_year, nodata, canopy_threshold_pct, bounds, area, loss_periods, rule_values)
+    grid = plan.grid
+    row0, row1 = part_rows(grid, int(part), int(parts)) if grid is not None else (0, 0)
+    with io.atomic_path(out) as tmp:
+        if row1 <= row0:  # nothing to plan on, or more parts than rows: an empty part
+            _empty_raster(tmp, plan.crs, PART_BANDS, "float32")
+            _tag(tmp, row0=0, row1=0, eligible=0, unknown_forest=0)
+            return
+        log.info("candidate part %d of %s: rows %d to %d of %d", int(part) + 1, parts, row0, row1 - 1, grid.height)
+        store = StripBands(grid.strip(row0, row1), plan.crs.to_wkt(), tmp, PART_BANDS,
+                           rows_per=strip_rows(grid, plan.rules.max_memory_mb))
+        try:
+            result = score_rows(_inputs(plan), grid, plan.crs, row0, row1, plan.rules, plan.forest, plan.area_geoms,
+                                _Shifted(store, row0), progress=Progress(row1 - row0, "candidate grid rows", log))
+            store.dst.update_tags(row0=row0, row1=row1, eligible=result.eligible, unknown_forest=result.unknown_forest)
+        finally:
+            store.close()
+
+
+PART_BANDS = (*CELL_BANDS, "excluded_by", "candidate")
+
+
+def _tag(path, **tags) -> None:
+    import rasterio
+
+    with rasterio.open(path, "r+") as dst:
+        dst.update_tags(**tags)
+
+
+class _Shifted:
+    """A store of a band of rows, addressed with the whole grid's row numbers."""
+
+    def __init__(self, store, row0: int):
+        self.store, self.row0 = store, row0
+
+    def write(self, row0: int, row1: int, bands: dict) -> None:
+        self.store.write(row0 - self.row0, row1 - self.row0, bands)
+
+
+def _merge_parts(plan: _Plan, part_files: list[str], writer):
+    """The parts' bands into ``writer`` and one candidate mask, strip by strip in row order; then
+    the zones."""
+    import rasterio
+    from rasterio.windows import Window
+
+    from asmgeo.candidate_grid import strip_rows
+    from asmgeo.candidates import GridResult, zones_from
+
+    grid = plan.grid
+    inputs = _inputs(plan, dissolve=False)
+    rows_per = strip_rows(grid, plan.rules.max_memory_mb)
+    mask = np.zeros((grid.height, grid.width), dtype=bool)
+    eligible = unknown = 0
+    for path in part_files:
+        with rasterio.open(path) as src:
+            tags = src.tags()
+            row0, row1 = int(tags["row0"]), int(tags["row1"])
+            eligible += int(tags["eligible"])
+            unknown += int(tags["unknown_forest"])
+            for s0 in range(0, row1 - row0, rows_per):
+                s1 = min(row1 - row0, s0 + rows_per)
+                data = src.read(window=Window(0, s0, grid.width, s1 - s0))
+                bands = dict(zip(PART_BANDS, data))
+                mask[row0 + s0:row0 + s1] = bands["candidate"] > 0
+                writer.write(row0 + s0, row0 + s1, bands)
+    zones = zones_from(grid, plan.crs, mask, writer, inputs, plan.rules, plan.cutoff_year, plan.rivers, plan.avoided)
+    return GridResult(zones=zones, cells=None, rules=inputs.names, eligible=eligible, unknown_forest=unknown,
+                      forest_given=plan.forest is not None, candidates=int(mask.sum()), total=grid.cells)
+
+
+def candidates(sites: str, site_status: str, concessions: str, tenure: str, rivers: str, roads: str, crs_path: str,
+               lossyear: str | None, treecover: str | None, out_gpkg: str, out_csv: str, out_sensitivity: str,
+               out_method: str, as_of: str = "2025-06-30", cutoff_date: str = "2020-12-31", base_year: int = 2000,
+               nodata: float | None = None, canopy_threshold_pct: float = 30.0, bounds: list[float] | None = None,
+               area: str | None = None, out_cells: str | None = None, out_excluded: str | None = None,
+               out_warnings: str | None = None, loss_periods: dict | None = None, parts: list[str] | None = None,
+               **rule_values) -> gpd.GeoDataFrame:
+    """Planning grid (a raster), exclusions, criteria, ranked zones with reasons, the weight
+    sensitivity table, and the per-cell bands as Cloud-Optimised GeoTIFFs. ``parts``: the files
+    of rule candidates_part, merged instead of scoring the grid here (the same result)."""
+    from asmgeo.candidate_grid import strip_rows
+    from asmgeo.candidates import score_grid, sensitivity
+
+    plan = _plan(sites, site_status, concessions, tenure, rivers, roads, crs_path, lossyear, treecover, as_of,
+                 cutoff_date, base_year, nodata, canopy_threshold_pct, bounds, area, loss_periods, rule_values)
+    crs, rules, grid, road = plan.crs, plan.rules, plan.grid, plan.roads
+    if grid is None:
+        zones, result = _no_zones(crs), None
         for path, bands, dtype in ((out_cells, CELL_BANDS, "float32"), (out_excluded, ("excluded_by",), "uint8")):
             if path:
                 _empty_raster(path, crs, bands, dtype)
     else:
-        grid = make_grid(study, rules.cell_ha)
-        rows = strip_rows(grid, rules.max_memory_mb)
-        mb, seconds = estimate(grid, rows * grid.width)
-        log.info("planning grid: %d x %d = %d cells of %g ha over %s; strips of %d rows; estimated peak %.0f MB, "
-                 "about %.0f s", grid.width, grid.height, grid.cells, rules.cell_ha,
-                 ", ".join(f"{v:.0f}" for v in grid.bounds()), rows, mb, seconds)
-        if mb > rules.max_memory_mb:
-            fits = rules.cell_ha * mb / rules.max_memory_mb
-            raise ConfigError(f"the planning grid of {grid.cells:,} cells ({grid.width} x {grid.height} cells of "
-                              f"{rules.cell_ha:g} ha) needs about {mb:,.0f} MB, over candidates.max_memory_mb = "
-                              f"{rules.max_memory_mb:g}: set candidates.bounds (or candidates.area, a boundary file) to "
-                              f"the area being planned, or candidates.cell_ha to {math.ceil(fits):g} or more, "
-                              "or raise candidates.max_memory_mb")
-        forest = None
-        if lossyear:
-            product = LossProduct(lossyear=str(lossyear), treecover2000=str(treecover) if treecover else None,
-                                  base_year=base_year, nodata=nodata, canopy_threshold_pct=canopy_threshold_pct,
-                                  periods=loss_periods)
-            forest = partial(forest_accumulate, product=product, crs=crs, cutoff_year=cutoff_year)
-        writer = _CellWriter(grid, crs, out_cells, out_excluded, rows) if out_cells else None
-        result = score_grid(grid, crs, site_layer, status, blocking, ten, riv, rules, cutoff_year, road, forest,
-                            area_geoms, writer=writer, keep_cells=False, avoided=avoided)
+        writer = _CellWriter(grid, crs, out_cells, out_excluded, strip_rows(grid, rules.max_memory_mb)) if out_cells else None
+        if parts and writer is not None:
+            result = _merge_parts(plan, parts, writer)
+        else:
+            result = score_grid(grid, crs, plan.sites, plan.status, plan.blocking, plan.tenure, plan.rivers, rules,
+                                plan.cutoff_year, road, plan.forest, plan.area_geoms, writer=writer, keep_cells=False,
+                                avoided=plan.avoided)
         zones = result.zones
         if writer is not None:
             writer.close(result.rules)

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from asmgeo.candidate_grid import (ForestGrid, Grid, MemoryBands, StripBands, capped_distance, coverage_share, dissolved,
-                                   label_zones, strip_rows, zone_polygons)
+from asmgeo.candidate_grid import (ForestGrid, Grid, MemoryBands, StripBands, capped_distance, coverage_share,
+                                   dissolved, label_zones, strip_rows, zone_polygons)
 from asmgeo.licensing import LEGAL, UNDETERMINED_STATUSES
 from asmgeo.logs import Progress
 
@@ -93,23 +93,188 @@ class GridResult:
         return out
 
 
-def _exclusion_layers(tenure, blocking, rivers, rules: CandidateRules) -> list[tuple[str, np.ndarray]]:
+def _exclusion_layers(tenure, blocking, rivers, rules: CandidateRules, dissolve: bool = True) -> list[tuple[str, np.ndarray]]:
     """(name, dissolved polygons) of every exclusion rule, in the order a cell's first rule is named."""
+    merge = dissolved if dissolve else (lambda geoms, buffer_m=0.0: None)
     out = []
     ten = tenure if tenure is not None and len(tenure) else None
     if ten is not None:
         strict = ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")]
-        out.append(("strict protected area", dissolved(strict.geometry.to_numpy(), rules.protected_buffer_m)))
+        out.append(("strict protected area", merge(strict.geometry.to_numpy(), rules.protected_buffer_m)))
         if not rules.indigenous_consent:
-            out.append(("indigenous territory", dissolved(ten[ten.tenure_type == "indigenous_territory"].geometry.to_numpy(),
-                                                          rules.tenure_buffer_m)))
+            out.append(("indigenous territory", merge(ten[ten.tenure_type == "indigenous_territory"].geometry.to_numpy(),
+                                                      rules.tenure_buffer_m)))
         for kind in rules.excluded_tenure_types:
-            out.append((kind.replace("_", " "), dissolved(ten[ten.tenure_type == kind].geometry.to_numpy(), rules.tenure_buffer_m)))
-    out.append(("valid licence", dissolved(blocking.geometry.to_numpy() if len(blocking) else np.array([], dtype=object),
-                                           rules.licence_buffer_m)))
+            out.append((kind.replace("_", " "), merge(ten[ten.tenure_type == kind].geometry.to_numpy(), rules.tenure_buffer_m)))
+    out.append(("valid licence", merge(blocking.geometry.to_numpy() if len(blocking) else np.array([], dtype=object),
+                                       rules.licence_buffer_m)))
     if rivers is not None and len(rivers):
-        out.append(("watercourse buffer", dissolved(rivers.geometry.to_numpy(), max(rules.watercourse_buffer_m, 1e-6))))
+        out.append(("watercourse buffer", merge(rivers.geometry.to_numpy(), max(rules.watercourse_buffer_m, 1e-6))))
     return out
+
+
+@dataclass
+class GridInputs:
+    """What every strip of the grid is scored from, prepared once from the whole layers:
+    the dissolved exclusion layers, unlicensed sites per cell and the normalised weights."""
+
+    excl: list
+    names: list[str]
+    unlicensed: gpd.GeoDataFrame
+    u_cell: np.ndarray
+    counts: np.ndarray | None
+    busiest: float
+    site_geoms: np.ndarray
+    river_geoms: np.ndarray | None
+    road_geoms: np.ndarray | None
+    w: dict[str, float]
+
+
+@dataclass
+class RowsResult:
+    """Scored rows row0..row1-1: the candidate mask of those rows and their cell counts."""
+
+    mask: np.ndarray
+    eligible: int = 0
+    unknown_forest: int = 0
+    frames: list = field(default_factory=list)
+
+
+ZONE_KEYS = ("score", *[f"crit_{c}" for c in CRITERIA], "forest_data_pct")
+
+
+def grid_inputs(grid: Grid, sites: gpd.GeoDataFrame, site_status: gpd.GeoDataFrame, blocking: gpd.GeoDataFrame,
+                tenure: gpd.GeoDataFrame | None, rivers: gpd.GeoDataFrame | None, rules: CandidateRules,
+                roads: gpd.GeoDataFrame | None = None, dissolve: bool = True) -> GridInputs:
+    """The whole-layer preparation every strip (and every part job) shares; ``dissolve=False``
+    names the exclusion rules without building their polygons (for merging scored parts)."""
+    excl = _exclusion_layers(tenure, blocking, rivers, rules, dissolve)
+    # sites per cell, once for the whole grid (a site counts in the cell it lies in)
+    unlicensed = (site_status[~site_status.status.isin([*LEGAL, *UNDETERMINED_STATUSES])]
+                  if len(site_status) else site_status)
+    u_cell = grid.cell_of(unlicensed.geometry.x.to_numpy(), unlicensed.geometry.y.to_numpy()) if len(unlicensed) else np.array([], dtype=np.int64)
+    counts = np.bincount(u_cell[u_cell >= 0], minlength=grid.cells).astype(np.float32) if len(u_cell) else None
+    busiest = float(counts.max()) if counts is not None and counts.max() > 0 else 0.0
+    road_geoms = roads.geometry.to_numpy() if roads is not None and len(roads) else None
+    weights = dict(rules.weights)
+    if road_geoms is None:
+        weights["near_roads"] = 0.0  # no roads layer: the criterion does not take part
+    total_weight = sum(max(0.0, weights.get(k, 0.0)) for k in CRITERIA)
+    w = {k: (max(0.0, weights.get(k, 0.0)) / total_weight if total_weight else 0.0) for k in CRITERIA}
+    return GridInputs(excl=excl, names=[name for name, _ in excl] + ["standing forest"], unlicensed=unlicensed,
+                      u_cell=u_cell, counts=counts, busiest=busiest,
+                      site_geoms=sites.geometry.to_numpy() if len(sites) else np.array([], dtype=object),
+                      river_geoms=rivers.geometry.to_numpy() if rivers is not None and len(rivers) else None,
+                      road_geoms=road_geoms, w=w)
+
+
+def part_rows(grid: Grid, part: int, parts: int) -> tuple[int, int]:
+    """Rows row0..row1 (exclusive) of part ``part`` (0-based) of ``parts``: the grid's rows shared
+    out evenly. A cell's score does not depend on the rows scored with it (each criterion and
+    coverage is the cell's own), so a part scores its cells exactly as the single job would."""
+    return grid.height * part // parts, grid.height * (part + 1) // parts
+
+
+def score_rows(inputs: GridInputs, grid: Grid, crs, row0: int, row1: int, rules: CandidateRules, forest=None,
+               area: np.ndarray | None = None, store=None, keep_cells: bool = False, progress=None) -> RowsResult:
+    """Exclusions, criteria and score of the cells of rows row0..row1-1, strip by strip; each
+    strip's bands go to ``store`` (rows numbered as in ``grid``)."""
+    wkt = crs.to_wkt()
+    tol = rules.exclusion_tolerance_pct / 100
+    w, counts = inputs.w, inputs.counts
+    rows_per = strip_rows(grid, rules.max_memory_mb)
+    out = RowsResult(mask=np.zeros((row1 - row0, grid.width), dtype=bool))
+    for s0 in range(row0, row1, rows_per):
+        s1 = min(row1, s0 + rows_per)
+        n = (s1 - s0) * grid.width
+        flat = np.arange(s0 * grid.width, s1 * grid.width)
+        cx, cy = grid.centres(s0, s1)
+        code = np.zeros(n, dtype=np.uint8)
+        shares = {}
+        for k, (name, geoms) in enumerate(inputs.excl, start=1):
+            share = coverage_share(geoms, grid, s0, s1, wkt)
+            shares[name] = share
+            code[(code == 0) & (share > tol)] = k
+        if isinstance(forest, ForestGrid):  # given for the whole grid
+            forest_data, standing, disturbed = forest.shares(flat, grid, s0, s1, wkt)
+        elif forest is not None:  # read for this strip only: memory stays with the strip
+            strip = grid.strip(s0, s1)
+            forest_data, standing, disturbed = forest(strip).shares(np.arange(strip.cells), strip, 0, strip.height, wkt)
+        else:
+            forest_data = np.zeros(n, dtype=np.float32)
+            standing = np.zeros(n, dtype=np.float32)
+            disturbed = np.zeros(n, dtype=np.float32)
+        forest_share = np.where(standing * 100 >= rules.standing_forest_max_pct, standing, 0)
+        shares["standing forest"] = forest_share.astype(np.float32)
+        code[(code == 0) & (forest_share > tol)] = len(inputs.excl) + 1
+        crit = {}
+        d = capped_distance(inputs.site_geoms, cx, cy, rules.near_site_max_m)
+        crit["near_sites"] = np.clip(1 - d / rules.near_site_max_m, 0, 1)
+        crit["disturbed"] = disturbed
+        crit["unlicensed_sites"] = (counts[flat] / inputs.busiest) if inputs.busiest else np.zeros(n, dtype=np.float32)
+        if inputs.river_geoms is not None:
+            d = capped_distance(inputs.river_geoms, cx, cy, rules.far_from_water_m)
+            crit["far_from_water"] = np.clip(d / rules.far_from_water_m, 0, 1)
+        else:
+            crit["far_from_water"] = np.ones(n)
+        if inputs.road_geoms is not None:
+            d = capped_distance(inputs.road_geoms, cx, cy, rules.near_road_max_m)
+            crit["near_roads"] = np.clip(1 - d / rules.near_road_max_m, 0, 1)
+        else:
+            crit["near_roads"] = np.zeros(n)
+        score = sum(w[c] * crit[c] for c in CRITERIA)
+        inside = coverage_share(area, grid, s0, s1, wkt) >= 0.5 if area is not None else np.ones(n, dtype=bool)
+        known = (forest_data >= FOREST_KNOWN_SHARE) | rules.allow_unknown_forest
+        eligible = (code == 0) & inside
+        candidate = eligible & known & (score >= rules.score_threshold)
+        out.mask[s0 - row0:s1 - row0] = candidate.reshape(s1 - s0, grid.width)
+        out.eligible += int(eligible.sum())
+        out.unknown_forest += int((eligible & (forest_data < FOREST_KNOWN_SHARE)).sum())
+        if store is not None:
+            store.write(s0, s1, {"score": score, **{f"crit_{c}": crit[c] for c in CRITERIA}, "excluded_by": code,
+                                 "forest_data_pct": 100 * forest_data, "candidate": candidate})
+        if keep_cells:
+            out.frames.append(pd.DataFrame({
+                "cell_id": grid.cell_id(flat), "eligible": eligible, "candidate": candidate,
+                "excluded_by": [_excluded_text(inputs.names, shares, k, tol) for k in range(n)],
+                "forest_data_pct": np.round(100 * forest_data, 1), "standing_forest_pct": np.round(100 * standing, 1),
+                "disturbed_before_cutoff_pct": np.round(100 * disturbed, 1), "score": np.round(score, 4),
+                "unlicensed_sites": (counts[flat] if counts is not None else np.zeros(n)).astype(int),
+                **{f"crit_{c}": np.round(crit[c], 4) for c in CRITERIA},
+                **{f"contrib_{c}": np.round(w[c] * crit[c], 4) for c in CRITERIA}}))
+        if progress is not None:
+            progress.step(s1 - s0)
+    return out
+
+
+def zones_from(grid: Grid, crs, mask: np.ndarray, store, inputs: GridInputs, rules: CandidateRules, cutoff_year: int,
+               rivers, avoided: dict | None = None) -> gpd.GeoDataFrame:
+    """Zones of the candidate ``mask`` (the whole grid), their means read strip by strip from ``store``."""
+    rows_per = strip_rows(grid, rules.max_memory_mb)
+
+    def strips():
+        for row0 in range(0, grid.height, rows_per):
+            row1 = min(grid.height, row0 + rows_per)
+            yield row0, row1, store.read(row0, row1, ZONE_KEYS)
+
+    return _zones(grid, crs, mask, strips, inputs.unlicensed, inputs.u_cell, rules, cutoff_year, inputs.w, rivers,
+                  avoided or {})
+
+
+def zone_store(grid: Grid, crs, rules: CandidateRules):
+    """Where the per-cell values zones are averaged from are kept when no writer is given: in
+    memory for small grids, else a temporary GeoTIFF (memory stays with the strip whatever the
+    grid). Returns (store, cleanup)."""
+    if grid.cells * 4 * len(ZONE_KEYS) <= MEMORY_STORE_BYTES:
+        return MemoryBands(grid, ZONE_KEYS), (lambda: None)
+    scratch = tempfile.TemporaryDirectory(prefix="asmgeo-grid-")
+    store = StripBands(grid, crs.to_wkt(), Path(scratch.name) / "cells.tif", ZONE_KEYS,
+                       rows_per=strip_rows(grid, rules.max_memory_mb))
+
+    def cleanup():
+        store.close()
+        scratch.cleanup()
+    return store, cleanup
 
 
 def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDataFrame, blocking: gpd.GeoDataFrame,
@@ -127,118 +292,17 @@ def score_grid(grid: Grid, crs, sites: gpd.GeoDataFrame, site_status: gpd.GeoDat
     100,000 cells). ``blocking`` holds the licences that block a zone.
     """
     keep_cells = grid.cells <= 100_000 if keep_cells is None else keep_cells
-    wkt = crs.to_wkt()
-    tol = rules.exclusion_tolerance_pct / 100
-    excl = _exclusion_layers(tenure, blocking, rivers, rules)
-    names = [name for name, _ in excl] + ["standing forest"]
-    # sites per cell, once for the whole grid (a site counts in the cell it lies in)
-    unlicensed = (site_status[~site_status.status.isin([*LEGAL, *UNDETERMINED_STATUSES])]
-                  if len(site_status) else site_status)
-    u_cell = grid.cell_of(unlicensed.geometry.x.to_numpy(), unlicensed.geometry.y.to_numpy()) if len(unlicensed) else np.array([], dtype=np.int64)
-    counts = np.bincount(u_cell[u_cell >= 0], minlength=grid.cells).astype(np.float32) if len(u_cell) else None
-    busiest = float(counts.max()) if counts is not None and counts.max() > 0 else 0.0
-    site_geoms = sites.geometry.to_numpy() if len(sites) else np.array([], dtype=object)
-    river_geoms = rivers.geometry.to_numpy() if rivers is not None and len(rivers) else None
-    road_geoms = roads.geometry.to_numpy() if roads is not None and len(roads) else None
-    weights = dict(rules.weights)
-    if road_geoms is None:
-        weights["near_roads"] = 0.0  # no roads layer: the criterion does not take part
-    total_weight = sum(max(0.0, weights.get(k, 0.0)) for k in CRITERIA)
-    w = {k: (max(0.0, weights.get(k, 0.0)) / total_weight if total_weight else 0.0) for k in CRITERIA}
-    mask = np.zeros((grid.height, grid.width), dtype=bool)
-    eligible_cells = 0
-    unknown_cells = 0
-    per_cell: dict[str, list] = {}
-    # the per-cell values zones are averaged from, read back strip by strip once the zones are
-    # labelled: the writer's own files, else an in-memory store for small grids or a temporary
-    # GeoTIFF (memory stays with the strip whatever the grid)
-    zone_keys = ("score", *[f"crit_{c}" for c in CRITERIA], "forest_data_pct")
-    scratch = None
-    rows_per = strip_rows(grid, rules.max_memory_mb)
-    if writer is not None:
-        store = writer
-    elif grid.cells * 4 * len(zone_keys) <= MEMORY_STORE_BYTES:
-        store = MemoryBands(grid, zone_keys)
-    else:
-        scratch = tempfile.TemporaryDirectory(prefix="asmgeo-grid-")
-        store = StripBands(grid, wkt, Path(scratch.name) / "cells.tif", zone_keys, rows_per=rows_per)
-    progress = Progress(grid.height, "candidate grid rows", log)
-    for row0 in range(0, grid.height, rows_per):
-        row1 = min(grid.height, row0 + rows_per)
-        n = (row1 - row0) * grid.width
-        flat = np.arange(row0 * grid.width, row1 * grid.width)
-        cx, cy = grid.centres(row0, row1)
-        code = np.zeros(n, dtype=np.uint8)
-        shares = {}
-        for k, (name, geoms) in enumerate(excl, start=1):
-            share = coverage_share(geoms, grid, row0, row1, wkt)
-            shares[name] = share
-            code[(code == 0) & (share > tol)] = k
-        if isinstance(forest, ForestGrid):  # given for the whole grid
-            forest_data, standing, disturbed = forest.shares(flat, grid, row0, row1, wkt)
-        elif forest is not None:  # read for this strip only: memory stays with the strip
-            strip = grid.strip(row0, row1)
-            forest_data, standing, disturbed = forest(strip).shares(np.arange(strip.cells), strip, 0, strip.height, wkt)
-        else:
-            forest_data = np.zeros(n, dtype=np.float32)
-            standing = np.zeros(n, dtype=np.float32)
-            disturbed = np.zeros(n, dtype=np.float32)
-        forest_share = np.where(standing * 100 >= rules.standing_forest_max_pct, standing, 0)
-        shares["standing forest"] = forest_share.astype(np.float32)
-        code[(code == 0) & (forest_share > tol)] = len(excl) + 1
-        crit = {}
-        d = capped_distance(site_geoms, cx, cy, rules.near_site_max_m)
-        crit["near_sites"] = np.clip(1 - d / rules.near_site_max_m, 0, 1)
-        crit["disturbed"] = disturbed
-        crit["unlicensed_sites"] = (counts[flat] / busiest) if busiest else np.zeros(n, dtype=np.float32)
-        if river_geoms is not None:
-            d = capped_distance(river_geoms, cx, cy, rules.far_from_water_m)
-            crit["far_from_water"] = np.clip(d / rules.far_from_water_m, 0, 1)
-        else:
-            crit["far_from_water"] = np.ones(n)
-        if road_geoms is not None:
-            d = capped_distance(road_geoms, cx, cy, rules.near_road_max_m)
-            crit["near_roads"] = np.clip(1 - d / rules.near_road_max_m, 0, 1)
-        else:
-            crit["near_roads"] = np.zeros(n)
-        score = sum(w[c] * crit[c] for c in CRITERIA)
-        inside = coverage_share(area, grid, row0, row1, wkt) >= 0.5 if area is not None else np.ones(n, dtype=bool)
-        known = (forest_data >= FOREST_KNOWN_SHARE) | rules.allow_unknown_forest
-        eligible = (code == 0) & inside
-        candidate = eligible & known & (score >= rules.score_threshold)
-        mask[row0:row1] = candidate.reshape(row1 - row0, grid.width)
-        eligible_cells += int(eligible.sum())
-        unknown_cells += int((eligible & (forest_data < FOREST_KNOWN_SHARE)).sum())
-        bands = {"score": score, **{f"crit_{c}": crit[c] for c in CRITERIA}, "excluded_by": code,
-                 "forest_data_pct": 100 * forest_data}
-        store.write(row0, row1, bands)
-        if keep_cells:
-            table = pd.DataFrame({"cell_id": grid.cell_id(flat), "eligible": eligible, "candidate": candidate,
-                                  "excluded_by": [_excluded_text(names, shares, k, tol) for k in range(n)],
-                                  "forest_data_pct": np.round(100 * forest_data, 1),
-                                  "standing_forest_pct": np.round(100 * standing, 1),
-                                  "disturbed_before_cutoff_pct": np.round(100 * disturbed, 1),
-                                  "score": np.round(score, 4),
-                                  "unlicensed_sites": (counts[flat] if counts is not None else np.zeros(n)).astype(int),
-                                  **{f"crit_{c}": np.round(crit[c], 4) for c in CRITERIA},
-                                  **{f"contrib_{c}": np.round(w[c] * crit[c], 4) for c in CRITERIA}})
-            per_cell.setdefault("frames", []).append(table)
-        progress.step(row1 - row0)
-    def strips():
-        for row0 in range(0, grid.height, rows_per):
-            row1 = min(grid.height, row0 + rows_per)
-            yield row0, row1, store.read(row0, row1, zone_keys)
-
+    inputs = grid_inputs(grid, sites, site_status, blocking, tenure, rivers, rules, roads)
+    store, cleanup = (writer, lambda: None) if writer is not None else zone_store(grid, crs, rules)
     try:
-        zones = _zones(grid, crs, mask, strips, unlicensed, u_cell, rules, cutoff_year, w, rivers, avoided or {})
+        rows = score_rows(inputs, grid, crs, 0, grid.height, rules, forest, area, store, keep_cells,
+                          Progress(grid.height, "candidate grid rows", log))
+        zones = zones_from(grid, crs, rows.mask, store, inputs, rules, cutoff_year, rivers, avoided)
     finally:
-        if scratch is not None:
-            store.close()
-            scratch.cleanup()
-    cells = pd.concat(per_cell["frames"], ignore_index=True) if keep_cells else None
-    return GridResult(zones=zones, cells=cells, rules=names, eligible=eligible_cells, unknown_forest=unknown_cells,
-                      forest_given=forest is not None,
-                      candidates=int(mask.sum()), total=grid.cells)
+        cleanup()
+    return GridResult(zones=zones, cells=pd.concat(rows.frames, ignore_index=True) if keep_cells else None,
+                      rules=inputs.names, eligible=rows.eligible, unknown_forest=rows.unknown_forest,
+                      forest_given=forest is not None, candidates=int(rows.mask.sum()), total=grid.cells)
 
 
 # per-cell zone values of grids up to this size stay in memory (64 MB: 2.3 M cells)

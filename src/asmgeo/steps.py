@@ -288,7 +288,7 @@ from asmgeo.forest_steps import (  # noqa: E402,F401
     loss_zonal,
     loss_zonal_part,
 )
-from asmgeo.candidate_steps import candidates  # noqa: E402,F401
+from asmgeo.candidate_steps import candidates, candidates_part  # noqa: E402,F401
 from asmgeo.split_steps import overlaps_part, site_status_part, split  # noqa: E402,F401
 from asmgeo.map_steps import (  # noqa: E402,F401
     candidates_map, deforestation_map, overlaps_map, overview_map, sites_map,

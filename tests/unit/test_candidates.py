@@ -184,3 +184,42 @@ def test_a_plan_with_no_zone_says_why():
     result, _, _ = run(site_points=[(250, 250)], rules=strict)
     assert result.notes(strict) == ["candidate zones: none; of 16 cells 16 are eligible and none scores at least "
                                     "candidates.score_threshold = 0.99"]
+
+
+def test_candidate_parts_are_bands_of_rows_covering_every_row_once():
+    from asmgeo.candidate_grid import Grid
+    from asmgeo.candidates import part_rows
+
+    grid = Grid(x0=0.0, y1=3300.0, side=100.0, width=42, height=33)
+    assert [part_rows(grid, k, 4) for k in range(4)] == [(0, 8), (8, 16), (16, 24), (24, 33)]
+    bands = [part_rows(grid, k, 16) for k in range(16)]
+    assert sorted(r for a, b in bands for r in range(a, b)) == list(range(33)) and all(b > a for a, b in bands)
+    # more parts than rows: the extra parts are empty, no row is scored twice
+    bands = [part_rows(grid.strip(0, 3), k, 5) for k in range(5)]
+    assert sorted(r for a, b in bands for r in range(a, b)) == [0, 1, 2] and sum(b > a for a, b in bands) == 3
+
+
+def test_a_cells_score_does_not_depend_on_the_rows_scored_with_it():
+    """The split scores bands of rows, in strips of any height: every band gives the cells of the
+    whole grid's run (hand-made layers crossing band edges)."""
+    from asmgeo.candidate_grid import MemoryBands, make_grid
+    from asmgeo.candidates import ZONE_KEYS, grid_inputs, score_rows
+
+    crs = CRS.from_epsg(32735)
+    grid = make_grid((0.0, 0.0, 4000.0, 3000.0), 25.0)  # 8 x 6 cells of 500 m
+    sites = gpd.GeoDataFrame({"site_id": ["S1", "S2"]}, geometry=shapely.points([[900, 1100], [3100, 2600]]), crs=crs)
+    status = sites.assign(status=["unlicensed", "unlicensed"])
+    licence = gpd.GeoDataFrame({"licence_id": ["L1"]}, geometry=[shapely.box(1200, 700, 2300, 2450)], crs=crs)
+    river = gpd.GeoDataFrame({"river_id": ["R1"]}, geometry=[shapely.LineString([(0, 1600), (4000, 1400)])], crs=crs)
+    rules = CandidateRules(allow_unknown_forest=True)
+    inputs = grid_inputs(grid, sites, status, licence, None, river, rules)
+    whole = MemoryBands(grid, ZONE_KEYS)
+    one = score_rows(inputs, grid, crs, 0, grid.height, rules, store=whole)
+    for budget in (1500.0, 300.005):  # strips of all 6 rows, then of 1 row
+        banded = MemoryBands(grid, ZONE_KEYS)
+        masks = [score_rows(inputs, grid, crs, a, b, CandidateRules(allow_unknown_forest=True, max_memory_mb=budget),
+                            store=banded).mask for a, b in ((0, 2), (2, 5), (5, 6))]
+        assert np.array_equal(np.vstack(masks), one.mask)
+        for key in ZONE_KEYS:
+            assert np.array_equal(banded.bands[key], whole.bands[key]), key
+    assert one.mask.any() and not one.mask.all()  # the hand-made layers make some cells candidates, not all

@@ -24,8 +24,10 @@ pytestmark = [pytest.mark.workflow, pytest.mark.slurm]
 
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 COMPARED = ["flags.csv", "site_status.gpkg", "overlaps.gpkg", "overlaps/summary.csv", "candidates.csv",
-            "forest/loss_by_polygon.csv", "forest/change.tif", "licensing/cooperatives.csv", "report.html",
+            "candidates/cells.tif",
+            "forest/loss_by_polygon.csv", "forest/change.tif", "licensing/cooperatives.csv",
             "maps/sites.html"]
+CONFIG_BLOCK = re.compile(rb"<details><summary>Configuration</summary><pre>.*?</pre>", re.S)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +79,7 @@ def test_the_demo_runs_as_slurm_jobs_and_gives_the_local_outputs(cluster, demo_r
     local = re.findall(r"^localrule (\w+):", log, flags=re.M)
     assert rules and len(submitted) == len(rules), (len(submitted), rules)
     assert set(local) <= {"all"}, local  # every rule but the target ran on the cluster
-    for part_rule in ("overlaps_part", "site_status_part", "loss_zonal_part"):
+    for part_rule in ("overlaps_part", "site_status_part", "loss_zonal_part", "candidates_part"):
         assert rules.count(part_rule) == 4, (part_rule, rules)
     # SLURM itself knows each job as completed, and each left its log under its SLURM job id
     logs = {p.stem for p in (repo / ".snakemake" / "slurm_logs").rglob("*.log")}
@@ -88,3 +90,7 @@ def test_the_demo_runs_as_slurm_jobs_and_gives_the_local_outputs(cluster, demo_r
     out = repo / "data" / "processed" / "demo"
     for name in COMPARED:
         assert (out / name).read_bytes() == (demo_run / name).read_bytes(), f"{name} differs from the local run"
+    # the report embeds the run's configuration (here split.parts: 4); everything else is the same
+    report, local_report = ((folder / "report.html").read_bytes() for folder in (out, demo_run))
+    assert b"&quot;parts&quot;: 4" in report
+    assert CONFIG_BLOCK.sub(b"", report) == CONFIG_BLOCK.sub(b"", local_report)

@@ -155,6 +155,15 @@ def split_outputs(pattern):
     return [run_path("parts", pattern.format(part=p)) for p in parts]
 
 
+def candidate_part_files():
+    """The planning grid in as many bands of rows as the split has parts (rule candidates_part);
+    none when the split made one part: rule candidates then scores the grid itself."""
+    from asmgeo.split_steps import read_parts
+
+    n = len(read_parts(checkpoints.split.get().output[0]))
+    return [run_path("parts", f"candidates_{k}.tif") for k in range(n)] if n > 1 else []
+
+
 def patch_files():
     files = [run_path("forest", "lossyear_patches.gpkg")]
     if has_image_pair():

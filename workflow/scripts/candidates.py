@@ -25,5 +25,6 @@ candidates(
     loss_periods=snakemake.params.loss_periods,
     nodata=snakemake.params.nodata,
     canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
+    parts=snakemake.input.parts,
     **snakemake.params.rules,
 )
