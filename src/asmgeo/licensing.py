@@ -85,12 +85,19 @@ def judgement_dates(sites: pd.DataFrame, as_of: dt.date) -> np.ndarray:
 
 
 def _covers(site_minerals: np.ndarray, licence_minerals: np.ndarray) -> np.ndarray:
-    """Does the licence cover every mineral of the site? Unknown on either side counts as covered."""
-    out = np.empty(len(site_minerals), dtype=bool)
-    for k, (s, m) in enumerate(zip(site_minerals, licence_minerals)):
-        site_set, lic_set = split_minerals(s), split_minerals(m)
-        out[k] = not site_set or not lic_set or site_set <= lic_set
-    return out
+    """Does the licence cover every mineral of the site? Unknown on either side counts as covered.
+    Worked once per distinct (site text, licence text) pair: a country has few."""
+    if not len(site_minerals):
+        return np.zeros(0, dtype=bool)
+    site_code, site_texts = pd.factorize(pd.Series(site_minerals, dtype=object), use_na_sentinel=False)
+    lic_code, lic_texts = pd.factorize(pd.Series(licence_minerals, dtype=object), use_na_sentinel=False)
+    pair = site_code.astype(np.int64) * len(lic_texts) + lic_code
+    unique, inverse = np.unique(pair, return_inverse=True)
+    answers = np.empty(len(unique), dtype=bool)
+    for k, code in enumerate(unique):
+        site_set, lic_set = split_minerals(site_texts[code // len(lic_texts)]), split_minerals(lic_texts[code % len(lic_texts)])
+        answers[k] = not site_set or not lic_set or site_set <= lic_set
+    return answers[inverse.ravel()]
 
 
 def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
@@ -115,38 +122,68 @@ def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, r
 
 def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
                           which: np.ndarray, validity: pd.DataFrame | None = None) -> pd.DataFrame:
-    """For the sites selected by ``which``: the nearest licence valid on each site's date, searching
-    outward in growing rings up to ``nearest_search_m``. Returns site index, licence index, distance."""
+    """For the sites selected by ``which``: the nearest licence valid on each site's date within
+    ``nearest_search_m`` (ties: the first licence in the layer), searching outward in rings of
+    growing radius. Returns site index, licence index, distance.
+
+    Sites judged on a common date (most are judged on ``as_of``) search a tree of the licences
+    valid on that date alone; sites on rarer dates search every licence and keep the valid ones.
+    Both give the same licence and distance."""
     result = pd.DataFrame({"site": np.flatnonzero(which)}).assign(licence=-1, distance_m=np.nan)
     if result.empty or concessions.empty:
         return result
     points = sites.geometry.to_numpy()
     polygons = concessions.geometry.to_numpy()
-    tree = shapely.STRtree(polygons)
     validity = licence_validity(concessions, rules.as_of) if validity is None else validity
     days_all = judgement_dates(sites, rules.as_of)
     todo = result["site"].to_numpy()
-    radius = min(2_000.0, rules.nearest_search_m)
-    best_licence = np.full(len(points), -1, dtype=int)
-    best_distance = np.full(len(points), np.nan)
-    while len(todo) and radius <= rules.nearest_search_m:
-        s_local, c = tree.query(points[todo], predicate="dwithin", distance=radius)
-        s = todo[s_local]
-        ok = _state_on(validity, c, days_all[s]) == "valid"
-        s, c = s[ok], c[ok]
+    best = (np.full(len(points), -1, dtype=int), np.full(len(points), np.nan))
+    dates, inverse, counts = np.unique(days_all[todo], return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    # a tree of the licences valid on a date pays for itself from this many sites on that date
+    common = counts >= max(COMMON_DATE_SITES, len(polygons) // 100)
+    everyone = np.arange(len(polygons))
+    for k in np.flatnonzero(common):
+        valid = everyone[_state_on(validity, everyone, np.full(len(polygons), dates[k])) == "valid"]
+        if len(valid):
+            _ring_search(points, polygons, valid, todo[inverse == k], rules.nearest_search_m, best)
+    rare = todo[~common[inverse]]
+    if len(rare):
+        _ring_search(points, polygons, everyone, rare, rules.nearest_search_m, best,
+                     keep=lambda s, c: _state_on(validity, c, days_all[s]) == "valid")
+    result["licence"] = best[0][result.site.to_numpy()]
+    result["distance_m"] = best[1][result.site.to_numpy()]
+    return result
+
+
+# sites on one date from which that date gets its own tree of valid licences
+COMMON_DATE_SITES = 64
+
+
+def _ring_search(points, polygons, candidates, todo, search_m, best, keep=None) -> None:
+    """Nearest of the licences ``candidates`` (indices into polygons; those ``keep(site, licence)``
+    accepts) to each site of ``todo``, by rings of 2 km growing x4 up to ``search_m``, written
+    into best = (licence, distance) arrays."""
+    tree = shapely.STRtree(polygons[candidates])
+    best_licence, best_distance = best
+    radius = min(2_000.0, search_m)
+    while len(todo):
+        s_local, c_local = tree.query(points[todo], predicate="dwithin", distance=radius)
+        s, c = todo[s_local], candidates[c_local]
+        if keep is not None:
+            ok = keep(s, c)
+            s, c = s[ok], c[ok]
         if len(s):
             d = shapely.distance(points[s], polygons[c])
-            frame = pd.DataFrame({"site": s, "licence": c, "d": d}).sort_values(["site", "d", "licence"], kind="stable")
-            best = frame.drop_duplicates("site")
-            best_licence[best.site.to_numpy()] = best.licence.to_numpy()
-            best_distance[best.site.to_numpy()] = best.d.to_numpy()
+            order = np.lexsort((c, d, s))  # per site, the nearest, then the first in the layer
+            s, c, d = s[order], c[order], d[order]
+            first = np.r_[True, s[1:] != s[:-1]]
+            best_licence[s[first]] = c[first]
+            best_distance[s[first]] = d[first]
         todo = todo[best_licence[todo] < 0]
-        if radius >= rules.nearest_search_m:
+        if radius >= search_m:
             break
-        radius = min(radius * 4, rules.nearest_search_m)
-    result["licence"] = best_licence[result.site.to_numpy()]
-    result["distance_m"] = best_distance[result.site.to_numpy()]
-    return result
+        radius = min(radius * 4, search_m)
 
 
 def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None = None,

@@ -216,3 +216,33 @@ def test_detections_without_any_licence_layer():
     flags = det.detection_flags(rec, have_licences=False, rules=RULES)
     assert flags.empty  # undetermined without a licence layer, never 'unlicensed'
     assert rec.licensed_share_pct.tolist() == [0.0]
+
+
+def test_nearest_valid_licence_by_date_trees_equals_the_ring_search(monkeypatch):
+    """One nearest query per common date against the licences valid on it gives what the ring
+    search gives: the same licence (ties: the first in the layer) and distance, none beyond reach."""
+    rng = np.random.default_rng(7)
+    n = 300
+    boxes = shapely.box(*(rng.uniform(0, 60_000, (2, n))), *(rng.uniform(0, 60_000, (2, n)) + 800))
+    boxes[0] = boxes[1] = shapely.box(0, 0, 800, 800)  # the same polygon twice: a tie, the first licence wins
+    granted = rng.choice(["2010-01-01", "2021-06-01", "2024-01-01"], n)
+    granted[:2] = "2010-01-01"
+    licences = gpd.GeoDataFrame({"licence_id": [f"L{i}" for i in range(n)], "holder": "h",
+                                 "licence_type": "small_scale", "status": ["active", "active", *rng.choice(["active", "expired"], n - 2, p=[.8, .2])],
+                                 "minerals": "gold", "granted_on": granted, "expires_on": "2030-12-31"},
+                                geometry=boxes, crs="EPSG:32735")
+    xy = np.vstack([rng.uniform(-30_000, 90_000, (400, 2)), [[400, 400]]])
+    observed = rng.choice(["", "", "", "2015-03-01", "2022-01-01", "2024-05-05"], len(xy))
+    observed[-5:] = ["2011-11-11", "2012-12-12", "2013-01-13", "2014-02-14", ""]  # rare dates
+    sites = gpd.GeoDataFrame({"site_id": [f"S{i}" for i in range(len(xy))], "observed_on": observed,
+                              "minerals": "gold"}, geometry=shapely.points(xy), crs="EPSG:32735")
+    rules = lic.LicensingRules(as_of=dt.date(2025, 6, 30), nearest_search_m=20_000)
+    which = np.ones(len(sites), dtype=bool)
+    monkeypatch.setattr(lic, "COMMON_DATE_SITES", 10 ** 9)  # every site by rings
+    rings = lic.nearest_valid_licence(sites, licences, rules, which)
+    monkeypatch.setattr(lic, "COMMON_DATE_SITES", 10)  # the common dates by trees, the five rare by rings
+    trees = lic.nearest_valid_licence(sites, licences, rules, which)
+    pd.testing.assert_frame_equal(trees, rings)
+    assert (rings.licence == -1).any() and (rings.licence >= 0).sum() > 200  # some out of reach, most found
+    assert rings.licence.iloc[-1] == 0 and rings.distance_m.iloc[-1] == 0  # inside both copies: the first
+    assert 1 not in set(rings.licence)  # the duplicate of licence 0 never wins a tie
