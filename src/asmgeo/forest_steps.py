@@ -61,30 +61,45 @@ def zonal_table(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
     return pd.concat(parts, ignore_index=True)[ZONAL_COLUMNS + keep]
 
 
-def loss_zonal_part(split_dir: str, part: int | str, lossyear: str | None, treecover: str | None, out_csv: str,
-                    base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
-                    site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
-    """Zonal loss of one part's sites, licences and tenure parcels (rule split)."""
+def part_zonal(split_dir: str, part: int | str, lossyear: str | None, treecover: str | None, base_year: int = 2000,
+               nodata: float | None = None, canopy_threshold_pct: float = 30.0,
+               site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
+    """Zonal loss of one part's sites, licences and tenure parcels (with their ``split_row``)."""
     from asmgeo.split import SPLIT_ROW
     from asmgeo.split_steps import part_file
 
     if not lossyear:
-        out = pd.DataFrame(columns=ZONAL_COLUMNS + [SPLIT_ROW])
-    else:
-        product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, loss_periods)
-        layers = [io.read_layer(part_file(split_dir, part), layer=name) for name in ("sites", "concessions", "tenure")]
-        out = zonal_table(*layers, product, site_buffers_m)
+        return pd.DataFrame(columns=ZONAL_COLUMNS + [SPLIT_ROW])
+    product = _product(lossyear, treecover, base_year, nodata, canopy_threshold_pct, loss_periods)
+    layers = [io.read_layer(part_file(split_dir, part), layer=name) for name in ("sites", "concessions", "tenure")]
+    return zonal_table(*layers, product, site_buffers_m)
+
+
+def loss_zonal_part(split_dir: str, part: int | str, lossyear: str | None, treecover: str | None, out_csv: str,
+                    base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
+                    site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
+    """Zonal loss of one part's sites, licences and tenure parcels (rule split)."""
+    out = part_zonal(split_dir, part, lossyear, treecover, base_year, nodata, canopy_threshold_pct, site_buffers_m,
+                     loss_periods)
     io.write_csv(out, out_csv)
     return out
 
 
-def loss_zonal(parts: list[str], out_csv: str, site_buffers_m: list[float] | None = None) -> pd.DataFrame:
+def loss_zonal(parts: list[str], out_csv: str, site_buffers_m: list[float] | None = None,
+               split_dir: str | None = None, lossyear: str | None = None, treecover: str | None = None,
+               base_year: int = 2000, nodata: float | None = None, canopy_threshold_pct: float = 30.0,
+               loss_periods: dict | None = None) -> pd.DataFrame:
     """Loss per year or period (and base-year forest, year 0) for site buffers, licences and tenure
-    parcels: the parts of rule loss_zonal_part in one table, in the order of the layers."""
+    parcels: the parts of rule loss_zonal_part in one table, in the order of the layers. Without
+    ``parts`` (the split made one part) the one part of ``split_dir`` is worked here."""
     from asmgeo.split import SPLIT_ROW
 
-    tables = [io.read_csv(p, dtype={"layer": str, "polygon_id": str, "loss_from": str, "loss_to": str},
-                          float_precision="round_trip") for p in parts]
+    if parts:
+        tables = [io.read_csv(p, dtype={"layer": str, "polygon_id": str, "loss_from": str, "loss_to": str},
+                              float_precision="round_trip") for p in parts]
+    else:
+        tables = [part_zonal(split_dir, 0, lossyear, treecover, base_year, nodata, canopy_threshold_pct,
+                             site_buffers_m, loss_periods)]
     tables = [t for t in tables if len(t)] or tables[:1]
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=ZONAL_COLUMNS + [SPLIT_ROW])
     blocks = [("sites", float(r)) for r in (site_buffers_m or [500, 1000])] + [("concessions", 0.0), ("tenure", 0.0)]

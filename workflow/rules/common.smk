@@ -148,11 +148,13 @@ def change_tile_outputs(wildcards, kind):
 
 
 def split_outputs(pattern):
-    """One file per part of the split (checkpoint split): ``pattern`` with {part}, under parts/."""
+    """One file per part of the split (checkpoint split): ``pattern`` with {part}, under parts/;
+    none when the split made one part: the stage's own rule then works it in its process (no job
+    whose start-up costs more than its work)."""
     from asmgeo.split_steps import read_parts
 
     parts = read_parts(checkpoints.split.get().output[0])
-    return [run_path("parts", pattern.format(part=p)) for p in parts]
+    return [run_path("parts", pattern.format(part=p)) for p in parts] if len(parts) > 1 else []
 
 
 def candidate_part_files():

@@ -6,6 +6,8 @@ rule loss_zonal:
     input:
         unpack(loss_inputs),
         parts=lambda w: split_outputs("loss_{part}.csv"),
+        checked=run_path("qa", "rasters.csv"),
+        split=run_path("split"),
     output:
         run_path("forest", "loss_by_polygon.csv"),
     log:
@@ -15,9 +17,13 @@ rule loss_zonal:
     conda:
         "../../environment.yml"
     resources:
-        mem_mb=memory_mb(500, 5, ["parts"]),
-        runtime=runtime_min(5, 0.1, ["parts"]),
+        mem_mb=memory_mb(1000, 20, ["parts"]),
+        runtime=runtime_min(15, 0.5, ["parts"]),
     params:
+        base_year=config["rasters"]["loss_base_year"],
+        loss_periods=config["rasters"]["loss_periods"],
+        nodata=config["rasters"]["loss_nodata"],
+        canopy_threshold_pct=config["forest"]["canopy_threshold_pct"],
         site_buffers_m=site_buffers(),
     script:
         "../scripts/loss_zonal.py"

@@ -4,6 +4,7 @@
 rule licensing:
     input:
         parts=lambda w: split_outputs("site_status_{part}.gpkg"),
+        sites=run_path("clean", "sites.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         rivers=run_path("clean", "rivers.gpkg"),

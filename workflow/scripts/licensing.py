@@ -3,7 +3,7 @@ from asmgeo.steps import licensing
 
 configure_logging(snakemake.log[0])
 licensing(
-    None,
+    snakemake.input.sites,
     snakemake.input.concessions,
     snakemake.input.tenure,
     snakemake.input.rivers,
@@ -14,6 +14,6 @@ licensing(
     detections_out=snakemake.output.detections,
     flags=snakemake.output.flags,
     as_of=snakemake.params.as_of,
-    parts=list(snakemake.input.parts),
+    parts=list(snakemake.input.parts) or None,
     **snakemake.params.rules,
 )

@@ -2,4 +2,15 @@ from asmgeo.logs import configure_logging
 from asmgeo.steps import loss_zonal
 
 configure_logging(snakemake.log[0])
-loss_zonal(snakemake.input.parts, snakemake.output[0], site_buffers_m=snakemake.params.site_buffers_m)
+loss_zonal(
+    list(snakemake.input.parts),
+    snakemake.output[0],
+    site_buffers_m=snakemake.params.site_buffers_m,
+    split_dir=snakemake.input.split,
+    lossyear=snakemake.input.get("lossyear"),
+    treecover=snakemake.input.get("treecover"),
+    base_year=snakemake.params.base_year,
+    nodata=snakemake.params.nodata,
+    canopy_threshold_pct=snakemake.params.canopy_threshold_pct,
+    loss_periods=snakemake.params.loss_periods,
+)

@@ -11,7 +11,7 @@ overlaps(
     qa=snakemake.output.qa,
     area_check=snakemake.output.area_check,
     as_of=snakemake.params.as_of,
-    parts=snakemake.input.parts,
-    parts_qa=snakemake.input.parts_qa,
+    parts=list(snakemake.input.parts) or None,
+    parts_qa=list(snakemake.input.parts_qa) or None,
     **snakemake.params.rules,
 )
