@@ -6,8 +6,8 @@ folder; then the split-able stages (overlaps, site status, zonal loss and the ca
 rule split, the *_part jobs and their merges) are timed through Snakemake on 2 cores, unsplit (split.parts: 1) and
 split (split.features_per_job), interleaved, --repeat times. Reported: wall time of each, the
 ratio, and the modelled wall time with N = 1, 2, 8, 32 cores or nodes from the per-job times
-Snakemake measured (benchmark: files): split, then the part jobs packed longest first on N
-workers, then the merges packed the same way.
+Snakemake measured (benchmark: files): each job starts when the jobs it waits for are done, ready
+jobs longest first onto the first free worker.
 
     python benchmarks/bench_split.py --scale 0.1 --repeat 3
 """
@@ -121,22 +121,42 @@ def job_seconds(name: str) -> dict[str, list[float]]:
     return times
 
 
-def makespan(jobs: list[float], workers: int) -> float:
-    """Jobs packed longest first onto ``workers`` (each job to the worker free first)."""
-    free = [0.0] * workers
-    for seconds in sorted(jobs, reverse=True):
-        heapq.heapreplace(free, free[0] + seconds)
-    return max(free) if jobs else 0.0
+# what each stage rule waits for (rules absent from a run, such as the part jobs of an unsplit run,
+# count as done at the start)
+DEPENDS = {"split": [], "overlaps_part": ["split"], "site_status_part": ["split"], "loss_zonal_part": ["split"],
+           "overlaps": ["split", "overlaps_part"], "licensing": ["split", "site_status_part"],
+           "loss_zonal": ["split", "loss_zonal_part"], "candidates_part": ["licensing"],
+           "candidates": ["licensing", "candidates_part"]}
 
 
 def modelled(times: dict[str, list[float]], workers: int) -> float:
-    """Levels run one after another (each level's jobs packed on the workers): split, the part
-    jobs, their merges, the candidate bands (they need the merged site status), the zones."""
-    def level(*rules):
-        return makespan([s for rule in rules for s in times.get(rule, [])], workers)
+    """Wall time of the stages on ``workers`` cores or nodes, from the per-job times: each job
+    starts once every job of the rules it waits for has finished, ready jobs longest first onto the
+    first free worker (as a scheduler would pack them)."""
+    pending = sorted(((rule, s) for rule, secs in times.items() for s in secs), key=lambda j: -j[1])
+    left = {rule: len(secs) for rule, secs in times.items()}
+    finished: dict[str, float] = {}
+    running: list[tuple[float, str]] = []
+    clock, idle = 0.0, workers
 
-    return (level("split") + level("overlaps_part", "site_status_part", "loss_zonal_part")
-            + level("overlaps", "licensing", "loss_zonal") + level("candidates_part") + level("candidates"))
+    def ready(rule):
+        return all(left.get(d, 0) == 0 and finished.get(d, 0.0) <= clock for d in DEPENDS[rule])
+
+    while pending or running:
+        for job in [j for j in pending if ready(j[0])]:
+            if not idle:
+                break
+            pending.remove(job)
+            heapq.heappush(running, (clock + job[1], job[0]))
+            idle -= 1
+        if not running:
+            raise ValueError("a job waits for a rule that never finishes")
+        clock, rule = heapq.heappop(running)
+        idle += 1
+        left[rule] -= 1
+        if left[rule] == 0:
+            finished[rule] = clock
+    return clock
 
 
 def main() -> None:
@@ -161,7 +181,10 @@ def main() -> None:
     jobs = {}
     for k in range(args.repeat):
         for name, cfg in runs.items():  # interleaved
-            wall[name].append(snakemake(cfg, [str(out / name / f) for f in TARGETS], "--forcerun", "split"))
+            for old in (WORK / "benchmarks" / "runs" / name).glob("*.tsv"):
+                old.unlink()  # the per-job times of this run alone (not of part jobs of an earlier run)
+            # every stage rule again (with one part, overlaps and licensing do not read the split's files)
+            wall[name].append(snakemake(cfg, [str(out / name / f) for f in TARGETS], "--forcerun", *STAGE_RULES))
             jobs[name] = job_seconds(name)
             print(f"repeat {k + 1} {name}: {wall[name][-1]:.1f} s", flush=True)
     parts = json.loads((out / "split" / "split" / "parts.json").read_text())

@@ -40,3 +40,30 @@ def test_the_demo_in_parts_gives_the_unsplit_outputs(workdir, demo_run, parts, g
         assert (out / name).read_bytes() == (demo_run / name).read_bytes(), f"{name} differs with {parts} parts"
     # the merge restores every row: as many site statuses as clean sites
     assert sum(c["sites"] for c in record["counts"].values()) == 215
+
+
+def test_more_candidate_parts_than_grid_rows_give_the_same_zones(demo_run, tmp_path):
+    """36 parts of a 33-row grid: three parts are empty, each row is scored once, and the merge
+    gives the single job's zones and rasters (the library calls a notebook would make)."""
+    from asmgeo.candidate_steps import candidates, candidates_part
+
+    method = json.loads((demo_run / "candidates" / "method.json").read_text())
+    assert method["grid"]["height"] == 33
+    dates = {"as_of": method["rules"]["as_of"], "cutoff_date": method["rules"]["cutoff_date"]}
+    rules = {k: v for k, v in method["rules"].items() if k not in dates}
+    raw = demo_run.parents[1] / "raw" / "demo"
+    clean = demo_run / "clean"
+    inputs = [str(p) for p in (clean / "sites.gpkg", demo_run / "site_status.gpkg", clean / "concessions.gpkg",
+                               clean / "tenure.gpkg", clean / "rivers.gpkg", clean / "roads.gpkg",
+                               demo_run / "analysis_crs.json", raw / "lossyear.tif", raw / "treecover2000.tif")]
+    parts = [str(tmp_path / f"part_{k}.tif") for k in range(36)]
+    for k, path in enumerate(parts):
+        candidates_part(*inputs, part=k, parts=len(parts), out=path, **dates, **rules)
+    out = tmp_path / "merged"
+    candidates(*inputs, out_gpkg=str(out / "candidates.gpkg"), out_csv=str(out / "candidates.csv"),
+               out_sensitivity=str(out / "sensitivity.csv"), out_method=str(out / "method.json"),
+               out_cells=str(out / "cells.tif"), out_excluded=str(out / "excluded_by.tif"),
+               out_warnings=str(out / "warnings.txt"), parts=parts, **dates, **rules)
+    for mine, theirs in (("candidates.csv", "candidates.csv"), ("cells.tif", "candidates/cells.tif"),
+                         ("excluded_by.tif", "candidates/excluded_by.tif"), ("method.json", "candidates/method.json")):
+        assert (out / mine).read_bytes() == (demo_run / theirs).read_bytes(), mine
