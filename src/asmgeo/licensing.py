@@ -277,20 +277,23 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     out["declared_mismatch"] = mismatch
 
     nearest = nearest_valid_licence(sites, conc, rules, ~np.isin(status, LEGAL), validity)
-    out["nearest_valid_licence"] = ""
-    out["nearest_holder"] = ""
-    out["nearest_distance_m"] = np.nan
-    out["nearest_direction"] = ""
+    # whole columns built as arrays, then set once (row-wise .loc setting copies object columns)
+    nearest_id, nearest_holder, direction = (np.full(n, "", dtype=object) for _ in range(3))
+    nearest_m = np.full(n, np.nan)
     hit = nearest[nearest.licence >= 0]
     if len(hit):
         k, lic = hit.site.to_numpy(dtype=int), hit.licence.to_numpy(dtype=int)
-        out.loc[k, "nearest_valid_licence"] = ids[lic]
-        out.loc[k, "nearest_holder"] = conc.holder.to_numpy(dtype=object)[lic]
-        out.loc[k, "nearest_distance_m"] = np.round(hit.distance_m.to_numpy(), 1)
-        near_points = shapely.shortest_line(sites.geometry.to_numpy()[k], conc.geometry.to_numpy()[lic])
-        ends = shapely.get_coordinates(shapely.get_point(near_points, 1))
+        nearest_id[k] = ids[lic]
+        nearest_holder[k] = conc.holder.to_numpy(dtype=object)[lic]
+        nearest_m[k] = np.round(hit.distance_m.to_numpy(), 1)
+        ends = shapely.get_coordinates(shapely.get_point(
+            shapely.shortest_line(sites.geometry.to_numpy()[k], conc.geometry.to_numpy()[lic]), 1))
         starts = shapely.get_coordinates(sites.geometry.to_numpy()[k])
-        out.loc[k, "nearest_direction"] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
+        direction[k] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
+    out["nearest_valid_licence"] = nearest_id
+    out["nearest_holder"] = nearest_holder
+    out["nearest_distance_m"] = nearest_m
+    out["nearest_direction"] = direction
 
     out = add_tenure_context(out, tenure)
     out = add_watercourse_distance(out, rivers, tenure, rules)
