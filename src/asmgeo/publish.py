@@ -171,9 +171,10 @@ def publish_step(run_dir: str | Path, settings: dict, forbidden_sources: list[st
     import shutil
     import tempfile
 
-    from asmgeo import io, map_steps
+    from asmgeo import io
     from asmgeo.flags import flags_table, read_flags, write_flags
     from asmgeo.report import write_report
+    from asmgeo.steps import maps as map_steps
 
     run_dir = Path(run_dir)
     public = run_dir / "public"

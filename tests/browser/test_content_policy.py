@@ -3,7 +3,7 @@ browser itself (Content-Security-Policy), on a map and on the report."""
 
 from __future__ import annotations
 
-from asmgeo.map_steps import save_map
+from asmgeo.steps.maps import save_map
 from asmgeo.report import REPORT_POLICY
 from tests.unit.test_run_safety import small_map
 

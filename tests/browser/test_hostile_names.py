@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asmgeo.map_steps import save_map
+from asmgeo.steps.maps import save_map
 from tests.unit.test_maps import HOSTILE, hostile_map
 
 

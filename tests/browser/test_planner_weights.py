@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 
 from asmgeo import maps
-from asmgeo.map_steps import save_map
+from asmgeo.steps.maps import save_map
 from asmgeo.candidates import CRITERIA, CandidateRules, sensitivity
 
 WEIGHTS = {"near_sites": 0.3, "disturbed": 0.3, "unlicensed_sites": 0.3, "far_from_water": 0.1, "near_roads": 0.0}

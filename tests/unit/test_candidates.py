@@ -134,7 +134,7 @@ def test_a_grid_the_budget_cannot_hold_stops_before_allocating(tmp_path):
     import json
 
     from asmgeo import io
-    from asmgeo.candidate_steps import candidates
+    from asmgeo.steps.planning import candidates
     from asmgeo.errors import ConfigError
 
     crs = CRS.from_user_input(UTM)

@@ -113,7 +113,7 @@ def test_a_map_of_one_site_opens_on_about_a_kilometre_around_it():
 
 
 def test_each_map_page_is_titled_with_its_map_and_run_and_hostile_titles_stay_text(tmp_path):
-    from asmgeo.map_steps import save_map
+    from asmgeo.steps.maps import save_map
 
     frame = gpd.GeoDataFrame({"site_id": ["S1"], "status": ["unlicensed"]}, geometry=[shapely.Point(28.0, -2.0)], crs=4326)
     layer = maps.Layer("sites", "Sites", frame, "point", [maps.Field("Site", "site_id")], "status", maps.SITE_STATUS_COLOURS)

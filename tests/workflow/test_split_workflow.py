@@ -45,7 +45,7 @@ def test_the_demo_in_parts_gives_the_unsplit_outputs(workdir, demo_run, parts, g
 def test_more_candidate_parts_than_grid_rows_give_the_same_zones(demo_run, tmp_path):
     """36 parts of a 33-row grid: three parts are empty, each row is scored once, and the merge
     gives the single job's zones and rasters (the library calls a notebook would make)."""
-    from asmgeo.candidate_steps import candidates, candidates_part
+    from asmgeo.steps.planning import candidates, candidates_part
 
     method = json.loads((demo_run / "candidates" / "method.json").read_text())
     assert method["grid"]["height"] == 33

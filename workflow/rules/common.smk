@@ -151,7 +151,7 @@ def split_outputs(pattern):
     """One file per part of the split (checkpoint split): ``pattern`` with {part}, under parts/;
     none when the split made one part: the stage's own rule then works it in its process (no job
     whose start-up costs more than its work)."""
-    from asmgeo.split_steps import read_parts
+    from asmgeo.steps.split_jobs import read_parts
 
     parts = read_parts(checkpoints.split.get().output[0])
     return [run_path("parts", pattern.format(part=p)) for p in parts] if len(parts) > 1 else []
@@ -160,7 +160,7 @@ def split_outputs(pattern):
 def candidate_part_files():
     """The planning grid in as many bands of rows as the split has parts (rule candidates_part);
     none when the split made one part: rule candidates then scores the grid itself."""
-    from asmgeo.split_steps import read_parts
+    from asmgeo.steps.split_jobs import read_parts
 
     n = len(read_parts(checkpoints.split.get().output[0]))
     return [run_path("parts", f"candidates_{k}.tif") for k in range(n)] if n > 1 else []

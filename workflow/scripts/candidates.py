@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import candidates
+from asmgeo.steps.planning import candidates
 
 configure_logging(snakemake.log[0])
 candidates(

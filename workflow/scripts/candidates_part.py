@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import candidates_part
+from asmgeo.steps.planning import candidates_part
 
 configure_logging(snakemake.log[0])
 candidates_part(

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import change_merge
+from asmgeo.steps.forest import change_merge
 
 configure_logging(snakemake.log[0])
 change_merge(snakemake.input.masks, snakemake.input.drops, snakemake.input.images[0], snakemake.output.mask,

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import change_tile
+from asmgeo.steps.forest import change_tile
 
 configure_logging(snakemake.log[0])
 change_tile(

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import change_tiles
+from asmgeo.steps.forest import change_tiles
 
 configure_logging(snakemake.log[0])
 change_tiles(snakemake.input.images[0], snakemake.input.images[1], snakemake.output[0], tile_px=snakemake.params.tile_px)

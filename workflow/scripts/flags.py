@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import flags
+from asmgeo.steps.outputs import flags
 
 configure_logging(snakemake.log[0])
 flags(snakemake.input.stages, snakemake.input.crs, snakemake.output.gpkg, snakemake.output.csv,

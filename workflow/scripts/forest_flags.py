@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import forest_flags
+from asmgeo.steps.forest import forest_flags
 
 configure_logging(snakemake.log[0])
 forest_flags(

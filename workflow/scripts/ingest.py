@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import ingest
+from asmgeo.steps.inputs import ingest
 
 configure_logging(snakemake.log[0])
 ingest(

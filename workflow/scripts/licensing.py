@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import licensing
+from asmgeo.steps.status import licensing
 
 configure_logging(snakemake.log[0])
 licensing(

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import loss_patches
+from asmgeo.steps.forest import loss_patches
 
 configure_logging(snakemake.log[0])
 loss_patches(

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import deforestation_map
+from asmgeo.steps.maps import deforestation_map
 
 configure_logging(snakemake.log[0])
 i = snakemake.input

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import overlaps_map
+from asmgeo.steps.maps import overlaps_map
 
 configure_logging(snakemake.log[0])
 i = snakemake.input

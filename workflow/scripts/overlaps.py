@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import overlaps
+from asmgeo.steps.claims import overlaps
 
 configure_logging(snakemake.log[0])
 overlaps(

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import overlaps_part
+from asmgeo.steps.split_jobs import overlaps_part
 
 configure_logging(snakemake.log[0])
 overlaps_part(

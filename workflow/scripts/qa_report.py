@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import qa_report
+from asmgeo.steps.outputs import qa_report
 
 configure_logging(snakemake.log[0])
 qa_report(snakemake.input.issues, snakemake.input.counts, snakemake.output.issues, snakemake.output.summary,

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import qgis_project
+from asmgeo.steps.outputs import qgis_project
 
 configure_logging(snakemake.log[0])
 qgis_project(snakemake.output[0], snakemake.params.title)

@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import site_status_part
+from asmgeo.steps.split_jobs import site_status_part
 
 configure_logging(snakemake.log[0])
 site_status_part(

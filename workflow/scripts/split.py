@@ -1,5 +1,5 @@
 from asmgeo.logs import configure_logging
-from asmgeo.steps import split
+from asmgeo.steps.split_jobs import split
 
 configure_logging(snakemake.log[0])
 split(

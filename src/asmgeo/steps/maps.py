@@ -1,4 +1,4 @@
-"""Steps of the maps stage (rules in workflow/rules/maps.smk; imported into asmgeo.steps).
+"""Steps of the maps stage (rules in workflow/rules/maps.smk).
 
 Each step reads the stage outputs, calls a map builder of :mod:`asmgeo.maps` that returns a
 ``folium.Map``, and saves it.

@@ -1,4 +1,7 @@
-"""Steps of the forest stage (one per rule; imported into asmgeo.steps)."""
+"""Steps of the forest stage: zonal loss, loss patches, two-date change, forest flags.
+
+Rules in workflow/rules/forest.smk.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +69,7 @@ def part_zonal(split_dir: str, part: int | str, lossyear: str | None, treecover:
                site_buffers_m: list[float] | None = None, loss_periods: dict | None = None) -> pd.DataFrame:
     """Zonal loss of one part's sites, licences and tenure parcels (with their ``split_row``)."""
     from asmgeo.split import SPLIT_ROW
-    from asmgeo.split_steps import part_file
+    from asmgeo.steps.split_jobs import part_file
 
     if not lossyear:
         return pd.DataFrame(columns=ZONAL_COLUMNS + [SPLIT_ROW])

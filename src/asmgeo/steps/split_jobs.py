@@ -1,7 +1,7 @@
 """Rule steps of the split run: the partition, and the per-part work of overlaps and site status.
 
 The merges are the stages' own steps (asmgeo.steps.overlaps, asmgeo.steps.licensing,
-asmgeo.forest_steps.loss_zonal), which read every part and restore the whole layer's order.
+asmgeo.steps.forest.loss_zonal), which read every part and restore the whole layer's order.
 """
 
 from __future__ import annotations

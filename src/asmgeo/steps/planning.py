@@ -1,4 +1,7 @@
-"""Step of the candidate-zones stage (rule candidates; imported into asmgeo.steps)."""
+"""Steps of the candidate-zones stage: the planning grid scored by row bands, then its zones.
+
+Rules candidates_part and candidates in workflow/rules/candidates.smk.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from asmgeo import io
