@@ -1,7 +1,8 @@
 """Benchmark: forest stage on generated rasters of 10000^2 and 30000^2 pixels.
 
 (a) reading both images window by window (the physical floor), (b) the full NDVI change
-detection (all tiles, as the tile jobs would), (c) zonal loss over 10k and 100k polygons.
+detection (all tiles, as the tile jobs would), (c) zonal loss over 10k and 100k 500 m buffers,
+interleaved with its peer: exactextract alone with its own operations (--zonal-only: just (c)).
 Then the steps that follow in the workflow: merging the tiles into Cloud-Optimised GeoTIFFs, and
 vectorising the patches with their mean NDVI drop.
 (b) is timed after its process has loaded the compiled kernel (once per process, ~0.1 s, like
@@ -121,19 +122,44 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "patches": len(patches),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-ZONAL = r"""
-import json, resource, sys, time, numpy as np, geopandas as gpd, shapely, rasterio
+POLYGONS = r"""
+import numpy as np, geopandas as gpd, shapely, rasterio
+def polygons(path, count):  # 500 m buffers around random points (the workflow's site buffers)
+    with rasterio.open(f"{path}/lossyear.tif") as src:
+        left, bottom, right, top = src.bounds
+    rng = np.random.default_rng(3)
+    x = rng.uniform(left + 500, right - 500, count); y = rng.uniform(bottom + 500, top - 500, count)
+    return gpd.GeoDataFrame({"pid": np.arange(count).astype(str)}, geometry=shapely.buffer(shapely.points(x, y), 500),
+                            crs="EPSG:32735")
+"""
+
+ZONAL = POLYGONS + r"""
+import json, resource, sys, time
 from asmgeo.forest import zonal_loss, LossProduct
 path, count = sys.argv[1], int(sys.argv[2])
-with rasterio.open(f"{path}/lossyear.tif") as src:
-    left, bottom, right, top = src.bounds
-rng = np.random.default_rng(3)
-x = rng.uniform(left, right - 1000, count); y = rng.uniform(bottom, top - 1000, count)
-size = rng.uniform(100, 1000, count)
-polys = gpd.GeoDataFrame({"pid": np.arange(count).astype(str)}, geometry=shapely.box(x, y, x + size, y + size), crs="EPSG:32735")
+polys = polygons(path, count)
 t0 = time.perf_counter()
 table = zonal_loss(polys, "pid", LossProduct(f"{path}/lossyear.tif"))
-print(json.dumps({"seconds": time.perf_counter() - t0, "polygons": count, "rows": len(table),
+seconds = time.perf_counter() - t0
+lost = table[table.year > 0].loss_ha.sum()
+print(json.dumps({"seconds": seconds, "polygons": count, "rows": len(table), "loss_ha": lost,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+# the peer: exactextract alone, its C++ operations (unique values and their coverage-weighted
+# shares, the cells' coverage-weighted count) in one raster-sequential pass, on the same polygons
+ZONAL_PEER = POLYGONS + r"""
+import json, resource, sys, time
+import numpy as np
+from exactextract import exact_extract
+path, count = sys.argv[1], int(sys.argv[2])
+polys = polygons(path, count)
+t0 = time.perf_counter()
+table = exact_extract(f"{path}/lossyear.tif", polys, ["unique", "frac", "count"], include_cols=["pid"],
+                      output="pandas", strategy="raster-sequential")
+seconds = time.perf_counter() - t0
+lost = sum(float(np.sum(np.asarray(f)[np.asarray(u) >= 1])) * c for u, f, c in zip(table["unique"], table["frac"], table["count"]))
+print(json.dumps({"seconds": seconds, "polygons": count, "rows": len(table), "loss_ha": lost * 100 / 1e4,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -149,6 +175,7 @@ def main() -> None:
     parser.add_argument("--polygons", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", default=str(HERE / "results" / "forest.json"))
+    parser.add_argument("--zonal-only", action="store_true", help="only zonal loss against exactextract alone")
     args = parser.parse_args()
     results = []
     for n in args.sizes:
@@ -158,8 +185,8 @@ def main() -> None:
             subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], check=True)
         # merge (tiles -> two COGs) and patches (vectorise, mean NDVI drop) follow the change
         # detection in the workflow; they are timed on the tiles the last change run left
-        for name, code, extra in (("read", READ, []), ("change", CHANGE, []), ("merge", MERGE, []),
-                                  ("patches", PATCHES, [])):
+        for name, code, extra in (() if args.zonal_only else (("read", READ, []), ("change", CHANGE, []),
+                                                               ("merge", MERGE, []), ("patches", PATCHES, []))):
             runs = [child(code, str(folder), *extra) for _ in range(args.repeat)]
             median = statistics.median(r["seconds"] for r in runs)
             row = {"size": n, "step": name, "median_s": round(median, 3), "runs_s": [round(r["seconds"], 3) for r in runs],
@@ -176,15 +203,29 @@ def main() -> None:
             print(json.dumps(row), flush=True)
         if n == min(args.sizes):
             for count in args.polygons:
-                runs = [child(ZONAL, str(folder), str(count)) for _ in range(args.repeat)]
-                row = {"size": n, "step": f"zonal_{count}", "median_s": round(statistics.median(r["seconds"] for r in runs), 2),
-                       "runs_s": [round(r["seconds"], 2) for r in runs], "peak_mb": round(max(r["peak_mb"] for r in runs))}
+                runs = {"asmgeo": [], "exactextract": []}
+                for _ in range(args.repeat):  # interleaved, each in a fresh process
+                    runs["asmgeo"].append(child(ZONAL, str(folder), str(count)))
+                    runs["exactextract"].append(child(ZONAL_PEER, str(folder), str(count)))
+                medians = {k: statistics.median(r["seconds"] for r in v) for k, v in runs.items()}
+                row = {"size": n, "step": f"zonal_{count}", "median_s": round(medians["asmgeo"], 2),
+                       "runs_s": [round(r["seconds"], 2) for r in runs["asmgeo"]],
+                       "peak_mb": round(max(r["peak_mb"] for r in runs["asmgeo"])),
+                       "peer_median_s": round(medians["exactextract"], 2),
+                       "peer_runs_s": [round(r["seconds"], 2) for r in runs["exactextract"]],
+                       "peer_peak_mb": round(max(r["peak_mb"] for r in runs["exactextract"])),
+                       "ratio_to_peer": round(medians["asmgeo"] / medians["exactextract"], 2),
+                       "loss_ha": round(runs["asmgeo"][0]["loss_ha"], 2),
+                       "peer_loss_ha": round(runs["exactextract"][0]["loss_ha"], 2)}
                 results.append(row)
                 print(json.dumps(row), flush=True)
         for f in [*folder.glob("[md]_*.tif"), folder / "change.tif", folder / "ndvi_drop.tif"]:
             f.unlink(missing_ok=True)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.zonal_only and out.exists():  # keep the other steps' figures
+        results = [r for r in json.loads(out.read_text()) if not r["step"].startswith("zonal_")] + results
+    out.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

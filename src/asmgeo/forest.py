@@ -7,6 +7,7 @@ each row's cells on the WGS84 ellipsoid for geographic ones (cells shrink toward
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 from pyproj import CRS
 
 from asmgeo.logs import Progress
@@ -124,15 +126,21 @@ def row_pixel_areas_m2(transform, height: int, crs: CRS | str) -> np.ndarray:
 
 
 def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
-               max_cells_in_memory: int = 30_000_000, batch_size: int = 1000) -> pd.DataFrame:
+               max_cells_in_memory: int = 1_000_000, batch_size: int = 50_000) -> pd.DataFrame:
     """Forest loss in hectares per polygon and year, plus forest cover of the base year.
 
     Returns a long table: ``id_column``, year (0 = base-year forest area; else the last year of
     the loss period), loss_ha, covered_pct, and the loss period as ISO dates, loss_from and loss_to
     (one year for annual products, a range for national ones; empty for year 0). Only pixels
     with tree cover >= the canopy threshold count as forest (when a tree-cover raster is given);
-    nodata pixels never count. Polygons go to exactextract in batches, so memory stays bounded
-    by the batch, not by the number of polygons.
+    nodata pixels never count.
+
+    exactextract's own operations do the work in one raster-sequential pass per batch (each cell
+    read once, not once per polygon over it): ``sum`` of the cell areas over the cells with data,
+    and ``unique`` with ``weighted_frac`` (weights: the cell areas) of a code per cell, the loss
+    value on forest cells and :data:`NOT_FOREST` on the others. Polygons go in batches of
+    ``batch_size`` sorted from north to south, so a batch reads a band of the raster and memory is
+    bounded by the batch, not by the number of polygons.
     """
     columns = [id_column, "year", "loss_ha", "covered_pct", "loss_from", "loss_to"]
     if polygons.empty:
@@ -140,7 +148,8 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     # the share of each polygon the loss-year product has data for: outside it, loss is unknown
     true_area = pd.Series(polygons.geometry.area.to_numpy(), index=polygons[id_column].to_numpy()) \
         if polygons.crs is not None and polygons.crs.is_projected else None
-    parts = []
+    n = len(polygons)
+    data_m2, found = np.zeros(n), []
     # neighbouring polygons share blocks, so a cache helps, but GDAL's default (5% of RAM) would
     # grow past the memory bound on a large raster
     with bounded_block_cache(ZONAL_CACHE_MB), rasterio.open(product.lossyear) as loss_src:
@@ -148,18 +157,27 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
         try:
             if cover_src is not None and (cover_src.transform != loss_src.transform or cover_src.shape != loss_src.shape):
                 raise ValueError(f"{product.treecover2000}: the tree-cover raster must be on the loss-year grid")
-            # a neutral id column: exactextract names its own outputs 'cell_id', 'values', ...
-            shapes = polygons[[id_column, "geometry"]].rename(columns={id_column: "asmgeo_pid"}).to_crs(loss_src.crs)
-            progress = Progress(len(shapes), "zonal loss", log)
-            for start in range(0, len(shapes), batch_size):
-                batch = shapes.iloc[start:start + batch_size]
-                parts.append(_zonal_batch(batch, "asmgeo_pid", product, loss_src, cover_src, max_cells_in_memory))
-                progress.step(len(batch))
+            geoms = polygons.geometry.to_crs(loss_src.crs).to_numpy()
+            # north to south (a batch reads a band of the raster); no geometry, no cells
+            usable = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+            north = shapely.get_coordinates(shapely.centroid(geoms[usable]))[:, 1]
+            order = usable[np.argsort(-north, kind="stable")]
+            cells = _ZoneCells(product, loss_src, cover_src)
+            progress = Progress(n, "zonal loss", log)
+            for start in range(0, len(order), batch_size):
+                rows = order[start:start + batch_size]
+                table = _zonal_batch(geoms[rows], loss_src.crs, cells, max_cells_in_memory)
+                if len(table):
+                    at = rows[table["asmgeo_row"].to_numpy(dtype=np.int64)]
+                    data_m2[at] = table["data_m2"].to_numpy(dtype=float)
+                    found.append((at, table["codes"].to_numpy(), table["shares"].to_numpy()))
+                progress.step(len(rows))
         finally:
             if cover_src is not None:
                 cover_src.close()
-    out = pd.concat(parts, ignore_index=True).rename(columns={"asmgeo_pid": id_column})
+    out = _loss_rows(n, data_m2, found)
     code = out.pop("code").to_numpy(dtype=np.int64)
+    out.insert(0, id_column, polygons[id_column].to_numpy()[out.pop("row").to_numpy()])
     lost = code >= 1
     out["year"], out["loss_from"], out["loss_to"] = 0, "", ""
     if lost.any():
@@ -176,40 +194,159 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     return out[columns]
 
 
-def _zonal_batch(batch: gpd.GeoDataFrame, id_column: str, product: LossProduct, loss_src, cover_src,
-                 max_cells_in_memory: int) -> pd.DataFrame:
-    from exactextract import exact_extract
-    from exactextract.raster import RasterioRasterSource
+NOT_FOREST = -1  # the code of a cell with data under the canopy threshold
+NO_DATA_CODE = -2  # the code of a cell without loss-year data (skipped by exactextract)
 
-    nodata = product.nodata if product.nodata is not None else loss_src.nodata
-    pixel_area = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
-    width = loss_src.width
-    sources = [RasterioRasterSource(loss_src, name="loss")]
-    if cover_src is not None:
-        sources.append(RasterioRasterSource(cover_src, name="cover"))
-    table = exact_extract(sources, batch, ["values", "coverage", "cell_id"], output="pandas",
-                          include_cols=[id_column], max_cells_in_memory=max_cells_in_memory)
-    single = cover_src is None
-    rows_out = []
-    for record in table.itertuples(index=False):
-        ident = getattr(record, id_column)
-        years = np.asarray(record.values if single else record.loss_values, dtype=float)
-        cover_frac = np.asarray(record.coverage if single else record.loss_coverage, dtype=float)
-        cells = np.asarray(record.cell_id if single else record.loss_cell_id, dtype=np.int64)
-        area = cover_frac * pixel_area[cells // width]
-        forest = np.isfinite(years)
-        if nodata is not None:
-            forest &= years != nodata
-        if not single:
-            canopy = pd.Series(np.asarray(record.cover_values, dtype=float),
-                               index=np.asarray(record.cover_cell_id, dtype=np.int64))
-            canopy = canopy[~canopy.index.duplicated()].reindex(cells).to_numpy()
-            forest &= np.nan_to_num(canopy, nan=-1) >= product.canopy_threshold_pct
-        has_data = np.isfinite(years) & ((years != nodata) if nodata is not None else True)
-        data_ha = area[has_data].sum() / 1e4
-        lost = forest & (years >= 1)
-        rows_out.append((ident, 0, area[forest].sum() / 1e4, data_ha))
-        if lost.any():
-            sums = np.bincount(years[lost].astype(int), weights=area[lost])
-            rows_out += [(ident, y, sums[y] / 1e4, data_ha) for y in np.flatnonzero(sums)]
-    return pd.DataFrame(rows_out, columns=[id_column, "code", "loss_ha", "data_ha"])
+
+def _loss_rows(n: int, data_m2: np.ndarray, found: list) -> pd.DataFrame:
+    """Per polygon (in order) a year-0 row (base-year forest) and one row per loss code."""
+    forest_m2 = data_m2.copy()
+    rows, codes, area = [np.arange(n)], [np.zeros(n, np.int64)], []
+    lost_rows, lost_codes, lost_m2 = [], [], []
+    for at, code_lists, share_lists in found:
+        sizes = np.fromiter((len(c) for c in code_lists), np.int64, len(code_lists))
+        if not sizes.sum():
+            continue
+        row = np.repeat(at, sizes)
+        code = np.concatenate(code_lists).astype(np.int64)
+        m2 = np.concatenate(share_lists).astype(float) * data_m2[row]
+        outside = code == NOT_FOREST
+        np.subtract.at(forest_m2, row[outside], m2[outside])
+        keep = code >= 1
+        lost_rows.append(row[keep]), lost_codes.append(code[keep]), lost_m2.append(m2[keep])
+    forest_m2 = np.where(forest_m2 < data_m2 * 1e-12, 0.0, forest_m2)  # all of it non-forest: 0, not -1e-17
+    area.append(forest_m2)
+    rows += lost_rows
+    codes += lost_codes
+    area += lost_m2
+    row, code, m2 = np.concatenate(rows), np.concatenate(codes), np.concatenate(area)
+    order = np.lexsort((code, row))
+    row, code, m2 = row[order], code[order], m2[order]
+    return pd.DataFrame({"row": row, "code": code, "loss_ha": m2 / 1e4, "data_ha": data_m2[row] / 1e4})
+
+
+class _ZoneCells:
+    """The loss-year product as exactextract reads it, window by window: per cell a code (the loss
+    value, 0 for none, on forest cells; :data:`NOT_FOREST` on cells under the canopy threshold or
+    without tree-cover data) and the cell's area in m2 (by row: exact on the ellipsoid for a
+    geographic raster), both masked where the loss-year product has no data."""
+
+    def __init__(self, product: LossProduct, loss_src, cover_src):
+        self.product, self.loss_src, self.cover_src = product, loss_src, cover_src
+        self.nodata = product.nodata if product.nodata is not None else loss_src.nodata
+        self.pixel_area = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
+        self._last = None
+
+    def window(self, x0: int, y0: int, nx: int, ny: int):
+        """(code, area) of a window: int32 codes with :data:`NO_DATA_CODE`, float64 areas with NaN
+        where the loss-year product has no data (plain arrays: exactextract skips both)."""
+        if self._last is None or self._last[0] != (x0, y0, nx, ny):
+            from rasterio.windows import Window
+
+            win = Window(x0, y0, nx, ny)
+            years = self.loss_src.read(1, window=win, masked=True)
+            values = np.ma.getdata(years)
+            nodata = np.ma.getmaskarray(years)
+            if values.dtype.kind == "f":
+                nodata = nodata | ~np.isfinite(values)
+                values = np.where(nodata, 0, values)
+            if self.nodata is not None:
+                nodata = nodata | (values == self.nodata)
+            code = values.astype(np.int32) if values.dtype.kind in "iu" and values.dtype.itemsize < 4 \
+                else np.clip(values, -1, 2 ** 31 - 1).astype(np.int32)
+            if values.dtype.kind != "u":
+                code[code < 1] = 0
+            if self.cover_src is not None:
+                cover = self.cover_src.read(1, window=win, masked=True)
+                code[np.ma.getmaskarray(cover) | (np.ma.getdata(cover) < self.product.canopy_threshold_pct)] = NOT_FOREST
+            code[nodata] = NO_DATA_CODE
+            area = np.empty((ny, nx))
+            area[:] = self.pixel_area[y0:y0 + ny, None]
+            area[nodata] = np.nan
+            self._last = ((x0, y0, nx, ny), code, area)
+        return self._last[1:]
+
+
+def _zonal_batch(geoms: np.ndarray, crs, cells: _ZoneCells, max_cells_in_memory: int) -> pd.DataFrame:
+    from exactextract import exact_extract
+    from exactextract.operation import Operation
+
+    cell_source, wkb_features = _exactextract_classes()
+    code_src, area_src = cell_source(cells.loss_src, cells, 0, "code"), cell_source(cells.loss_src, cells, 1, "area")
+    ops = [Operation("unique", "codes", code_src), Operation("weighted_frac", "shares", code_src, area_src),
+           Operation("sum", "data_m2", area_src)]
+    return exact_extract(None, wkb_features(geoms, crs), ops, include_cols=["asmgeo_row"], output="pandas",
+                         strategy="raster-sequential", max_cells_in_memory=max_cells_in_memory)
+
+
+@functools.cache
+def _exactextract_classes():
+    """exactextract's raster and feature sources for zonal_loss (defined on first use: importing
+    asmgeo.forest does not load exactextract)."""
+    from exactextract._exactextract import Feature
+    from exactextract.feature import FeatureSource
+    from exactextract.raster import RasterSource
+
+    class CellSource(RasterSource):
+        """One of the two arrays of :class:`_ZoneCells` on the loss-year grid."""
+
+        def __init__(self, src, cells: _ZoneCells, which: int, name: str):
+            super().__init__()
+            self.src, self.cells, self.which = src, cells, which
+            self.set_name(name)
+
+        def res(self):
+            b = self.src.bounds
+            return ((b.right - b.left) / self.src.width, (b.top - b.bottom) / self.src.height)
+
+        def srs_wkt(self):
+            return self.src.crs.wkt if self.src.crs else None
+
+        def extent(self):
+            b = self.src.bounds
+            return (b.left, b.bottom, b.right, b.top)
+
+        def nodata_value(self):
+            return NO_DATA_CODE if self.which == 0 else float("nan")
+
+        def read_window(self, x0, y0, nx, ny):
+            return self.cells.window(x0, y0, nx, ny)[self.which]
+
+    class WkbFeature(Feature):
+        def __init__(self, wkb: bytes, row: int):
+            super().__init__()
+            self.wkb, self.row = wkb, row
+
+        def geometry(self):
+            return self.wkb
+
+        def geometry_format(self):
+            return "wkb"
+
+        def set_geometry_format(self):
+            return "wkb"
+
+        def get(self, name):
+            return self.row
+
+        def fields(self):
+            return ["asmgeo_row"]
+
+    class WkbFeatures(FeatureSource):
+        """Polygons handed to exactextract as WKB (no GeoJSON text per feature)."""
+
+        def __init__(self, geoms: np.ndarray, crs):
+            super().__init__()
+            self.wkb, self.crs = shapely.to_wkb(geoms), crs
+
+        def count(self):
+            return len(self.wkb)
+
+        def __iter__(self):
+            for row, wkb in enumerate(self.wkb):
+                yield WkbFeature(wkb, row)
+
+        def srs_wkt(self):
+            return self.crs.to_wkt() if self.crs else None
+
+    return CellSource, WkbFeatures

@@ -70,6 +70,41 @@ def test_zonal_loss_ignores_nodata(tmp_path):
     assert table.set_index("year").loss_ha.to_dict() == {0: 0.01, 2005: 0.01}
 
 
+def test_zonal_loss_in_batches_keeps_the_polygon_order_and_sums_by_hand(tmp_path):
+    # 20 x 20 pixels of 10 m: loss 2005 in the top half's left quarter (rows 0-9, cols 0-4), 2010
+    # in row 15, nodata in column 19; canopy 10% (not forest) in rows 10-11
+    loss = np.zeros((20, 20), dtype="uint8")
+    loss[0:10, 0:5] = 5
+    loss[15, :] = 10
+    loss[:, 19] = 255
+    cover = np.full((20, 20), 60, dtype="uint8")
+    cover[10:12, :] = 10
+    t = from_origin(0, 200, 10, 10)
+    product = LossProduct(write_raster(tmp_path / "loss.tif", loss, t, nodata=255),
+                          write_raster(tmp_path / "cover.tif", cover, t))
+    # south first, north last, one outside the raster, one without geometry: order kept in the output
+    polygons = gpd.GeoDataFrame({"pid": ["S", "OUT", "NONE", "N", "MID"]}, geometry=[
+        shapely.box(0, 40, 200, 50),        # row 15: 19 data pixels lost in 2010, 1 nodata
+        shapely.box(1000, 1000, 1010, 1010),
+        None,
+        shapely.box(0, 150, 25, 200),       # rows 0-4, cols 0-1 and half of col 2: 12.5 pixels, 2005
+        shapely.box(0, 80, 200, 100),       # rows 10-11: data but under the canopy threshold
+    ], crs=UTM)
+    whole = zonal_loss(polygons, "pid", product)
+    for batch in (1, 2):
+        assert whole.equals(zonal_loss(polygons, "pid", product, batch_size=batch, max_cells_in_memory=25))
+    assert whole.pid.drop_duplicates().tolist() == ["S", "OUT", "NONE", "N", "MID"]
+    table = whole.set_index(["pid", "year"])
+    assert table.loss_ha[("S", 2010)] == pytest.approx(19 * 100 / 1e4)
+    assert table.loss_ha[("S", 0)] == pytest.approx(19 * 100 / 1e4)
+    assert table.covered_pct[("S", 0)] == pytest.approx(95.0)
+    assert table.loss_ha[("N", 2005)] == pytest.approx(12.5 * 100 / 1e4)
+    assert table.loss_ha[("MID", 0)] == 0.0 and table.covered_pct[("MID", 0)] == pytest.approx(95.0)
+    assert table.loc["OUT"].reset_index()[["year", "loss_ha", "covered_pct"]].values.tolist() == [[0, 0.0, 0.0]]
+    assert table.loc["NONE"].reset_index().year.tolist() == [0] and table.loss_ha[("NONE", 0)] == 0.0
+    assert list(table.loc["N"].index) == [0, 2005] and list(table.loc["MID"].index) == [0]
+
+
 def scene(forest=None, cleared=None, size=10, fill=(300, 3500)):
     """4-band image: forest everywhere (red 300, nir 3500), 'cleared' boxes bare (red 1500, nir 1800)."""
     red = np.full((size, size), fill[0], dtype="uint16")
