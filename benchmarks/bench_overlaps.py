@@ -1,9 +1,11 @@
 """Benchmark: licence self-overlap on a generated national cadastre (50k and 200k polygons).
 
 Compares asmgeo.overlaps.find_concession_overlaps (STRtree bulk query + vectorised
-intersections, with classification and reasons) against geopandas.overlay(how="intersection")
-and, when a local PostgreSQL with PostGIS is running, a GiST-indexed self-join in PostGIS.
-Each measurement runs in a fresh subprocess (peak RSS of that process); medians of --repeat runs.
+intersections, with areas, shares, validity, classes and reasons) against its bare peer (shapely
+alone: STRtree bulk query, intersection and area of each pair, nothing else), against
+geopandas.overlay(how="intersection") and, when a local PostgreSQL with PostGIS is running, a
+GiST-indexed self-join in PostGIS. Each measurement runs in a fresh subprocess (peak RSS of that
+process); the methods are interleaved, medians of --repeat runs.
 
     python benchmarks/bench_overlaps.py --sizes 50000 200000 --repeat 3 --postgis
 """
@@ -33,6 +35,13 @@ if method == "asmgeo":
     from asmgeo.overlaps import find_concession_overlaps, OverlapRules
     pairs, qa = find_concession_overlaps(frame, OverlapRules(sliver_tolerance_m2=0))
     count = len(pairs)
+elif method == "strtree":
+    import numpy as np, shapely
+    geoms = frame.geometry.to_numpy()
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = i < j
+    area = shapely.area(shapely.intersection(geoms[i[keep]], geoms[j[keep]]))
+    count = int((area > 0).sum())
 elif method == "overlay":
     out = gpd.overlay(frame[["licence_id", "geometry"]], frame[["licence_id", "geometry"]].rename(columns={{"licence_id": "other"}}),
                       how="intersection", keep_geom_type=True)
@@ -99,12 +108,18 @@ def main() -> None:
         frame = cadastre(n)
         path = WORK / f"cadastre_{n}.pkl"
         frame.to_pickle(path)
-        methods = ["asmgeo"] + ([] if args.no_overlay else ["overlay"])
+        methods = ["asmgeo", "strtree"] + ([] if args.no_overlay else ["overlay"])
+        runs = {m: [] for m in methods}
+        for _ in range(args.repeat):  # interleaved
+            for method in methods:
+                runs[method].append(run_child(method, path))
+        peer = statistics.median(r["seconds"] for r in runs["strtree"])
         for method in methods:
-            runs = [run_child(method, path) for _ in range(args.repeat)]
-            row = {"n": n, "method": method, "median_s": statistics.median(r["seconds"] for r in runs),
-                   "runs_s": [round(r["seconds"], 2) for r in runs],
-                   "peak_mb": max(r["peak_mb"] for r in runs), "pairs": runs[0]["pairs"]}
+            median = statistics.median(r["seconds"] for r in runs[method])
+            row = {"n": n, "method": method, "median_s": median,
+                   "runs_s": [round(r["seconds"], 2) for r in runs[method]],
+                   "peak_mb": max(r["peak_mb"] for r in runs[method]), "pairs": runs[method][0]["pairs"],
+                   "ratio_to_strtree": round(median / peer, 2)}
             results.append(row)
             print(json.dumps(row), flush=True)
         if args.postgis:

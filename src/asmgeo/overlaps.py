@@ -91,6 +91,21 @@ def _trace(frame: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> tuple[list[str]
     return files, rows
 
 
+class PairLabels:
+    """'<id a> / <id b>' of pairs, made when asked for (QA rows need a few of many pairs)."""
+
+    def __init__(self, ids_a: np.ndarray, ids_b: np.ndarray):
+        self.ids_a, self.ids_b = ids_a, ids_b
+
+    def __len__(self) -> int:
+        return len(self.ids_a)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return PairLabels(self.ids_a[k], self.ids_b[k])
+        return f"{self.ids_a[k]} / {self.ids_b[k]}"
+
+
 def _polygonal(geom):
     if geom is None or geom.is_empty or geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
@@ -109,7 +124,7 @@ def _intersect_chunk(a: np.ndarray, b: np.ndarray, labels: list[str]) -> tuple[n
                 out[k] = shapely.intersection(a[k], b[k])
             except shapely.errors.GEOSException as exc:
                 out[k] = shapely.Polygon()
-                failures.append({"pair": labels[k], "problem": f"GEOS could not intersect: {exc}"})
+                failures.append({"pair": labels[k], "index": k, "problem": f"GEOS could not intersect: {exc}"})
         return out, failures
 
 
@@ -132,7 +147,7 @@ def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str], threads:
         for start, job in zip(starts, jobs):
             chunk, chunk_failures = job.result()
             out[start:start + len(chunk)] = chunk
-            failures += chunk_failures
+            failures += [{**f, "index": start + f["index"]} for f in chunk_failures]
             progress.step(len(chunk))
     collections = ~np.isin(shapely.get_type_id(out), [3, 6])  # anything but Polygon / MultiPolygon
     if collections.any():
@@ -148,19 +163,25 @@ PAIR_COLUMNS = ["licence_a", "licence_b", "area_ha", "share_a_pct", "share_b_pct
                 "state_a", "state_b", "valid_a", "valid_b", "concurrent_from", "concurrent_to", "reason"]
 
 
-def _pair_class(sa: str, sb: str, concurrent: bool, concurrent_to: str, as_of: str, unknown: bool = False) -> str:
-    states = {sa, sb}
-    if unknown and not states & {"suspended", "revoked"}:
-        return "undetermined"  # whether both were valid at the same time cannot be told
-    if "pending" in states:
-        other = sb if sa == "pending" else sa
-        return "priority" if other in ("pending", "valid", "not_yet_valid") else "historic"
-    if states & {"suspended", "revoked"}:
-        other = sb if sa in ("suspended", "revoked") else sa
-        return "dormant" if other in ("valid", "not_yet_valid") else "historic"
-    if "invalid_dates" in states or not concurrent:
-        return "historic"
-    return "live" if concurrent_to >= as_of else "past"
+def pair_classes(sa: np.ndarray, sb: np.ndarray, concurrent: np.ndarray, concurrent_to: np.ndarray, as_of: str,
+                 unknown: np.ndarray) -> np.ndarray:
+    """The conflict class of each pair of licence states, first rule that applies:
+
+    undetermined (a validity cannot be told, and neither is suspended or revoked); priority (a
+    pending application against a pending, valid or not-yet-valid licence), else historic; dormant
+    (suspended or revoked against a valid or not-yet-valid one), else historic; historic
+    (inconsistent dates, or the validity periods never overlapped); live (both valid together up
+    to the run date or later); past (they were).
+    """
+    stopped = np.isin(sa, ("suspended", "revoked")) | np.isin(sb, ("suspended", "revoked"))
+    pending = (sa == "pending") | (sb == "pending")
+    other_p = np.where(sa == "pending", sb, sa)
+    other_s = np.where(np.isin(sa, ("suspended", "revoked")), sb, sa)
+    return np.select(
+        [unknown & ~stopped, pending & np.isin(other_p, ("pending", "valid", "not_yet_valid")), pending,
+         stopped & np.isin(other_s, ("valid", "not_yet_valid")), stopped,
+         (sa == "invalid_dates") | (sb == "invalid_dates") | ~concurrent, concurrent_to >= as_of],
+        ["undetermined", "priority", "historic", "dormant", "historic", "historic", "live"], default="past").astype(object)
 
 
 def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules | None = None,
@@ -187,7 +208,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         keep = np.isin(ids[i], np.asarray(owned, dtype=object))
         i, j = i[keep], j[keep]
     log.info("licence pairs whose geometries intersect (touching included): %d", len(i))
-    labels = [f"{a} / {b}" for a, b in zip(ids[i], ids[j])]
+    labels = PairLabels(ids[i], ids[j])
     inter, failures = safe_intersections(geoms[i], geoms[j], labels)
     area = shapely.area(inter)
     area_a, area_b = shapely.area(geoms[i]), shapely.area(geoms[j])
@@ -195,21 +216,26 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     share_small = np.divide(100 * area, smaller, out=np.zeros_like(area), where=smaller > 0)
     positive = area > 0
     sliver = positive & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
-    files, rows = _trace(conc, i, j)
-    qa = [{"layer": "concessions", "file": files[k], "row": rows[k], "id": labels[k], "field": "geometry",
+    slivers = np.flatnonzero(sliver)
+    failed = np.array([f["index"] for f in failures], dtype=np.int64)
+    files, rows = _trace(conc, i[np.concatenate([slivers, failed])], j[np.concatenate([slivers, failed])])
+    qa = [{"layer": "concessions", "file": files[n], "row": rows[n], "id": labels[k], "field": "geometry",
            "problem": f"overlap of {area[k]:.3f} m2 ({share_small[k]:.4f}% of the smaller licence) is below the "
                       f"sliver tolerance ({rules.sliver_tolerance_m2:g} m2 / {rules.sliver_share_pct:g}%): "
                       "treated as a digitising sliver, not an overlap", "action": "kept"}
-          for k in np.flatnonzero(sliver)]
-    where = {label: (files[k], rows[k]) for k, label in enumerate(labels)}
-    qa += [{"layer": "concessions", "file": where[f["pair"]][0], "row": where[f["pair"]][1], "id": f["pair"],
-            "field": "geometry", "problem": f["problem"], "action": "kept"} for f in failures]
+          for n, k in enumerate(slivers)]
+    qa += [{"layer": "concessions", "file": files[len(slivers) + n], "row": rows[len(slivers) + n], "id": f["pair"],
+            "field": "geometry", "problem": f["problem"], "action": "kept"} for n, f in enumerate(failures)]
     keep = positive & ~sliver
     i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
-    validity = licence_validity(conc, rules.as_of)
-    period = np.array([period_text(r) for r in _rows(validity)], dtype=object)  # once per licence
+    involved = np.unique(np.concatenate([i, j]))  # validity and texts once per licence in a pair
+    validity = licence_validity(conc.iloc[involved], rules.as_of)
+    at = np.zeros(len(conc), dtype=np.int64)
+    at[involved] = np.arange(len(involved))
+    period = np.full(len(conc), "", dtype=object)
+    period[involved] = [period_text(r) for r in _rows(validity)]
     a, b = conc.iloc[i].reset_index(drop=True), conc.iloc[j].reset_index(drop=True)
-    va, vb = validity.iloc[i].reset_index(drop=True), validity.iloc[j].reset_index(drop=True)
+    va, vb = validity.iloc[at[i]].reset_index(drop=True), validity.iloc[at[j]].reset_index(drop=True)
     table = pd.DataFrame({
         "licence_a": a.licence_id, "licence_b": b.licence_id,
         "area_ha": np.round(area / 1e4, 2),
@@ -223,9 +249,9 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         [(table.share_a_pct >= contained) & (table.share_b_pct >= contained), table.share_a_pct >= contained,
          table.share_b_pct >= contained], ["identical", "a_inside_b", "b_inside_a"], default="partial")
     holders = conc.holder.to_numpy(dtype=object)
-    unique_holders = pd.unique(holders)
-    keys = {h: normalise_holder(h) for h in unique_holders}  # holders repeat: normalise each name once
-    holder_key = np.array([keys[h] for h in holders], dtype=object)
+    keys = {h: normalise_holder(h) for h in pd.unique(holders[involved])}  # holders repeat: each name once
+    holder_key = np.full(len(conc), "", dtype=object)
+    holder_key[involved] = [keys[h] for h in holders[involved]]
     table["same_holder"] = (holder_key[i] != "") & (holder_key[i] == holder_key[j])
     # ISO dates compare correctly as text
     fa, fb = va.valid_from.to_numpy(dtype="U10"), vb.valid_from.to_numpy(dtype="U10")
@@ -237,8 +263,8 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     table["concurrent_to"] = np.where(concurrent & (end != ALWAYS), end, "")
     as_of = rules.as_of.isoformat()
     unknown = (va.unknown_reason.to_numpy(dtype=object) != "") | (vb.unknown_reason.to_numpy(dtype=object) != "")
-    table["conflict"] = [_pair_class(sa, sb, c, e, as_of, u) for sa, sb, c, e, u in
-                         zip(va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object), concurrent, end, unknown)]
+    table["conflict"] = pair_classes(va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object), concurrent,
+                                     end, as_of, unknown)
     # a shared validity period means something only for licences that were or are valid
     dated = table.conflict.isin(["live", "past"])
     table.loc[~dated, ["concurrent_from", "concurrent_to"]] = ""
@@ -249,9 +275,11 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
          # undetermined: medium for review, unless one is known expired on the run date (no live conflict)
          | ((table.conflict == "undetermined") & ~table.same_holder & (va.state != "expired") & (vb.state != "expired"))],
         ["low", "high", "medium"], default="low")
-    party = np.array([_party(lid, h, t, p) for lid, h, t, p in zip(conc.licence_id.to_numpy(dtype=object), holders,
-                                                                     conc.licence_type.to_numpy(dtype=object), period)],
-                     dtype=object)
+    party = np.full(len(conc), "", dtype=object)
+    party[involved] = [_party(lid, h, t, p) for lid, h, t, p in zip(conc.licence_id.to_numpy(dtype=object)[involved],
+                                                                    holders[involved],
+                                                                    conc.licence_type.to_numpy(dtype=object)[involved],
+                                                                    period[involved])]
     table["reason"] = _pair_reasons(table, va, vb, party, i, j)
     overlaps = gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
@@ -268,17 +296,15 @@ def _party(licence: str, holder: object, ltype: str, period: str) -> str:
     return f"licence {licence} ({holder_text}, {str(ltype).replace('_', ' ')}, {period})"
 
 
-def _fmt(values: np.ndarray, digits: int = 2) -> np.ndarray:
-    return np.char.mod(f"%.{digits}f", np.asarray(values, dtype=float)).astype(object)
-
-
 def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party: np.ndarray,
                   i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """One sentence per pair, built column-wise (per-licence texts once, then array concatenation)."""
     a, b = table.licence_a.to_numpy(dtype=object), table.licence_b.to_numpy(dtype=object)
-    opening = np.array([_sentence(p) for p in party], dtype=object)
-    head = (opening[i] + " overlaps " + party[j] + " by " + _fmt(table.area_ha) + " ha: " + _fmt(table.share_b_pct)
-            + "% of " + b + ", " + _fmt(table.share_a_pct) + "% of " + a)
+    head = np.array([f"{_sentence(pa)} overlaps {pb} by {ha:.2f} ha: {sb:.2f}% of {lb}, {sa:.2f}% of {la}"
+                     for pa, pb, ha, sb, lb, sa, la in zip(party[i], party[j], table.area_ha.to_numpy(dtype=float),
+                                                           table.share_b_pct.to_numpy(dtype=float), b,
+                                                           table.share_a_pct.to_numpy(dtype=float), a)],
+                    dtype=object)
     conflict = table.conflict.to_numpy(dtype=object)
     since = table.concurrent_from.to_numpy(dtype=object)
     until = table.concurrent_to.to_numpy(dtype=object)
@@ -362,22 +388,24 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
         return gpd.GeoDataFrame({c: [] for c in TENURE_COLUMNS}, geometry=[], crs=concessions.crs), pd.DataFrame()
     conc_geoms, ten_geoms = conc.geometry.to_numpy(), ten.geometry.to_numpy()
     i, j = intersecting_pairs(conc_geoms, ten_geoms)
-    labels = [f"{a} / {b}" for a, b in zip(conc.licence_id.to_numpy()[i], ten.tenure_id.to_numpy()[j])]
+    labels = PairLabels(conc.licence_id.to_numpy()[i], ten.tenure_id.to_numpy()[j])
     inter, failures = safe_intersections(conc_geoms[i], ten_geoms[j], labels)
     area = shapely.area(inter)
     area_l, area_t = shapely.area(conc_geoms[i]), shapely.area(ten_geoms[j])
     share_small = 100 * area / np.maximum(np.minimum(area_l, area_t), 1e-9)
     sliver = (area > 0) & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
-    files_l, rows_l = _trace(conc, i, i)
-    files_t, rows_t = _trace(ten, j, j)
+    slivers = np.flatnonzero(sliver)
+    failed = np.array([f["index"] for f in failures], dtype=np.int64)
+    traced = np.concatenate([slivers, failed])
+    files_l, rows_l = _trace(conc, i[traced], i[traced])
+    files_t, rows_t = _trace(ten, j[traced], j[traced])
     files = [a if a == b else f"{a} / {b}" for a, b in zip(files_l, files_t)]
     rows = [f"{a.split(' / ')[0]} / {b.split(' / ')[0]}" for a, b in zip(rows_l, rows_t)]
-    qa = [{"layer": "tenure", "file": files[k], "row": rows[k], "id": labels[k], "field": "geometry",
+    qa = [{"layer": "tenure", "file": files[n], "row": rows[n], "id": labels[k], "field": "geometry",
            "problem": f"licence/tenure overlap of {area[k]:.3f} m2 is below the sliver tolerance: not reported",
-           "action": "kept"} for k in np.flatnonzero(sliver)]
-    where = {label: (files[k], rows[k]) for k, label in enumerate(labels)}
-    qa += [{"layer": "tenure", "file": where[f["pair"]][0], "row": where[f["pair"]][1], "id": f["pair"],
-            "field": "geometry", "problem": f["problem"], "action": "kept"} for f in failures]
+           "action": "kept"} for n, k in enumerate(slivers)]
+    qa += [{"layer": "tenure", "file": files[len(slivers) + n], "row": rows[len(slivers) + n], "id": f["pair"],
+            "field": "geometry", "problem": f["problem"], "action": "kept"} for n, f in enumerate(failures)]
     keep = (area > 0) & ~sliver
     i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
     all_validity = licence_validity(conc, rules.as_of)
