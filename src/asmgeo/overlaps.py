@@ -298,23 +298,20 @@ def _party(licence: str, holder: object, ltype: str, period: str) -> str:
 
 def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party: np.ndarray,
                   i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """One sentence per pair, built column-wise (per-licence texts once, then array concatenation)."""
+    """One sentence per pair: per-licence texts once, the clauses that vary only where they apply,
+    then one format per pair."""
+    n = len(table)
     a, b = table.licence_a.to_numpy(dtype=object), table.licence_b.to_numpy(dtype=object)
-    head = np.array([f"{_sentence(pa)} overlaps {pb} by {ha:.2f} ha: {sb:.2f}% of {lb}, {sa:.2f}% of {la}"
-                     for pa, pb, ha, sb, lb, sa, la in zip(party[i], party[j], table.area_ha.to_numpy(dtype=float),
-                                                           table.share_b_pct.to_numpy(dtype=float), b,
-                                                           table.share_a_pct.to_numpy(dtype=float), a)],
-                    dtype=object)
     conflict = table.conflict.to_numpy(dtype=object)
     since = table.concurrent_from.to_numpy(dtype=object)
     until = table.concurrent_to.to_numpy(dtype=object)
-    when = np.full(len(table), "their validity periods never overlapped, a historic overlap", dtype=object)
-    live = conflict == "live"
-    when[live] = np.where(since[live] != "", "both valid since " + since[live], "both valid at the same time")
-    when[live] = when[live] + np.where(until[live] != "", " until " + until[live], "")
-    past = conflict == "past"
-    when[past] = ("both were valid from " + np.where(since[past] != "", since[past], "an unknown date") + " to "
-                  + until[past] + ", a past conflict")
+    when = np.full(n, "their validity periods never overlapped, a historic overlap", dtype=object)
+    live = np.flatnonzero(conflict == "live")
+    when[live] = [(f"both valid since {s}" if s else "both valid at the same time") + (f" until {u}" if u else "")
+                  for s, u in zip(since[live], until[live])]
+    past = np.flatnonzero(conflict == "past")
+    when[past] = [f"both were valid from {s or 'an unknown date'} to {u}, a past conflict"
+                  for s, u in zip(since[past], until[past])]
     when[conflict == "dormant"] = "one of them is suspended or revoked: the conflict revives if it is reinstated"
     why_a, why_b = va.unknown_reason.to_numpy(dtype=object), vb.unknown_reason.to_numpy(dtype=object)
     for k in np.flatnonzero(conflict == "undetermined"):
@@ -336,11 +333,19 @@ def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party
             when[k] = (f"{pending} is a pending application ({applied}) over {other} ({first}, "
                        f"{other_state.replace('_', ' ')}): a first-come-first-served priority question")
     relation = table.relation.to_numpy(dtype=object)
-    when = when + np.select([relation == "a_inside_b", relation == "b_inside_a", relation == "identical"],
-                            ["; " + a + " lies entirely inside " + b, "; " + b + " lies entirely inside " + a,
-                             np.full(len(table), "; the two outlines coincide", dtype=object)], default="")
-    when = when + np.where(table.same_holder.to_numpy(dtype=bool), " (same holder)", "")
-    return head + "; " + when + "."
+    inside = np.full(n, "", dtype=object)
+    for kind, outer, inner in (("a_inside_b", b, a), ("b_inside_a", a, b)):
+        at = np.flatnonzero(relation == kind)
+        inside[at] = [f"; {x} lies entirely inside {y}" for x, y in zip(inner[at], outer[at])]
+    inside[relation == "identical"] = "; the two outlines coincide"
+    same = np.where(table.same_holder.to_numpy(dtype=bool), " (same holder)", "")
+    opening = np.full(len(party), "", dtype=object)
+    first = np.unique(i)
+    opening[first] = [_sentence(p) for p in party[first].tolist()]
+    columns = (opening[i], party[j], table.area_ha, table.share_b_pct, b, table.share_a_pct, a, when, inside, same)
+    return np.array([f"{pa} overlaps {pb} by {ha:.2f} ha: {sb:.2f}% of {lb}, {sa:.2f}% of {la}; {w}{ins}{sh}."
+                     for pa, pb, ha, sb, lb, sa, la, w, ins, sh in zip(*(np.asarray(c).tolist() for c in columns))],
+                    dtype=object)
 
 
 # ------------------------------------------------------------------------------------------
