@@ -25,10 +25,13 @@ def expiring_licences(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
     soon = concessions[(expires > start) & (expires <= end) & ~concessions.status.isin(["revoked", "suspended", "pending"])]
     inside = status[["site_id", "cooperative", "licences_inside", "legalised_by"]].assign(
         licence=status.licences_inside.str.split(",")).explode("licence")
+    # the sites of each expiring licence, grouped once (in site order), not searched per licence
+    inside = inside[inside.licence.isin(set(soon.licence_id))]
+    by_licence = {lid: rows for lid, rows in inside.groupby("licence", sort=False)}
     records, geoms = [], []
     for lic in soon.itertuples():
-        members = inside[inside.licence == lic.licence_id]
-        if members.empty:
+        members = by_licence.get(lic.licence_id)
+        if members is None or members.empty:
             continue
         days = (dt.date.fromisoformat(lic.expires_on) - rules.as_of).days
         coops = sorted({c for c in members.cooperative.dropna() if c})

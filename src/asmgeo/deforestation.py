@@ -283,8 +283,10 @@ def site_activity(sites: gpd.GeoDataFrame, site_loss: pd.DataFrame, patches: gpd
                else pd.Series(dtype=float))
     share = pd.Series(ids).map(covered).to_numpy(dtype=float)
     share = np.where(np.isfinite(share), share, 0.0)
-    activity = np.where(np.isin(ids, list(seen)), "loss_or_clearing_seen",
-                        np.where(np.isin(ids, list(footprint_seen or ())), "footprint_seen",
+    in_seen = pd.Series(ids, dtype=object).isin(seen).to_numpy()  # hashed (numpy's isin is quadratic on text)
+    in_footprint = pd.Series(ids, dtype=object).isin(set(footprint_seen or ())).to_numpy()
+    activity = np.where(in_seen, "loss_or_clearing_seen",
+                        np.where(in_footprint, "footprint_seen",
                                  np.where(share >= COVERED_ENOUGH_PCT, "none_observed", "undetermined")))
     reason = np.where(activity == "loss_or_clearing_seen", f"forest loss or a clearing within {radius:g} m",
                       np.where(activity == "footprint_seen", "a detected mining footprint in or near the site around its date",

@@ -205,7 +205,8 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     i, j = intersecting_pairs(geoms)
     ids = conc.licence_id.to_numpy()
     if owned is not None:
-        keep = np.isin(ids[i], np.asarray(owned, dtype=object))
+        # a hashed lookup: numpy's isin compares every pair with every owned id on object arrays
+        keep = conc.licence_id.isin(set(owned)).to_numpy()[i]
         i, j = i[keep], j[keep]
     log.info("licence pairs whose geometries intersect (touching included): %d", len(i))
     labels = PairLabels(ids[i], ids[j])
