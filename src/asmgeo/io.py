@@ -11,7 +11,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -356,11 +356,18 @@ def data_layers(path: str | Path) -> list[tuple[str, str | None]]:
     return [(name, kind) for name, kind in pyogrio.list_layers(path) if not _is_style_table(name, kind)]
 
 
-def read_layer(path: str | Path, layer: str | None = None, **kwargs) -> gpd.GeoDataFrame:
-    """A layer asmgeo wrote (the first data layer unless ``layer`` is named), with its dates as ISO text."""
+def read_layer(path: str | Path, layer: str | None = None, columns: Sequence[str] | None = None,
+               **kwargs) -> gpd.GeoDataFrame:
+    """A layer asmgeo wrote (the first data layer unless ``layer`` is named), with its dates as ISO text.
+
+    ``columns``: read only these of its fields (those it has), with the geometry; a step that needs
+    a few fields of a large layer reads a fraction of it."""
     if layer is None:
         names = [name for name, _ in data_layers(path)]
         layer = names[0] if names else None
+    if columns is not None:
+        has = set(pyogrio.read_info(path, layer=layer)["fields"]) if layer else set()
+        kwargs["columns"] = [c for c in columns if c in has]
     frame = gpd.read_file(path, layer=layer, **kwargs) if layer else gpd.read_file(path, **kwargs)
     return dates_as_text(frame)
 

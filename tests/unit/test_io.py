@@ -56,3 +56,18 @@ def test_csvs_open_in_excel_as_utf8_and_every_located_row_has_lon_lat(tmp_path):
         table = pd.read_csv(path, encoding=encoding)
         assert list(table.columns) == ["holder", "lon", "lat"] and table.holder[0] == "Coopérative Umoja"
     assert table.lon[0] == pytest.approx(28.2635, abs=1e-3) and table.lat[0] == pytest.approx(-2.7095, abs=1e-3)
+
+
+def test_read_layer_reads_only_the_fields_asked_for_that_the_layer_has(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    frame = gpd.GeoDataFrame({"site_id": ["S1", "S2"], "status": ["licensed", "unlicensed"], "name": ["a", "b"],
+                              "observed_on": ["2024-01-02", "2024-03-04"]},
+                             geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs="EPSG:32735")
+    path = tmp_path / "status.gpkg"
+    io.write_gpkg({"site_status": frame}, path)
+    some = io.read_layer(path, columns=["site_id", "status", "cooperative"])  # no cooperative field: skipped
+    assert list(some.columns) == ["site_id", "status", "geometry"]
+    assert some.site_id.tolist() == ["S1", "S2"] and some.geometry.equals(io.read_layer(path).geometry)
+    assert list(io.read_layer(path, columns=[]).columns) == ["geometry"]

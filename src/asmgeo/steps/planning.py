@@ -55,11 +55,16 @@ def _plan(sites: str, site_status: str, concessions: str, tenure: str, rivers: s
     from asmgeo.deforestation import last_year_before
     from asmgeo.errors import ConfigError
     from asmgeo.forest import LossProduct
+    from asmgeo.schema import DATE_PROBLEMS
     from asmgeo.validity import UNKNOWN, licence_validity
 
     rules = CandidateRules(**{k: (tuple(v) if k == "excluded_tenure_types" else v) for k, v in rule_values.items()})
     crs = read_crs(crs_path)
-    site_layer, status, conc, ten, riv, road = (io.read_layer(p) for p in (sites, site_status, concessions, tenure, rivers, roads))
+    # the fields the grid uses, not whole layers (a national site status has a million rows of text)
+    site_layer, status, conc, ten, riv, road = (io.read_layer(p, columns=c) for p, c in (
+        (sites, ["site_id"]), (site_status, ["site_id", "status", "cooperative"]),
+        (concessions, ["licence_id", "status", "granted_on", "expires_on", DATE_PROBLEMS]),
+        (tenure, ["tenure_id", "tenure_type", "protection"]), (rivers, []), (roads, [])))
     cutoff_year = last_year_before(cutoff_date)
     area_geoms = None
     if area:
