@@ -143,8 +143,25 @@ def site_buffers():
 
 
 def change_tile_outputs(wildcards, kind):
+    """One file per tile of the image pair (checkpoint change_tiles); none for a single tile: rule
+    change_merge then detects it in its own process (no job whose start-up costs more than its work)."""
     tiles = json.loads(Path(checkpoints.change_tiles.get(**wildcards).output[0]).read_text())["tiles"]
-    return [run_path("forest", "tiles", f"{kind}_{tile}.tif") for tile in tiles]
+    return [run_path("forest", "tiles", f"{kind}_{tile}.tif") for tile in tiles] if len(tiles) > 1 else []
+
+
+def change_tile_params():
+    """What rules change_tile and change_merge (for a single tile) detect the change with."""
+    return {
+        "tile_px": config["forest"]["tile_px"],
+        "before_mask": config["rasters"]["images"][0].get("cloud_mask") if has_image_pair() else None,
+        "after_mask": config["rasters"]["images"][1].get("cloud_mask") if has_image_pair() else None,
+        "water_mask": config["rasters"].get("water_mask"),
+        **{k: config["rasters"][k] for k in ("red_band", "nir_band", "green_band", "swir_band")},
+        **{
+            k: config["forest"][k]
+            for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb", "water_index_min")
+        },
+    }
 
 
 def split_outputs(pattern):

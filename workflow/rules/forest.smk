@@ -89,15 +89,7 @@ rule change_tile:
         mem_mb=memory_mb(500 + 3 * config["forest"]["max_block_mb"], 0, ["tiles"]),
         runtime=runtime_min(15),
     params:
-        tile_px=config["forest"]["tile_px"],
-        before_mask=lambda w: config["rasters"]["images"][0].get("cloud_mask"),
-        after_mask=lambda w: config["rasters"]["images"][1].get("cloud_mask"),
-        water_mask=config["rasters"].get("water_mask"),
-        bands={k: config["rasters"][k] for k in ("red_band", "nir_band", "green_band", "swir_band")},
-        ndvi={
-            k: config["forest"][k]
-            for k in ("forest_ndvi", "cleared_ndvi", "min_ndvi_drop", "max_block_mb", "water_index_min")
-        },
+        detect=change_tile_params(),
     script:
         "../scripts/change_tile.py"
 
@@ -107,6 +99,9 @@ rule change_merge:
         masks=lambda w: change_tile_outputs(w, "mask"),
         drops=lambda w: change_tile_outputs(w, "drop"),
         images=image_files(),
+        cloud_masks=cloud_mask_files(),
+        water_mask=water_mask_files(),
+        tiles=run_path("forest", "tiles.json"),
     output:
         mask=run_path("forest", "change.tif"),
         drop=run_path("forest", "ndvi_drop.tif"),
@@ -114,8 +109,12 @@ rule change_merge:
         log_path("change_merge"),
     conda:
         "../../environment.yml"
+    resources:
+        mem_mb=memory_mb(500 + 3 * config["forest"]["max_block_mb"], 0, ["tiles"]),
+        runtime=runtime_min(15),
     params:
         dates=[image["date"] for image in config["rasters"]["images"]],
+        detect=change_tile_params(),
     script:
         "../scripts/change_merge.py"
 

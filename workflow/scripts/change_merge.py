@@ -2,5 +2,13 @@ from asmgeo.logs import configure_logging
 from asmgeo.steps.forest import change_merge
 
 configure_logging(snakemake.log[0])
-change_merge(snakemake.input.masks, snakemake.input.drops, snakemake.input.images[0], snakemake.output.mask,
-             snakemake.output.drop, dates=snakemake.params.dates)
+change_merge(
+    snakemake.input.masks,
+    snakemake.input.drops,
+    snakemake.input.images[0],
+    snakemake.output.mask,
+    snakemake.output.drop,
+    dates=snakemake.params.dates,
+    after=snakemake.input.images[1],
+    detect=snakemake.params.detect,
+)

@@ -8,10 +8,5 @@ change_tile(
     int(snakemake.wildcards.tile),
     snakemake.output.mask,
     snakemake.output.drop,
-    tile_px=snakemake.params.tile_px,
-    before_mask=snakemake.params.before_mask,
-    after_mask=snakemake.params.after_mask,
-    water_mask=snakemake.params.water_mask,
-    **snakemake.params.bands,
-    **snakemake.params.ndvi,
+    **snakemake.params.detect,
 )

@@ -169,14 +169,23 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
 
 
 def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str,
-                 dates: list[str] | None = None) -> None:
+                 dates: list[str] | None = None, after: str | None = None, detect: dict | None = None) -> None:
     """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs, each with a
-    STAC Item beside it (the period between the two image dates)."""
+    STAC Item beside it (the period between the two image dates). Without tiles (the pair is one
+    tile), tile 0 is detected here first, from ``reference`` (before) and ``after`` with the
+    settings ``detect`` of :func:`change_tile`."""
+    import tempfile
+
     from asmgeo.change import CHANGE_BAND, DROP_BAND, NODATA, merge_tiles
     from asmgeo.ndvi_kernel import DROP_NODATA
 
-    merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA, info=CHANGE_BAND)
-    merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA, overview_resampling="average", info=DROP_BAND)
+    with tempfile.TemporaryDirectory(prefix="asmgeo-change-") as work:
+        if not mask_tiles:
+            mask_tiles, drop_tiles = [str(Path(work) / "mask_0.tif")], [str(Path(work) / "drop_0.tif")]
+            change_tile(reference, after, 0, mask_tiles[0], drop_tiles[0], **(detect or {}))
+        merge_tiles(mask_tiles, reference, out_mask, "uint8", NODATA, info=CHANGE_BAND)
+        merge_tiles(drop_tiles, reference, out_drop, "int16", DROP_NODATA, overview_resampling="average",
+                    info=DROP_BAND)
     if dates:
         from asmgeo.stac import write_raster_item
 
