@@ -106,25 +106,31 @@
   }
 
   // Grid clustering of point layers: at each zoom, points that fall in the same screen cell
-  // are drawn as one count badge; clicking a badge zooms in on its points.
-  function Clusterer(map, layer, markers, group) {
+  // are drawn as one count badge; clicking a badge zooms in on its points. Markers are made when
+  // first shown (``shape(k)``): a national layer of 100k sites draws as a few hundred badges.
+  function Clusterer(map, layer, coords, shape, group) {
     var cellPx = 56, maxZoom = layer.clusterMaxZoom || 15, badges = L.layerGroup();
+    var n = coords.length, px = new Float64Array(n), py = new Float64Array(n);
+    var crs = map.options.crs, k;
+    for (k = 0; k < n; k++) {  // projected once at zoom 0; at zoom z a point is 2^z further out
+      var p0 = crs.latLngToPoint(L.latLng(coords[k][0], coords[k][1]), 0);
+      px[k] = p0.x; py[k] = p0.y;
+    }
     function redraw() {
       group.clearLayers();
       badges.clearLayers();
       if (!map.hasLayer(group)) return;
       var zoom = map.getZoom();
-      if (zoom >= maxZoom) { markers.forEach(function (m) { group.addLayer(m); }); return; }
-      var cells = new Map();
-      markers.forEach(function (m) {
-        var p = map.project(m.getLatLng(), zoom);
-        var key = Math.floor(p.x / cellPx) + ":" + Math.floor(p.y / cellPx);
-        if (!cells.has(key)) cells.set(key, []);
-        cells.get(key).push(m);
-      });
+      if (zoom >= maxZoom) { for (k = 0; k < n; k++) group.addLayer(shape(k)); return; }
+      var scale = Math.pow(2, zoom), cells = new Map();  // a power of two: px * scale is exact
+      for (k = 0; k < n; k++) {
+        var key = Math.floor(px[k] * scale / cellPx) + ":" + Math.floor(py[k] * scale / cellPx);
+        var members = cells.get(key);
+        if (members) members.push(k); else cells.set(key, [k]);
+      }
       cells.forEach(function (members) {
-        if (members.length === 1) { group.addLayer(members[0]); return; }
-        var bounds = L.latLngBounds(members.map(function (m) { return m.getLatLng(); }));
+        if (members.length === 1) { group.addLayer(shape(members[0])); return; }
+        var bounds = L.latLngBounds(members.map(function (m) { return coords[m]; }));
         var badge = el("div", "asmgeo-cluster-badge", members.length);
         var size = 26 + Math.min(24, Math.round(6 * Math.log10(members.length)));
         var marker = L.marker(bounds.getCenter(), {
@@ -329,7 +335,8 @@
       var entry = api.layers[spec.layer];
       var shown = {};
       result.order.forEach(function (k) { shown[k] = true; });
-      entry.shapes.forEach(function (shape, k) {
+      entry.spec.rows.forEach(function (_, k) {
+        var shape = entry.shape(k);
         if (shown[k]) { if (!entry.group.hasLayer(shape)) entry.group.addLayer(shape); }
         else if (entry.group.hasLayer(shape)) entry.group.removeLayer(shape);
       });
@@ -390,6 +397,8 @@
     var payload = await decode(base64);
     var scale = payload.scale, renderer = L.canvas({padding: 0.3, tolerance: 4});
     var overlays = {}, api = {layers: {}, counts: {}, payload: payload, map: map};
+    // the view first: every shape is then projected and drawn once, at the view it is shown at
+    map.fitBounds(payload.bounds, {animate: false});
 
     if (payload.tiles && payload.tiles.url) {
       var tiles = L.tileLayer(payload.tiles.url, {maxZoom: 19});
@@ -399,11 +408,15 @@
 
     payload.layers.forEach(function (layer) {
       var coords = unpack(layer.geometry, layer.kind, scale, layer.rows.length);
-      var shapes = coords.map(function (c, k) { return buildFeature(layer, c, k, renderer); });
+      var clustered = layer.kind === "point" && layer.cluster;
+      // clustered points: a marker is made when first shown; other layers are drawn whole
+      var shapes = clustered ? new Array(coords.length)
+        : coords.map(function (c, k) { return buildFeature(layer, c, k, renderer); });
+      var shape = function (k) { return shapes[k] || (shapes[k] = buildFeature(layer, coords[k], k, renderer)); };
       var group = L.featureGroup();
-      var entry = {spec: layer, shapes: shapes, group: group, clusterer: null};
-      if (layer.kind === "point" && layer.cluster) {
-        entry.clusterer = new Clusterer(map, layer, shapes, group);
+      var entry = {spec: layer, shapes: shapes, shape: shape, group: group, clusterer: null};
+      if (clustered) {
+        entry.clusterer = new Clusterer(map, layer, coords, shape, group);
       } else {
         shapes.forEach(function (s) { group.addLayer(s); });
       }
@@ -411,7 +424,7 @@
         layer.labels.forEach(function (text, k) {
           if (text === "" || text === null) return;
           var badge = el("div", "asmgeo-label-badge", text);
-          var center = shapes[k].getBounds ? shapes[k].getBounds().getCenter() : shapes[k].getLatLng();
+          var center = shape(k).getBounds ? shape(k).getBounds().getCenter() : shape(k).getLatLng();
           group.addLayer(L.marker(center, {icon: L.divIcon({html: badge, className: "asmgeo-label", iconSize: null}),
                                            interactive: false, keyboard: false}));
         });
@@ -428,7 +441,7 @@
     api.open = function (key, k) {
       var entry = api.layers[key];
       if (!map.hasLayer(entry.group)) map.addLayer(entry.group);
-      var shape = entry.shapes[k];
+      var shape = entry.shape(k);
       // Without animation the zoom (and the clusters' redraw) is done before the popup opens.
       if (shape.getBounds) map.fitBounds(shape.getBounds().pad(0.5), {maxZoom: 17, animate: false});
       else map.setView(shape.getLatLng(), Math.max(map.getZoom(), entry.spec.clusterMaxZoom || 15), {animate: false});
@@ -457,7 +470,6 @@
     fullscreenControl(map).addTo(map);
     captionControl(payload).addTo(map);
     legendControl(payload).addTo(map);
-    map.fitBounds(payload.bounds, {animate: false});
     Object.keys(api.layers).forEach(function (key) {
       if (api.layers[key].clusterer) api.layers[key].clusterer.redraw();
     });
