@@ -102,9 +102,11 @@ rule change_merge:
         cloud_masks=cloud_mask_files(),
         water_mask=water_mask_files(),
         tiles=run_path("forest", "tiles.json"),
+        crs=run_path("analysis_crs.json"),
     output:
         mask=run_path("forest", "change.tif"),
         drop=run_path("forest", "ndvi_drop.tif"),
+        patches=run_path("forest", "ndvi_patches.gpkg"),
     log:
         log_path("change_merge"),
     conda:
@@ -115,26 +117,9 @@ rule change_merge:
     params:
         dates=[image["date"] for image in config["rasters"]["images"]],
         detect=change_tile_params(),
-    script:
-        "../scripts/change_merge.py"
-
-
-rule change_patches:
-    input:
-        mask=run_path("forest", "change.tif"),
-        drop=run_path("forest", "ndvi_drop.tif"),
-        crs=run_path("analysis_crs.json"),
-    output:
-        run_path("forest", "ndvi_patches.gpkg"),
-    log:
-        log_path("change_patches"),
-    conda:
-        "../../environment.yml"
-    params:
-        dates=[image["date"] for image in config["rasters"]["images"]],
         min_mapping_unit_ha=config["forest"]["min_mapping_unit_ha"],
     script:
-        "../scripts/change_patches.py"
+        "../scripts/change_merge.py"
 
 
 rule forest_flags:

@@ -11,4 +11,7 @@ change_merge(
     dates=snakemake.params.dates,
     after=snakemake.input.images[1],
     detect=snakemake.params.detect,
+    patches=snakemake.output.patches,
+    crs_path=snakemake.input.crs,
+    min_mapping_unit_ha=snakemake.params.min_mapping_unit_ha,
 )

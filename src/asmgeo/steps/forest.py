@@ -169,11 +169,13 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
 
 
 def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str,
-                 dates: list[str] | None = None, after: str | None = None, detect: dict | None = None) -> None:
+                 dates: list[str] | None = None, after: str | None = None, detect: dict | None = None,
+                 patches: str | None = None, crs_path: str | None = None, min_mapping_unit_ha: float = 0.5) -> None:
     """Mosaic the tiles into the change mask and NDVI-drop Cloud-Optimised GeoTIFFs, each with a
-    STAC Item beside it (the period between the two image dates). Without tiles (the pair is one
-    tile), tile 0 is detected here first, from ``reference`` (before) and ``after`` with the
-    settings ``detect`` of :func:`change_tile`."""
+    STAC Item beside it (the period between the two image dates), then (``patches``) vectorise the
+    clearing patches from them (:func:`change_patches`). Without tiles (the pair is one tile),
+    tile 0 is detected here first, from ``reference`` (before) and ``after`` with the settings
+    ``detect`` of :func:`change_tile`."""
     import tempfile
 
     from asmgeo.change import CHANGE_BAND, DROP_BAND, NODATA, merge_tiles
@@ -193,6 +195,8 @@ def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, o
         write_raster_item(out_mask, dates[0], dates[-1], "forest clearing", f"Clearing (forest to bare) {period}; "
                           "categories in the band's code_<k> tags")
         write_raster_item(out_drop, dates[0], dates[-1], "NDVI drop", f"Drop of NDVI where cleared {period}")
+    if patches:
+        change_patches(out_mask, out_drop, crs_path, patches, dates[0], dates[-1], min_mapping_unit_ha)
 
 
 def change_patches(change_tif: str, drop_tif: str, crs_path: str, out_gpkg: str, date_before: str, date_after: str,
