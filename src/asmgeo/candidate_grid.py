@@ -189,15 +189,19 @@ def forest_accumulate(grid: Grid, product, crs, cutoff_year: int, max_block_px: 
             to_grid = Transformer.from_crs(loss_src.crs, crs, always_xy=True)
             to_raster = Transformer.from_crs(crs, loss_src.crs, always_xy=True)
             bounded = from_bounds(*to_raster.transform_bounds(*grid.bounds(), densify_pts=21), loss_src.transform)
-            # one pixel more on every side: every pixel whose centre lies in the grid is read, however
-            # the window's edges round (the pixels outside fall in no cell)
-            area_window = Window(bounded.col_off - 1, bounded.row_off - 1, bounded.width + 2, bounded.height + 2)
-            full = Window(0, 0, loss_src.width, loss_src.height)
             footprint = np.array([shapely.Polygon(np.column_stack(to_grid.transform(*_ring(loss_src.bounds))))])
-            try:
-                window = area_window.intersection(full).round_offsets().round_lengths()
-            except Exception:  # noqa: BLE001 - rasterio raises WindowError when they do not intersect
+            # whole pixels from the one before the first edge to the one after the last, within the
+            # raster: every pixel whose centre lies in the grid is read (the others fall in no
+            # cell). Offsets and end are rounded each on its own: rounding the length instead
+            # (rasterio's round_lengths) could drop the raster's last row or column, so a band of
+            # the grid ending there saw one pixel row less than the whole grid
+            row0 = max(0, math.floor(bounded.row_off) - 1)
+            row1 = min(loss_src.height, math.ceil(bounded.row_off + bounded.height) + 1)
+            col0 = max(0, math.floor(bounded.col_off) - 1)
+            col1 = min(loss_src.width, math.ceil(bounded.col_off + bounded.width) + 1)
+            if row0 >= row1 or col0 >= col1:  # the raster lies away from the grid
                 return ForestGrid(data_m2, standing_m2, before_m2, seen_m2, footprint)
+            window = Window(col0, row0, col1 - col0, row1 - row0)
             nodata = product.nodata if product.nodata is not None else loss_src.nodata
             before_cutoff = product.before(f"{cutoff_year}-12-31", max(255, *(product.periods or {0: 0})))
             areas = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)

@@ -223,3 +223,53 @@ def test_a_cells_score_does_not_depend_on_the_rows_scored_with_it():
         for key in ZONE_KEYS:
             assert np.array_equal(banded.bands[key], whole.bands[key]), key
     assert one.mask.any() and not one.mask.all()  # the hand-made layers make some cells candidates, not all
+
+
+def test_coverage_of_a_row_band_is_the_same_bits_as_in_the_whole_grid():
+    # a polygon with edges at awkward angles and coordinates; cells of 500 m on a grid far from
+    # the origin: a band's shares must equal the whole grid's shares bit for bit, whatever rows
+    # the band starts and ends on (a split run scores bands; the single job scores strips)
+    from asmgeo.candidate_grid import Grid, coverage_share
+
+    grid = Grid(x0=-452_500.0, y1=448_000.0, side=500.0, width=40, height=700)
+    ring = [(-450_123.4, 447_777.7), (-433_321.9, 446_001.3), (-436_050.2, 120_555.5), (-449_987.1, 123_456.8)]
+    polygon = np.array([shapely.Polygon(ring)], dtype=object)
+    wkt = "EPSG:32735"
+    whole = coverage_share(polygon, grid, 0, grid.height, wkt)
+    assert 0 < whole.sum() and ((whole > 0) & (whole < 1)).sum() > 100  # many partly covered cells
+    for row0, row1 in [(0, 1), (3, 317), (255, 257), (256, 512), (511, 700), (699, 700), (100, 650)]:
+        band = coverage_share(polygon, grid, row0, row1, wkt)
+        assert band.tobytes() == whole[row0 * grid.width:row1 * grid.width].tobytes(), (row0, row1)
+
+
+@pytest.mark.parametrize("origin_shift", [0.0, 7.0, 16.0, 29.0])
+def test_forest_counts_every_raster_pixel_once_whether_the_grid_is_worked_whole_or_in_bands(tmp_path, origin_shift):
+    # a 30 m loss-year raster whose south and east edges fall inside a grid of 500 m cells, its
+    # origin shifted so the window offsets of a band have every kind of fraction: every pixel is
+    # seen once (the last row and column included) and a band's cells get the same bits
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from asmgeo.candidate_grid import Grid, forest_accumulate
+    from asmgeo.forest import LossProduct
+
+    height, width = 211, 173
+    data = np.zeros((height, width), dtype="uint8")
+    data[::7, ::5] = 3
+    data[-1, :] = 9  # loss on the last row and column
+    data[:, -1] = 9
+    path = tmp_path / "loss.tif"
+    x0, y1 = 200_000.0 + origin_shift, 9_000_000.0 - origin_shift
+    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="uint8", nodata=255,
+                       crs="EPSG:32735", transform=from_origin(x0, y1, 30, 30)) as dst:
+        dst.write(data, 1)
+    grid = Grid(x0=199_000.0, y1=9_001_000.0, side=500.0, width=14, height=17)
+    product = LossProduct(str(path))
+    whole = forest_accumulate(grid, product, "EPSG:32735", 2020)
+    assert whole.seen_m2.sum() == pytest.approx(height * width * 900.0)
+    assert whole.before_m2.sum() == pytest.approx(int((data > 0).sum()) * 900.0)
+    for row0, row1 in [(0, 5), (5, 9), (9, 17), (13, 14), (14, 17), (3, 16)]:
+        band = forest_accumulate(grid.strip(row0, row1), product, "EPSG:32735", 2020)
+        for name in ("seen_m2", "data_m2", "standing_m2", "before_m2"):
+            assert getattr(band, name).tobytes() == getattr(whole, name)[row0 * grid.width:row1 * grid.width].tobytes(), \
+                (name, row0, row1)
