@@ -136,9 +136,10 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     nodata pixels never count.
 
     exactextract's own operations do the work in one raster-sequential pass per batch (each cell
-    read once, not once per polygon over it): ``sum`` of the cell areas over the cells with data,
-    and ``unique`` with ``weighted_frac`` (weights: the cell areas) of a code per cell, the loss
-    value on forest cells and :data:`NOT_FOREST` on the others. Polygons go in batches of
+    read once, not once per polygon over it): ``unique`` codes per cell (the loss value on forest
+    cells, :data:`NOT_FOREST` on the others) with their ``frac`` and the ``count`` of cells with
+    data times the cell area (a projected raster); on a geographic raster, whose cells shrink
+    towards the poles, ``weighted_frac`` and ``sum`` with each cell's area. Polygons go in batches of
     ``batch_size`` sorted from north to south, so a batch reads a band of the raster and memory is
     bounded by the batch, not by the number of polygons.
     """
@@ -235,6 +236,15 @@ class _ZoneCells:
         self.product, self.loss_src, self.cover_src = product, loss_src, cover_src
         self.nodata = product.nodata if product.nodata is not None else loss_src.nodata
         self.pixel_area = row_pixel_areas_m2(loss_src.transform, loss_src.height, loss_src.crs)
+        # a projected raster's cells all have one area: a coverage-weighted count then gives the
+        # hectares, and no area raster is needed (half the work per cell)
+        self.constant_area = float(self.pixel_area[0]) if len(self.pixel_area) and \
+            (self.pixel_area == self.pixel_area[0]).all() else None
+        # an unsigned integer product without tree cover, whose nodata is the file's own: its values
+        # are the codes already (0 no loss, N loss), so exactextract reads the file as it is
+        dtype = np.dtype(loss_src.dtypes[0])
+        self.raw = (cover_src is None and dtype.kind == "u" and dtype.itemsize < 4
+                    and (product.nodata is None or product.nodata == loss_src.nodata))
         self._last = None
 
     def window(self, x0: int, y0: int, nx: int, ny: int):
@@ -272,11 +282,24 @@ def _zonal_batch(geoms: np.ndarray, crs, cells: _ZoneCells, max_cells_in_memory:
     from exactextract.operation import Operation
 
     cell_source, wkb_features = _exactextract_classes()
-    code_src, area_src = cell_source(cells.loss_src, cells, 0, "code"), cell_source(cells.loss_src, cells, 1, "area")
-    ops = [Operation("unique", "codes", code_src), Operation("weighted_frac", "shares", code_src, area_src),
-           Operation("sum", "data_m2", area_src)]
-    return exact_extract(None, wkb_features(geoms, crs), ops, include_cols=["asmgeo_row"], output="pandas",
-                         strategy="raster-sequential", max_cells_in_memory=max_cells_in_memory)
+    if cells.constant_area is not None:  # unique codes, their shares and the cells with data, counted
+        if cells.raw:
+            from exactextract.raster import RasterioRasterSource
+
+            code_src = RasterioRasterSource(cells.loss_src, name="code")
+        else:
+            code_src = cell_source(cells.loss_src, cells, 0, "code")
+        ops = [Operation("unique", "codes", code_src), Operation("frac", "shares", code_src),
+               Operation("count", "cells", code_src)]
+    else:  # cells of many areas: shares weighted by area, and the area with data summed
+        code_src, area_src = cell_source(cells.loss_src, cells, 0, "code"), cell_source(cells.loss_src, cells, 1, "area")
+        ops = [Operation("unique", "codes", code_src), Operation("weighted_frac", "shares", code_src, area_src),
+               Operation("sum", "data_m2", area_src)]
+    table = exact_extract(None, wkb_features(geoms, crs), ops, include_cols=["asmgeo_row"], output="pandas",
+                          strategy="raster-sequential", max_cells_in_memory=max_cells_in_memory)
+    if cells.constant_area is not None and len(table):
+        table["data_m2"] = table.pop("cells").to_numpy(dtype=float) * cells.constant_area
+    return table
 
 
 @functools.cache

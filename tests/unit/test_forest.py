@@ -2,6 +2,7 @@
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -103,6 +104,31 @@ def test_zonal_loss_in_batches_keeps_the_polygon_order_and_sums_by_hand(tmp_path
     assert table.loc["OUT"].reset_index()[["year", "loss_ha", "covered_pct"]].values.tolist() == [[0, 0.0, 0.0]]
     assert table.loc["NONE"].reset_index().year.tolist() == [0] and table.loss_ha[("NONE", 0)] == 0.0
     assert list(table.loc["N"].index) == [0, 2005] and list(table.loc["MID"].index) == [0]
+
+
+def test_zonal_loss_reads_the_product_as_it_is_or_through_codes_with_the_same_answer(tmp_path):
+    # the file read as it is (no tree cover), through per-cell codes (a tree cover of 100% keeps
+    # every pixel), and with a configured nodata equal to the file's: one answer
+    rng = np.random.default_rng(7)
+    loss = rng.choice(np.array([0, 0, 0, 4, 9, 255], dtype="uint8"), size=(60, 60))
+    t = from_origin(0, 600, 10, 10)
+    path = write_raster(tmp_path / "loss.tif", loss, t, nodata=255)
+    cover = write_raster(tmp_path / "cover.tif", np.full((60, 60), 100, dtype="uint8"), t)
+    polygons = gpd.GeoDataFrame({"pid": ["A", "B", "C"]}, geometry=[
+        shapely.Point(300, 300).buffer(180), shapely.box(-50, -50, 90.5, 333.3), shapely.Point(520, 80).buffer(77)],
+        crs=UTM)
+    as_is = zonal_loss(polygons, "pid", LossProduct(path))
+    coded = zonal_loss(polygons, "pid", LossProduct(path, cover))
+    declared = zonal_loss(polygons, "pid", LossProduct(path, nodata=255))
+    pd.testing.assert_frame_equal(as_is, coded)
+    pd.testing.assert_frame_equal(as_is, declared)
+    # by hand for the box B (x 0..90.5, y 0..333.3 on the raster): rows 27..59 whole and 0.33 of
+    # row 26; columns 0..8 whole and 0.05 of column 9
+    weight = np.zeros((60, 60))
+    weight[27:, :9], weight[27:, 9], weight[26, :9], weight[26, 9] = 1, 0.05, 0.33, 0.33 * 0.05
+    lost_9 = (weight * (loss == 9)).sum() * 100 / 1e4
+    b = as_is[as_is.pid == "B"].set_index("year").loss_ha
+    assert b[2009] == pytest.approx(lost_9, abs=1e-4)
 
 
 def scene(forest=None, cleared=None, size=10, fill=(300, 3500)):
