@@ -62,9 +62,6 @@ checkpoint change_tiles:
         run_path("forest", "tiles.json"),
     log:
         log_path("change_tiles"),
-    # the image pair's chain (tiles, change, patches, forest flags) is the longest in the
-    # workflow: its jobs go first when more jobs are ready than cores
-    priority: 10
     conda:
         "../../environment.yml"
     params:
@@ -86,7 +83,6 @@ rule change_tile:
         log_path("change_tile_{tile}"),
     wildcard_constraints:
         tile=r"\d+",
-    priority: 10
     conda:
         "../../environment.yml"
     resources:
@@ -113,7 +109,6 @@ rule change_merge:
         patches=run_path("forest", "ndvi_patches.gpkg"),
     log:
         log_path("change_merge"),
-    priority: 10
     conda:
         "../../environment.yml"
     resources:
