@@ -15,8 +15,6 @@ quantised to about a metre; the GeoPackages keep full precision.
 from __future__ import annotations
 
 import base64
-import gzip
-import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
@@ -37,8 +35,11 @@ from jinja2 import Template
 COORD_SCALE = 100_000
 
 # every colour comes from asmgeo.palette, which the QGIS styles read too
+from asmgeo.mappage import decode_payload, encode_payload, payload_of_html  # noqa: E402,F401 (re-exported)
+from asmgeo.labels import FLAG_TYPES, SEVERITIES, flag_label, value_label  # noqa: E402
 from asmgeo.palette import (  # noqa: E402
-    EXCLUSION_COLOURS, LICENCE_STATE_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, TENURE_COLOURS,
+    EXCLUSION_COLOURS, LICENCE_STATE_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, SITE_STATUS_SHAPES,
+    TENURE_COLOURS,
 )
 
 
@@ -69,6 +70,9 @@ class Layer:
     label_column: str | None = None  # short text drawn on the map (e.g. a rank)
     headline: str | None = None  # column shown as a paragraph above the popup's table (the reason)
     style: dict = field(default_factory=dict)
+    # which flags a feature shows: (flags' layer, this frame's id column, its other-party column or None)
+    flag_match: tuple[str, str, str | None] | None = None
+    shapes: dict = field(default_factory=dict)  # point layers: legend value -> circle, triangle, diamond, square
 
 
 @dataclass
@@ -96,6 +100,11 @@ def metres(value: Any) -> str:
 
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+
+
+def worded(value: Any, entries) -> str:
+    """A category value as the words its legend uses (the value itself when the palette lacks it)."""
+    return "" if _missing(value) else value_label(str(value), entries)
 
 
 def cell_text(value: Any) -> str:
@@ -188,6 +197,8 @@ def _colour_index(layer: Layer) -> tuple[list[int], list[list[str]]]:
     index = values.map(lookup).to_numpy()
     present = sorted(set(index.tolist()))
     remap = {old: new for new, old in enumerate(present)}
+    if layer.shapes:
+        entries = [e + [layer.shapes.get(e[0], "circle")] for e in entries]
     return [remap[i] for i in index.tolist()], [entries[i] for i in present]
 
 
@@ -216,15 +227,41 @@ def pack_layer(layer: Layer, tolerance_m: float) -> dict:
     return packed
 
 
-def encode_payload(payload: dict) -> str:
-    """gzip + base64 of the JSON payload: text with no character a template or script reads."""
-    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
-
-
-def decode_payload(text: str) -> dict:
-    """Inverse of :func:`encode_payload` (for tests and notebooks)."""
-    return json.loads(gzip.decompress(base64.b64decode(text)).decode("utf-8"))
+def flag_index(layers: Sequence[Layer], flags: pd.DataFrame | None) -> dict:
+    """Where each flag is drawn: ``{layer key: {"ids": [flag_id, ...], "features": [k, ...]}}``, so
+    that ``page.html#flag=<flag_id>`` opens the feature that shows it. A flag is placed once: on a
+    layer that matches its other party too (an overlap between two licences) before one that matches
+    its subject alone (the licence), and on the upper of two such layers."""
+    if flags is None or not len(flags):
+        return {}
+    table = flags[["flag_id", "layer", "id", "other_id"]].astype(str)
+    table["text"] = flag_lines(flags).to_numpy()
+    placed: set[str] = set()
+    out: dict[str, dict] = {}
+    order = sorted(range(len(layers)), key=lambda i: (layers[i].flag_match is None or layers[i].flag_match[2] is None, -i))
+    for i in order:
+        layer = layers[i]
+        if layer.flag_match is None or not len(layer.frame):
+            continue
+        flag_layer, id_column, other_column = layer.flag_match
+        mine = table[(table["layer"] == flag_layer) & ~table["flag_id"].isin(placed)]
+        if not len(mine) or id_column not in layer.frame or (other_column and other_column not in layer.frame):
+            continue
+        keys = [layer.frame[id_column].astype(str)]
+        if other_column is not None:
+            keys.append(layer.frame[other_column].astype(str))
+        features = pd.DataFrame({"_k": range(len(layer.frame)), **{f"_c{j}": c.to_numpy() for j, c in enumerate(keys)}})
+        features = features.drop_duplicates([c for c in features.columns if c != "_k"])
+        on = ["id"] + (["other_id"] if other_column is not None else [])
+        hits = mine.merge(features, left_on=on, right_on=[f"_c{j}" for j in range(len(on))], how="inner")
+        if not len(hits):
+            continue
+        hits = hits.sort_values("flag_id", kind="stable")
+        out[layer.key] = {"ids": hits["flag_id"].tolist(), "features": [int(k) for k in hits["_k"]]}
+        if layer.headline not in ("flags", "reason"):  # popups that do not already lead with the flag's reason
+            out[layer.key]["texts"] = hits["text"].tolist()
+        placed.update(hits["flag_id"])
+    return out
 
 
 def _data_uri(mime: str, data: bytes) -> str:
@@ -297,10 +334,11 @@ def _overview_outlines(layers: Sequence[Layer]) -> list:
 
 def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | None = None,
               panel: Panel | None = None, search: bool = True, minimap: bool = True, planner: dict | None = None,
-              tolerance_m: float | None = None) -> folium.Map:
+              tolerance_m: float | None = None, flags: pd.DataFrame | None = None) -> folium.Map:
     """A folium.Map that draws ``layers`` offline, with legend, layer control, scale bar and caption.
 
-    ``tiles`` is ``{"url": ..., "attribution": ...}`` for a basemap, or None for none (offline).
+    ``tiles`` is ``{"url": ..., "attribution": ...}`` for a basemap, or None for none (offline);
+    ``flags`` (the flag table) lets ``#flag=<flag_id>`` open the feature that shows each flag.
     """
     tolerance = display_tolerance_m([l.frame for l in layers]) if tolerance_m is None else tolerance_m
     bounds = _bounds(layers)
@@ -308,7 +346,7 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
         "title": title, "caption": list(caption), "scale": COORD_SCALE, "bounds": bounds,
         "tiles": tiles if tiles and tiles.get("url") else None, "search": search, "minimap": minimap,
         "layers": [pack_layer(layer, tolerance) for layer in layers], "overview": _overview_outlines(layers),
-        "panel": None,
+        "panel": None, "flags": flag_index(layers, flags),
     }
     if tiles and tiles.get("url") and tiles.get("attribution"):
         payload["caption"].append(f"Basemap: {tiles['attribution']}")
@@ -336,14 +374,6 @@ def payload_of(fmap: folium.Map) -> dict:
         if isinstance(child, _PackedLayers):
             return decode_payload(child.encoded)
     raise ValueError("not an asmgeo map: no packed layers")
-
-
-def payload_of_html(page: str) -> dict:
-    """The decoded payload of a saved map page (what the viewer draws: for tests and audits)."""
-    found = re.search(r'asmgeoRender\([^,]+, "([A-Za-z0-9+/=]+)"\)', page)
-    if not found:
-        raise ValueError("not an asmgeo map page: no packed layers")
-    return decode_payload(found.group(1))
 
 
 # --- The five maps -------------------------------------------------------------------------
@@ -374,10 +404,12 @@ def licence_states(concessions: gpd.GeoDataFrame, as_of: str) -> gpd.GeoDataFram
 
 
 LICENCE_FIELDS = [Field("Licence", "licence_id"), Field("Holder", "holder"), Field("Type", "licence_type"),
-                  Field("Status (as recorded)", "status"), Field("State on the as-of date", "state"),
+                  Field("Status (as recorded)", "status"),
+                  Field("State on the as-of date", "state", lambda v: worded(v, LICENCE_STATE_COLOURS)),
                   Field("Valid", "validity"), Field("Minerals", "minerals"), Field("Source", "source_file"),
                   Field("Source row", "source_row")]
-TENURE_FIELDS = [Field("Parcel", "tenure_id"), Field("Name", "name"), Field("Type", "tenure_type"),
+TENURE_FIELDS = [Field("Parcel", "tenure_id"), Field("Name", "name"),
+                 Field("Type", "tenure_type", lambda v: worded(v, TENURE_COLOURS)),
                  Field("Holder", "holder"), Field("Protection", "protection"), Field("Source", "source_file")]
 
 
@@ -385,27 +417,36 @@ def licence_layer(licences: gpd.GeoDataFrame, show: bool = True, outline_only: b
                   name: str = "Licences by state") -> Layer:
     style = {"fillOpacity": 0.0, "weight": 2} if outline_only else {"fillOpacity": 0.12, "weight": 1.5}
     return Layer("licences", name, licences, "polygon", LICENCE_FIELDS, "state", LICENCE_STATE_COLOURS,
-                 "state on the as-of date", show=show, search=["licence_id", "holder"], style=style)
+                 "state on the as-of date", show=show, search=["licence_id", "holder"], style=style,
+                 flag_match=("concessions", "licence_id", None))
 
 
 def tenure_layer(tenure: gpd.GeoDataFrame, show: bool = True, outline_only: bool = False,
                  name: str = "Land tenure by type", key: str = "tenure") -> Layer:
     style = {"fillOpacity": 0.0, "weight": 2, "dashArray": "6 4"} if outline_only else {"fillOpacity": 0.2, "weight": 1}
     return Layer(key, name, tenure, "polygon", TENURE_FIELDS, "tenure_type", TENURE_COLOURS, "tenure type",
-                 show=show, search=["tenure_id", "name"], style=style)
+                 show=show, search=["tenure_id", "name"], style=style, flag_match=("tenure", "tenure_id", None))
+
+
+def flag_lines(flags: pd.DataFrame) -> pd.Series:
+    """Each flag as one line a person reads: 'Label (High severity): reason'."""
+    if not len(flags):
+        return pd.Series(dtype=object)
+    return (flags["flag_type"].map(flag_label) + " (" + flags["severity"].map(SEVERITIES).fillna(flags["severity"])
+            + " severity): " + flags["reason"].fillna(""))
 
 
 def site_flag_text(flags: pd.DataFrame, layer: str = "sites") -> pd.Series:
-    """Per subject id: its flags as 'type (severity): reason' lines."""
+    """Per subject id: its flags as 'Label (severity): reason' lines."""
     mine = flags[flags["layer"] == layer]
     if mine.empty:
         return pd.Series(dtype=object)
-    lines = mine["flag_type"] + " (" + mine["severity"] + "): " + mine["reason"].fillna("")
-    return lines.groupby(mine["id"]).agg("\n\n".join)
+    return flag_lines(mine).groupby(mine["id"]).agg("\n\n".join)
 
 
 SITE_FIELDS = [
-    Field("Site", "site_id"), Field("Name", "name"), Field("Licence status", "status"),
+    Field("Site", "site_id"), Field("Name", "name"),
+    Field("Licence status", "status", lambda v: worded(v, SITE_STATUS_COLOURS)),
     Field("Judged on", "judged_on"), Field("Licences it lies in", "licences_inside"),
     Field("Legalised by", "legalised_by"), Field("Declared licence", "declared_licence_id"),
     Field("Nearest valid licence", "nearest_valid_licence"), Field("Its holder", "nearest_holder"),
@@ -422,11 +463,13 @@ def site_layer(sites: gpd.GeoDataFrame, flags: pd.DataFrame, cluster: bool = Tru
     frame["flags"] = frame["site_id"].map(site_flag_text(flags)).fillna("")
     return Layer("sites", "Sites by licence status", frame, "point", SITE_FIELDS, "status", SITE_STATUS_COLOURS,
                  "licence status on the site's date", cluster=cluster, search=["site_id", "name"], headline="flags",
-                 style={"radius": 6, "fillOpacity": 0.85, "weight": 1, "outline": "#333333"})
+                 style={"radius": 6, "fillOpacity": 0.85, "weight": 1, "outline": "#333333"},
+                 flag_match=("sites", "site_id", None), shapes=SITE_STATUS_SHAPES)
 
 
 OVERLAP_FIELDS = [
-    Field("Overlap", "overlap_kind"), Field("Severity", "severity"), Field("Conflict / flag", "conflict"),
+    Field("Overlap", "overlap_kind"), Field("Severity", "severity", lambda v: worded(v, SEVERITY_COLOURS)),
+    Field("Conflict / flag", "conflict", lambda v: "" if _missing(v) else flag_label(v) if v in FLAG_TYPES else str(v)),
     Field("Party A", "party_a"), Field("Holder A", "holder_a"), Field("Type A", "type_a"), Field("Validity A", "valid_a"),
     Field("Party B", "party_b"), Field("Holder B", "holder_b"), Field("Type B", "type_b"), Field("Validity B", "valid_b"),
     Field("Area", "area_ha", hectares), Field("Share of A", "share_a_pct", percent),
@@ -443,7 +486,7 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
     """Licence x licence and licence x tenure overlaps in one frame with the same columns, by severity."""
     pairs = concession_overlaps.assign(
         overlap_kind="licence x licence", party_a=concession_overlaps["licence_a"],
-        party_b=concession_overlaps["licence_b"])
+        party_b=concession_overlaps["licence_b"], flag_other=concession_overlaps["licence_b"])
     tenure = tenure_overlaps.assign(
         overlap_kind="licence x tenure", party_a=tenure_overlaps["licence_id"],
         party_b=_text(tenure_overlaps["tenure_name"]) + " (" + _text(tenure_overlaps["tenure_id"]) + ")",
@@ -451,9 +494,9 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
         holder_b=tenure_overlaps["tenure_holder"],
         type_b=_text(tenure_overlaps["tenure_type"]) + " (protection: " + _text(tenure_overlaps["protection"], "none") + ")",
         valid_b="", share_a_pct=tenure_overlaps["share_licence_pct"], share_b_pct=tenure_overlaps["share_tenure_pct"],
-        conflict=tenure_overlaps["flag_type"])
+        conflict=tenure_overlaps["flag_type"], flag_other=tenure_overlaps["tenure_id"])
     columns = ["overlap_kind", "severity", "conflict", "party_a", "holder_a", "type_a", "valid_a", "party_b",
-               "holder_b", "type_b", "valid_b", "area_ha", "share_a_pct", "share_b_pct", "reason", "geometry"]
+               "holder_b", "type_b", "valid_b", "area_ha", "share_a_pct", "share_b_pct", "reason", "flag_other", "geometry"]
     frames = [f[columns] for f in (pairs, tenure) if len(f)]
     if not frames:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=concession_overlaps.crs)
@@ -465,7 +508,8 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
 def overlap_layer(overlaps: gpd.GeoDataFrame, key: str = "overlaps", name: str = "Overlaps by severity",
                   show: bool = True) -> Layer:
     return Layer(key, name, overlaps, "polygon", OVERLAP_FIELDS, "severity", SEVERITY_COLOURS, "severity",
-                 show=show, headline="reason", style={"fillOpacity": 0.6, "weight": 2})
+                 show=show, headline="reason", style={"fillOpacity": 0.6, "weight": 2},
+                 flag_match=("concessions", "party_a", "flag_other"))
 
 
 PATCH_FIELDS = [
@@ -488,11 +532,12 @@ def patch_layers(patches: gpd.GeoDataFrame) -> tuple[Layer, Layer]:
     frame["unexplained_rank_text"] = np.where(unexplained, short + " #" + frame["unexplained_rank"].astype(str), "")
     by_year = Layer("loss", "Forest loss patches by year", frame, "polygon", PATCH_FIELDS, "year",
                     sequential_colours(frame["year"].tolist()), "year of loss", search=["patch_id"],
-                    style={"fillOpacity": 0.65, "weight": 1})
+                    style={"fillOpacity": 0.65, "weight": 1}, flag_match=("forest_patches", "patch_id", None))
     leads = Layer("unexplained", "Unexplained clearings (leads, ranked)", frame[unexplained].reset_index(drop=True),
                   "polygon", PATCH_FIELDS, None, [("", "no valid licence or known site explains it", "#b30000")],
                   "rank within its source", label_column="unexplained_rank_text",
-                  style={"fillOpacity": 0.0, "weight": 4, "outline": "#b30000"})
+                  style={"fillOpacity": 0.0, "weight": 4, "outline": "#b30000"},
+                  flag_match=("forest_patches", "patch_id", None))
     return by_year, leads
 
 
@@ -537,18 +582,19 @@ def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gp
     if zones is not None:
         layers.append(zone_layer(zones))
     layers.append(site_layer(sites, flags))
-    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m)
+    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m, flags=flags)
 
 
 def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
-                 tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
+                 tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None,
+                 tolerance_m: float | None = None, flags: pd.DataFrame | None = None) -> folium.Map:
     """Overlaps by severity over both parties' outlines, with a list sorted by severity."""
     parties = set(overlaps["party_a"]) | set(same_holder.get("licence_a", [])) | set(same_holder.get("licence_b", []))
     involved = licences[licences["licence_id"].isin(parties | set(overlaps["party_b"]))]
     tenure_ids = overlaps["party_b"].str.extract(r"\(([^()]*)\)$")[0].dropna()
     involved_tenure = tenure[tenure["tenure_id"].isin(set(tenure_ids))]
     same = same_holder.assign(overlap_kind="same holder", party_a=same_holder.get("licence_a"),
-                              party_b=same_holder.get("licence_b"))
+                              party_b=same_holder.get("licence_b"), flag_other=same_holder.get("licence_b"))
     labels = [f"{s.upper()}: {a} x {b}, {a_ha:,.2f} ha" for s, a, b, a_ha in
               zip(overlaps["severity"], overlaps["party_a"], overlaps["party_b"], overlaps["area_ha"])]
     layers = [licence_layer(involved, outline_only=True, name="Licences in an overlap (outline)"),
@@ -558,20 +604,20 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, lice
         layers.append(overlap_layer(same, "same_holder", "Overlaps between one holder's own licences", show=False))
     panel = Panel("overlaps", "Overlaps, most severe first", list(range(len(overlaps))), labels,
                   empty="No overlapping claims.")
-    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m)
+    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags)
 
 
 def sites_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame, flags: pd.DataFrame,
               title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
     """Sites by licence status (clustered) over licences and tenure, with every flag's reason in the popup."""
     layers = [tenure_layer(tenure), licence_layer(licences), site_layer(sites, flags)]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags)
 
 
 def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                       tenure: gpd.GeoDataFrame, site_radius_m: float, title: str, caption: Sequence[str],
                       tiles: dict | None = None, tolerance_m: float | None = None,
-                      extra: Sequence[Layer] = ()) -> folium.Map:
+                      extra: Sequence[Layer] = (), flags: pd.DataFrame | None = None) -> folium.Map:
     """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank
     (``extra``: e.g. detected footprints by vintage and their growth)."""
     by_year, leads = patch_layers(patches)
@@ -583,9 +629,10 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
               Layer("buffers", f"Site buffers ({site_radius_m:g} m)", buffers, "polygon",
                     [Field("Site", "site_id"), Field("Radius", "radius_m", metres)], None,
                     [("", "attribution radius around a registered site", "#555555")], "", show=False,
-                    style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"}),
+                    style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"},
+                    flag_match=("sites", "site_id", None)),
               *extra, by_year, leads]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m)
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags)
 
 
 def river_layer(rivers: gpd.GeoDataFrame) -> Layer:
@@ -616,7 +663,7 @@ def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: g
               zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
     panel = Panel("zones", "Candidate zones, best first", np.argsort(zones["rank"].to_numpy(), kind="stable").tolist(),
                   labels, empty="No zone meets the criteria.")
-    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m,
+    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags,
                      planner=planner_payload(zones, weights, threshold) if len(zones) else None)
     return fmap
 

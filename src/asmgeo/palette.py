@@ -4,19 +4,29 @@ colour)."""
 
 SEVERITY_COLOURS = [("high", "high severity", "#d7301f"), ("medium", "medium severity", "#fc8d59"),
                     ("low", "low severity", "#fdcc8a")]
+# Site statuses in the Okabe-Ito colours (distinct for the common colour-vision deficiencies),
+# with the status family also told by the marker's shape (SITE_STATUS_SHAPES): circle licensed,
+# triangle in a licence that does not legalise the site, diamond outside every licence, square
+# undetermined. No status is told by red against green alone.
 SITE_STATUS_COLOURS = [
-    ("licensed", "licensed: inside a licence valid on the site's date", "#1a9850"),
-    ("licensed_near_boundary", "licensed, within GPS tolerance of the boundary", "#91cf60"),
-    ("declared_licence_mismatch", "licensed, but not by the licence the site declares", "#d9ef8b"),
-    ("mineral_not_licensed", "inside a valid licence for other minerals", "#fee08b"),
-    ("licence_not_valid_yet", "inside a licence not yet valid on the site's date", "#fdae61"),
-    ("expired_licence", "inside a licence expired on the site's date", "#f46d43"),
-    ("suspended_or_revoked", "inside a suspended or revoked licence", "#a50026"),
-    ("licence_dates_inconsistent", "inside a licence whose dates contradict each other", "#762a83"),
-    ("licence_dates_unknown", "in or near a licence whose validity cannot be told (unreadable or missing dates)", "#c2a5cf"),
-    ("unlicensed", "outside every licence", "#d73027"),
-    ("no_licence_data", "licence status undetermined: no licence layer given", "#bababa"),
+    ("licensed", "licensed: inside a licence valid on the site's date", "#009e73"),
+    ("licensed_near_boundary", "licensed, within GPS tolerance of the boundary", "#56b4e9"),
+    ("declared_licence_mismatch", "licensed, but not by the licence the site declares", "#f0e442"),
+    ("mineral_not_licensed", "inside a valid licence for other minerals", "#e69f00"),
+    ("licence_not_valid_yet", "inside a licence not yet valid on the site's date", "#0072b2"),
+    ("expired_licence", "inside a licence expired on the site's date", "#cc79a7"),
+    ("suspended_or_revoked", "inside a suspended or revoked licence", "#000000"),
+    ("licence_dates_inconsistent", "inside a licence whose dates contradict each other", "#7f6a3a"),
+    ("licence_dates_unknown", "in or near a licence whose validity cannot be told (unreadable or missing dates)", "#b3b3b3"),
+    ("unlicensed", "outside every licence", "#d55e00"),
+    ("no_licence_data", "licence status undetermined: no licence layer given", "#e0e0e0"),
 ]
+SITE_STATUS_SHAPES = {
+    "licensed": "circle", "licensed_near_boundary": "circle", "declared_licence_mismatch": "circle",
+    "mineral_not_licensed": "triangle", "licence_not_valid_yet": "triangle", "expired_licence": "triangle",
+    "suspended_or_revoked": "triangle", "licence_dates_inconsistent": "triangle",
+    "unlicensed": "diamond", "licence_dates_unknown": "square", "no_licence_data": "square",
+}
 LICENCE_STATE_COLOURS = [
     ("valid", "valid on the as-of date", "#2166ac"), ("pending", "pending application", "#67a9cf"),
     ("not_yet_valid", "granted, not yet valid", "#a6bddb"), ("expired", "expired", "#969696"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from asmgeo.palette import (EXCLUSION_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS,
+from asmgeo.palette import (EXCLUSION_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, SITE_STATUS_SHAPES,
                             TENURE_COLOURS)
 
 
@@ -25,13 +25,14 @@ class LayerStyle:
     categories: tuple
     kind: str  # point, line or polygon
     fill_opacity: float = 0.5
+    shapes: tuple = ()  # (value, marker name) for point layers: the maps' shapes
 
 
 # the styled layers, by the layer names asmgeo writes (the same everywhere they are written)
 LAYER_STYLES = {
     "flags_points": LayerStyle("severity", tuple(SEVERITY_COLOURS), "point"),
     "flags_areas": LayerStyle("severity", tuple(SEVERITY_COLOURS), "polygon"),
-    "site_status": LayerStyle("status", tuple(SITE_STATUS_COLOURS), "point"),
+    "site_status": LayerStyle("status", tuple(SITE_STATUS_COLOURS), "point", shapes=tuple(SITE_STATUS_SHAPES.items())),
     "concession_overlaps": LayerStyle("severity", tuple(SEVERITY_COLOURS), "polygon"),
     "same_holder_overlaps": LayerStyle("severity", tuple(SEVERITY_COLOURS), "polygon"),
     "tenure_overlaps": LayerStyle("severity", tuple(SEVERITY_COLOURS), "polygon"),
@@ -47,14 +48,14 @@ def _rgba(colour: str, alpha: float = 1.0) -> str:
     return ",".join(str(int(colour[i:i + 2], 16)) for i in (0, 2, 4)) + f",{round(255 * alpha)}"
 
 
-def _symbol(name: str, kind: str, colour: str, fill_opacity: float) -> str:
+def _symbol(name: str, kind: str, colour: str, fill_opacity: float, shape: str = "circle") -> str:
     def options(props: dict) -> str:
         opts = "".join(f'<Option name={quoteattr(k)} type="QString" value={quoteattr(v)}/>' for k, v in props.items())
         old = "".join(f"<prop k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in props.items())  # QGIS < 3.26
         return f'<Option type="Map">{opts}</Option>{old}'
 
     if kind == "point":
-        layer = ("SimpleMarker", {"name": "circle", "color": _rgba(colour), "outline_color": "255,255,255,255",
+        layer = ("SimpleMarker", {"name": shape, "color": _rgba(colour), "outline_color": "51,51,51,255",
                                   "outline_width": "0.4", "size": "2.6"})
         symbol_type = "marker"
     elif kind == "line":
@@ -78,7 +79,9 @@ def qml(style: LayerStyle, values: list[str] | None = None) -> str:
     categories += [(str(v), str(v), OTHER_COLOUR) for v in sorted(set(values or []) - known)]
     cats = "".join(f'<category value={quoteattr(v)} label={quoteattr(label)} symbol="{k}" render="true"/>'
                    for k, (v, label, _) in enumerate(categories))
-    symbols = "".join(_symbol(str(k), style.kind, colour, style.fill_opacity) for k, (_, _, colour) in enumerate(categories))
+    shapes = dict(style.shapes)
+    symbols = "".join(_symbol(str(k), style.kind, colour, style.fill_opacity, shapes.get(v, "circle"))
+                      for k, (v, _, colour) in enumerate(categories))
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
             '<qgis version="3.22.0" styleCategories="Symbology">'
             f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(style.field)} symbollevels="0" '

@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 
 from asmgeo.flags import SEVERITY_ORDER
+from asmgeo.labels import flag_explanation, flag_label
 from asmgeo.qa import crs_sentence
 from asmgeo.timing import period_label
 
@@ -28,6 +29,17 @@ td.reason { max-width: 640px; overflow-wrap: break-word; white-space: pre-wrap; 
 .maps a { display: inline-block; margin: 4px 12px 4px 0; } code { font-size: 12px; }
 details { margin: 8px 0; } .muted { color: #666; }
 .warnings { border-left: 4px solid #c05000; background: #fff6ec; padding: 4px 12px; } .warnings h2 { border: 0; margin-top: 8px; }
+svg { max-width: 100%; height: auto; } .wide { overflow-x: auto; } pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+@media (max-width: 600px) {
+  body { margin: 12px auto; padding: 0 10px; }
+  /* tables become cards: one block per row, each value under its column's name */
+  table.cards, table.cards tbody, table.cards tr, table.cards td { display: block; width: auto; }
+  table.cards thead { display: none; }
+  table.cards tr { border: 1px solid #ccc; border-radius: 4px; margin: 0 0 10px 0; padding: 4px 6px; }
+  table.cards td { border: 0; padding: 2px 0; text-align: left; max-width: none; overflow-wrap: anywhere; }
+  table.cards td::before { content: attr(data-label) ": "; color: #666; font-weight: 600; }
+  table.cards td:empty { display: none; }
+}
 """
 
 
@@ -42,9 +54,12 @@ def esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: dict[str, str] | None = None) -> str:
-    """An HTML table of ``frame`` (every cell escaped); numeric columns right-aligned."""
-    css = css or {}
+def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: dict[str, str] | None = None,
+          links: dict[str, str] | None = None) -> str:
+    """An HTML table of ``frame`` (every cell escaped); numeric columns right-aligned; ``links`` maps a
+    column holding addresses to the text of its links (an empty address gives an empty cell). On a
+    phone each row shows as a card, every value under its column's name."""
+    css, links = css or {}, links or {}
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False):
@@ -53,9 +68,14 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
             cls = "num" if column in numeric else css.get(column, "")
             if column == "severity":
                 cls = f"sev-{esc(value)}"
-            cells.append(f'<td class="{cls}">{esc(value)}</td>' if cls else f"<td>{esc(value)}</td>")
+            text = esc(value)
+            if column in links and text:
+                text = f'<a href="{text}">{esc(links[column])}</a>'
+            attrs = f' class="{cls}"' if cls else ""
+            cells.append(f'<td{attrs} data-label="{esc(column)}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table id="{esc(table_id)}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    return (f'<div class="wide"><table id="{esc(table_id)}" class="cards"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], unit: str, chart_id: str, colour: str = "#3182bd") -> str:
@@ -65,7 +85,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], unit: str, chart_i
     width, bar_h, label_w = 520, 20, 210
     top = max(float(v) for v in values) or 1.0
     height = bar_h * len(labels) + 8
-    parts = [f'<svg id="{esc(chart_id)}" width="{width}" height="{height}" role="img">']
+    parts = [f'<svg id="{esc(chart_id)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">']
     for k, (label, value) in enumerate(zip(labels, values)):
         y = 4 + k * bar_h
         w = (width - label_w - 90) * float(value) / top
@@ -87,16 +107,47 @@ def _number(value: float) -> str:
 
 
 def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
-    """Flags and hectares per flag type and severity, most severe first."""
+    """Flags and hectares per flag type and severity, most severe first, each type in words with what
+    it means. A measure no flag of the row carries (the area of a site flag) is blank, not 0."""
+    columns = ["flag", "what it means", "flag_type", "severity", "flags", "area_ha", "loss_ha"]
     if flags.empty:
-        return pd.DataFrame(columns=["flag_type", "severity", "flags", "area_ha", "loss_ha"])
+        return pd.DataFrame(columns=columns)
     numbers = flags.assign(area_ha=pd.to_numeric(flags["area_ha"], errors="coerce"),
                            loss_ha=pd.to_numeric(flags["loss_ha"], errors="coerce"))
     counts = (numbers.groupby(["flag_type", "severity"], as_index=False)
-              .agg(flags=("flag_id", "size"), area_ha=("area_ha", "sum"), loss_ha=("loss_ha", "sum")))
+              .agg(flags=("flag_id", "size"), area_ha=("area_ha", lambda v: v.sum(min_count=1)),
+                   loss_ha=("loss_ha", lambda v: v.sum(min_count=1))))
     counts[["area_ha", "loss_ha"]] = counts[["area_ha", "loss_ha"]].round(2)
+    counts["flag"] = counts["flag_type"].map(flag_label)
+    counts["what it means"] = counts["flag_type"].map(flag_explanation)
     counts["_o"] = counts["severity"].map(SEVERITY_ORDER).fillna(3)
-    return counts.sort_values(["_o", "flags"], ascending=[True, False]).drop(columns="_o").reset_index(drop=True)
+    counts = counts.sort_values(["_o", "flags"], ascending=[True, False]).drop(columns="_o").reset_index(drop=True)
+    return counts[columns]
+
+
+def preferred_maps(flag_type: str) -> list[str]:
+    """The maps a flag is best seen on, first to last: its theme's map, then the overview."""
+    kind = str(flag_type)
+    if kind.startswith("site_") or kind == "licence_expiring":
+        first = ["sites"]
+    elif kind.startswith("concession_"):
+        first = ["overlaps"]
+    elif kind.startswith(("deforestation_", "unexplained_", "detection_", "footprint_")):
+        first = ["deforestation"]
+    else:
+        first = []
+    return first + [m for m in ("overview", "sites", "overlaps", "deforestation", "candidates") if m not in first]
+
+
+def flag_links(flags: pd.DataFrame, pages: dict[str, tuple[str, set[str]]]) -> pd.Series:
+    """Per flag id, the address that opens it: ``maps/<map>.html#flag=<flag_id>`` on the first of its
+    :func:`preferred_maps` that draws it (``pages``: map name -> (address, flag ids it opens)); empty
+    when no map draws it."""
+    links = {}
+    for flag, kind in zip(flags["flag_id"], flags["flag_type"]):
+        links[flag] = next((f"{pages[m][0]}#flag={flag}" for m in preferred_maps(kind)
+                            if m in pages and flag in pages[m][1]), "")
+    return pd.Series(links, dtype=object)
 
 
 TOP_FLAGS = 25
@@ -109,14 +160,18 @@ def top_flags_note(total: int, n: int = TOP_FLAGS) -> str:
     return f"The first {n} of {total} flags, by severity then area; every flag is in flags.csv and flags.gpkg."
 
 
-def top_flags(flags: pd.DataFrame, n: int = TOP_FLAGS) -> pd.DataFrame:
-    """The ``n`` most severe flags (then largest area or loss), with their reasons."""
+def top_flags(flags: pd.DataFrame, n: int = TOP_FLAGS, links: pd.Series | None = None) -> pd.DataFrame:
+    """The ``n`` most severe flags (then largest area or loss), with their reasons and (``links``, from
+    :func:`flag_links`) the map address that opens each."""
+    columns = ["flag_id", "severity", "flag", "id", "other_id", "reason", "map"]
     if flags.empty:
-        return pd.DataFrame(columns=["flag_id", "severity", "flag_type", "id", "other_id", "reason"])
+        return pd.DataFrame(columns=columns)
     size = pd.to_numeric(flags["area_ha"], errors="coerce").fillna(0) + pd.to_numeric(flags["loss_ha"], errors="coerce").fillna(0)
     order = flags.assign(_o=flags["severity"].map(SEVERITY_ORDER).fillna(3), _s=size)
     top = order.sort_values(["_o", "_s", "flag_id"], ascending=[True, False, True]).head(n)
-    return top[["flag_id", "severity", "flag_type", "id", "other_id", "reason"]].reset_index(drop=True)
+    top = top.assign(flag=top["flag_type"].map(flag_label),
+                     map=top["flag_id"].map(links).fillna("") if links is not None else "")
+    return top[columns].reset_index(drop=True)
 
 
 def built_text(manifest: dict) -> str:
@@ -132,7 +187,8 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
                  overlap_classes: pd.Series, loss_by_year: pd.DataFrame, zones: pd.DataFrame,
                  maps: Iterable[tuple[str, str, str]], title: str, warnings: Sequence[str] = (),
                  crs_record: dict | None = None, verdict: str = "", changes: str = "",
-                 territories: pd.DataFrame | None = None, became_water: pd.DataFrame | None = None) -> str:
+                 territories: pd.DataFrame | None = None, became_water: pd.DataFrame | None = None,
+                 links: pd.Series | None = None) -> str:
     """The report page. ``maps`` holds (file name relative to the report, title, audience);
     ``warnings`` (qa/warnings.txt) open the page, before any number."""
     config = manifest.get("config", {})
@@ -156,6 +212,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         "<h2>Flags by type and severity</h2>",
         "<p>Hectares are the overlap or patch areas the flags carry (area_ha) and the forest loss they "
         "count (loss_ha); a hectare can appear under more than one flag.</p>",
+        "<p class=\"muted\">A blank area or loss: no flag of that row measures it (a site flag has no area).</p>",
         table(counts, "flag-counts", numeric=["flags", "area_ha", "loss_ha"]),
         "<h2>Charts</h2><div class=\"charts\">",
         "<figure><figcaption>Site licence status</figcaption>"
@@ -168,7 +225,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         "</div>",
         water_sentence(config, became_water),
         f"<h2>Top flags</h2><p class=\"muted\">{top_flags_note(len(flags))}</p>",
-        table(top_flags(flags), "top-flags", css={"reason": "reason"}),
+        table(top_flags(flags, links=links), "top-flags", css={"reason": "reason"}, links={"map": "open on the map"}),
         "<h2>Candidate zones</h2>",
         f'<p id="sensitivity">{esc(verdict)}</p>' if verdict else "",
         "<p>Each criterion's contribution to the zone's score (weight x criterion, averaged over the zone's cells); "
@@ -288,6 +345,7 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     import pyogrio
 
     from asmgeo import io
+    from asmgeo.mappage import flags_on_page
     from asmgeo.qa import read_warnings
 
     out_dir = Path(output).parent
@@ -306,11 +364,12 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
     contrib = [c for c in zones.columns if c.startswith("contrib_") and zones[c].astype(float).abs().sum() > 0]
     zones = zones[["rank", "zone_id", "area_ha", "score", *contrib, "reason"]]
     verdict = sensitivity_verdict(io.read_csv(sensitivity)) if sensitivity and Path(sensitivity).exists() else ""
-    links = []
+    links, pages = [], {}
     for path in map_files:
         stem = Path(path).stem
         name, audience = MAP_TITLES.get(stem, (stem, ""))
         links.append((Path(path).relative_to(out_dir).as_posix(), name, " " + audience))
+        pages[stem] = (links[-1][0], flags_on_page(path))
     page = build_report(json.loads(Path(manifest).read_text(encoding="utf-8")), io.read_csv(qa_summary),
                         flag_table, status, classes, loss, zones, links, title,
                         [line for path in ([warnings] if isinstance(warnings, (str, Path)) else warnings or [])
@@ -321,7 +380,8 @@ def write_report(manifest: str | Path, qa_summary: str | Path, flags: str | Path
                         io.read_csv(territories, keep_default_na=False, dtype={"vintage": str})
                         if territories and Path(territories).exists() else None,
                         pyogrio.read_dataframe(patches, layer="became_water", read_geometry=False)
-                        if "became_water" in [n for n, _ in pyogrio.list_layers(patches)] else None)
+                        if "became_water" in [n for n, _ in pyogrio.list_layers(patches)] else None,
+                        flag_links(flag_table, pages))
     with io.atomic_path(output) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return page

@@ -98,7 +98,10 @@ def test_planner_at_phone_size_fits_and_answers_touch_and_keys(tmp_path, open_pa
     panel = page.locator(".asmgeo-planner")
     assert panel.get_attribute("open") is None  # folded: the map is what a phone shows first
     assert page.locator(".asmgeo-legend").get_attribute("open") is None
-    assert page.locator(".leaflet-control-layers-expanded").count() == 0
+    # every panel waits behind the one menu button
+    assert not page.locator(".leaflet-control-layers").is_visible() and not panel.is_visible()
+    page.locator(".asmgeo-menu-button").tap()
+    assert panel.is_visible()
     page.locator(".asmgeo-planner > summary").tap()
     assert panel.get_attribute("open") is not None
     box = panel.bounding_box()

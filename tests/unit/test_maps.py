@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 import shapely
 
 from asmgeo import maps
+from tests.conftest import UTM, square
 from asmgeo.report import build_report, flag_counts
 
 HOSTILE = [
@@ -175,7 +177,23 @@ def test_site_popups_carry_every_flag_and_its_reason():
                           "flag_type": ["site_unlicensed", "site_near_watercourse", "x"],
                           "severity": ["high", "low", "low"], "reason": ["no licence", "near river", "other"]})
     text = maps.site_flag_text(flags)
-    assert text["S1"] == "site_unlicensed (high): no licence\n\nsite_near_watercourse (low): near river"
+    assert text["S1"] == ("Unlicensed site (High severity): no licence\n\n"
+                          "Site near a watercourse (Low severity): near river")
+
+
+def test_every_flag_type_has_words_and_an_unknown_type_is_still_shown():
+    from asmgeo.labels import FLAG_TYPES, flag_explanation, flag_label
+
+    raised = set()
+    for module in Path(maps.__file__).parent.rglob("*.py"):  # every flag type the code can raise
+        raised |= set(re.findall(r'"((?:concession|site|deforestation|detection|footprint_growth)_[a-z_]+|'
+                                 r'licence_expiring|unexplained_clearing)"', module.read_text(encoding="utf-8")))
+    raised -= {"site_status", "site_status_part", "site_id", "concession_overlaps", "deforestation_map", "detection_id",
+               "detection_outside_share_pct"}  # names of files, rules and columns, not flag types
+    assert raised - set(FLAG_TYPES) == set()
+    assert all(label and label[0].isupper() and "_" not in label and explanation.endswith(".")
+               for label, explanation in FLAG_TYPES.values())
+    assert flag_label("site_new_kind") == "Site new kind" and flag_explanation("site_new_kind") == ""
 
 
 def test_report_escapes_text_and_counts_flags_by_type_and_severity():
@@ -184,7 +202,9 @@ def test_report_escapes_text_and_counts_flags_by_type_and_severity():
                           "area_ha": ["1.5", "2", ""], "loss_ha": ["", "", "4"], "reason": ["{{ 7*7 }}", "r", "<b>r</b>"]})
     counts = flag_counts(flags)
     assert counts[["flag_type", "severity", "flags"]].values.tolist() == [["b", "high", 1], ["a", "low", 2]]
-    assert counts["area_ha"].tolist() == [0.0, 3.5] and counts["loss_ha"].tolist() == [4.0, 0.0]
+    # a measure no flag of the row carries is blank (NaN, written as an empty cell), never 0.0
+    assert counts["area_ha"].isna().tolist() == [True, False] and counts["area_ha"][1] == 3.5
+    assert counts["loss_ha"].tolist()[0] == 4.0 and pd.isna(counts["loss_ha"][1])
     page = build_report({"config": {"run_name": "<r>"}}, pd.DataFrame(), flags, pd.Series({"licensed": 2}),
                         pd.Series(dtype=int), pd.DataFrame(), pd.DataFrame(), [("maps/o.html", "O", "x")], "<T>")
     assert "<script>x" not in page and "<b>r</b>" not in page and "&lt;script&gt;x" in page
@@ -211,3 +231,58 @@ def test_overlap_table_of_a_run_without_licences_is_empty_not_an_error():
                     "flag_type", "reason"])
     table = maps.overlap_table(pairs, tenure)
     assert len(table) == 0 and "party_b" in table.columns
+
+
+# Viénot, Brettel & Mollon (1999) dichromat simulation in linear sRGB (the matrices DaltonLens publishes)
+DICHROMATS = {"normal": np.eye(3),
+              "protanopia": np.array([[0.11238, 0.88762, 0.0], [0.11238, 0.88762, 0.0], [0.00401, -0.00401, 1.0]]),
+              "deuteranopia": np.array([[0.29275, 0.70725, 0.0], [0.29275, 0.70725, 0.0], [-0.02234, 0.02234, 1.0]])}
+
+
+def _lab(colour: str, vision: np.ndarray) -> np.ndarray:
+    v = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    rgb = np.clip(vision @ np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4), 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ rgb
+    f = (lambda t: np.where(t > 216 / 24389, np.cbrt(t), (24389 / 27 * t + 16) / 116))(xyz / [0.95047, 1.0, 1.08883])
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_site_statuses_stay_apart_for_colour_blind_readers_or_differ_in_shape():
+    """Two statuses drawn with the same marker shape differ by at least 15 CIELAB units in normal
+    vision, protanopia and deuteranopia (the earlier red/green palette came to 1.3 under deuteranopia)."""
+    from itertools import combinations
+
+    from asmgeo.palette import SITE_STATUS_COLOURS, SITE_STATUS_SHAPES
+
+    assert set(SITE_STATUS_SHAPES) == {v for v, _, _ in SITE_STATUS_COLOURS}
+    for name, vision in DICHROMATS.items():
+        for (a, _, ca), (b, _, cb) in combinations(SITE_STATUS_COLOURS, 2):
+            if SITE_STATUS_SHAPES[a] == SITE_STATUS_SHAPES[b]:
+                assert np.linalg.norm(_lab(ca, vision) - _lab(cb, vision)) >= 15, (name, a, b)
+    assert SITE_STATUS_SHAPES["licensed"] != SITE_STATUS_SHAPES["unlicensed"]
+    assert SITE_STATUS_SHAPES["suspended_or_revoked"] != SITE_STATUS_SHAPES["unlicensed"]
+
+
+def test_flag_index_places_each_flag_once_on_the_most_specific_layer():
+    """Hand-made: an overlap flag opens the overlap (subject and other party match), not the licence;
+    a licence flag opens the licence; a site flag the site; a flag of nothing drawn is not indexed."""
+    lic = gpd.GeoDataFrame({"licence_id": ["L1", "L2"]}, geometry=[square(0, 0, 10, 10), square(5, 5, 15, 15)], crs=UTM)
+    ovl = gpd.GeoDataFrame({"party_a": ["L1"], "flag_other": ["L2"], "reason": ["r"]},
+                           geometry=[square(5, 5, 10, 10)], crs=UTM)
+    sites = gpd.GeoDataFrame({"site_id": ["S1", "S2"]}, geometry=[shapely.Point(1, 1), shapely.Point(2, 2)], crs=UTM)
+    layers = [maps.Layer("licences", "L", lic, "polygon", [maps.Field("id", "licence_id")],
+                         flag_match=("concessions", "licence_id", None)),
+              maps.Layer("overlaps", "O", ovl, "polygon", [maps.Field("r", "reason")], headline="reason",
+                         flag_match=("concessions", "party_a", "flag_other")),
+              maps.Layer("sites", "S", sites, "point", [maps.Field("id", "site_id")], flag_match=("sites", "site_id", None))]
+    flags = pd.DataFrame({"flag_id": ["F-ov", "F-exp", "F-s2", "F-gone"],
+                          "flag_type": ["concession_overlap", "licence_expiring", "site_unlicensed", "site_unlicensed"],
+                          "severity": ["high", "low", "high", "high"], "layer": ["concessions", "concessions", "sites", "sites"],
+                          "id": ["L1", "L2", "S2", "S9"], "other_id": ["L2", "", "L1", ""], "reason": ["a", "b", "c", "d"]})
+    index = maps.flag_index(layers, flags)
+    assert index["overlaps"]["ids"] == ["F-ov"] and index["overlaps"]["features"] == [0]
+    assert index["licences"]["ids"] == ["F-exp"] and index["licences"]["features"] == [1]
+    assert index["sites"]["ids"] == ["F-s2"] and index["sites"]["features"] == [1]
+    # popups that do not lead with a reason get the flag's words; the overlap's reason is already its headline
+    assert index["licences"]["texts"] == ["Licence expiring (Low severity): b"] and "texts" not in index["overlaps"]
+    assert maps.flag_index(layers, None) == {}

@@ -46,7 +46,7 @@ def test_each_map_loads_without_errors_and_shows_every_feature(demo_run, expecte
         assert f"({n})" in control  # the counts a person reads in the layer control
     assert opened.page.locator(".asmgeo-legend").is_visible()
     assert opened.page.locator(".leaflet-control-scale").is_visible()
-    assert "Run demo" in opened.page.locator(".asmgeo-caption").inner_text()
+    assert "Run demo" in opened.page.locator(".asmgeo-caption").text_content()  # one click away: folded to its title
     assert opened.errors == [] and opened.dialogs == []
     assert [u for u in opened.requests if not u.startswith(("file:", "data:"))] == []
 
@@ -106,9 +106,10 @@ def test_sites_cluster_when_zoomed_out(demo_run, open_page):
     opened = open_page(demo_run / "maps" / "sites.html").wait_for_map()
     page = opened.page
     page.evaluate("asmgeo.map.setZoom(9, {animate: false})")
-    badges = page.locator(".asmgeo-cluster-badge").all_inner_texts()
+    badges = page.locator(".asmgeo-cluster-badge").evaluate_all("els => els.map(e => e.getAttribute('data-count'))")
     singles = page.evaluate("asmgeo.layers.sites.group.getLayers().length")
     assert badges and sum(int(b) for b in badges) + singles == rows(demo_run / "site_status.gpkg")
+    assert page.locator(".asmgeo-cluster-badge text").evaluate_all("els => els.map(e => e.textContent)") == badges
 
 
 @pytest.mark.workflow
@@ -134,7 +135,7 @@ def test_report_counts_match_flags_csv(demo_run, open_page):
     shown = {}
     for row in page.locator("#flag-counts tbody tr").all():
         cells = row.locator("td").all_inner_texts()
-        shown[(cells[0], cells[1])] = int(cells[2])
+        shown[(cells[2], cells[3])] = int(cells[4])
     assert shown == expected
     assert f"{len(flags)} flags" in page.locator("body").inner_text()
     links = page.locator(".maps a").evaluate_all("els => els.map(e => e.getAttribute('href'))")

@@ -29,6 +29,7 @@ rule map_overlaps:
         overlaps=run_path("overlaps.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
+        flags=run_path("flags.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "overlaps.html"), caption="../report/map_overlaps.rst", category="Maps"),
@@ -68,6 +69,7 @@ rule map_deforestation:
         sites=run_path("clean", "sites.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
+        flags=run_path("flags.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "deforestation.html"), caption="../report/map_deforestation.rst", category="Maps"),

@@ -3,4 +3,5 @@ from asmgeo.steps.maps import overlaps_map
 
 configure_logging(snakemake.log[0])
 i = snakemake.input
-overlaps_map(i.overlaps, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest))
+overlaps_map(i.overlaps, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest),
+             flags=i.flags)

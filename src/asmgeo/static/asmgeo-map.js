@@ -10,6 +10,9 @@
 
   // On a phone the map comes first: every panel starts folded to its title and the minimap is left out.
   var PHONE = !!(window.matchMedia && window.matchMedia("(max-width: 600px)").matches);
+  var LEGEND_SECTIONS = {};  // layer key -> its legend section, shown while the layer is
+  var SHEET = null;  // on a phone: the bottom sheet that shows a feature's details
+  var FLAGS = {};  // layer key -> the flags its features show (payload.flags)
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -61,10 +64,27 @@
     return out;
   }
 
+  // The flags raised on feature k of a layer whose own fields do not list them (a licence, a
+  // parcel, a footprint), from the map's flag index.
+  function flagNotes(layer, k) {
+    var index = FLAGS[layer.key];
+    if (!index || !index.texts) return [];
+    if (!index.byFeature) {
+      index.byFeature = {};
+      index.features.forEach(function (f, i) { (index.byFeature[f] = index.byFeature[f] || []).push(index.texts[i]); });
+    }
+    return index.byFeature[k] || [];
+  }
+
   // The reason (or the flags) comes first, where a reader sees it without scrolling.
-  function popupContent(layer, row) {
+  function popupContent(layer, row, k) {
     var box = el("div", "asmgeo-popup");
     box.appendChild(el("div", "asmgeo-popup-title", layer.name));
+    var notes = flagNotes(layer, k);
+    if (notes.length) {
+      box.appendChild(el("div", "asmgeo-popup-headline-label", notes.length === 1 ? "Flag" : notes.length + " flags"));
+      box.appendChild(el("p", "asmgeo-popup-headline", notes.join("\n\n")));
+    }
     var lead = layer.headline;
     if (lead !== undefined && row[lead] !== "" && row[lead] !== null && row[lead] !== undefined) {
       box.appendChild(el("div", "asmgeo-popup-headline-label", layer.fields[lead]));
@@ -83,24 +103,79 @@
     return box;
   }
 
+  // Point markers drawn as circle, triangle, diamond or square on the canvas: the status family is
+  // told by the shape as well as by the colour.
+  var ShapeMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      if (this.options.shape && this.options.shape !== "circle") this._renderer._updateShape(this);
+      else this._renderer._updateCircle(this);
+    }
+  });
+  L.Canvas.include({
+    _updateShape: function (layer) {
+      if (!this._drawing || layer._empty()) return;
+      var p = layer._point, ctx = this._ctx, r = Math.max(Math.round(layer._radius), 1), shape = layer.options.shape;
+      ctx.beginPath();
+      if (shape === "square") ctx.rect(p.x - 0.9 * r, p.y - 0.9 * r, 1.8 * r, 1.8 * r);
+      else if (shape === "triangle") {
+        ctx.moveTo(p.x, p.y - 1.25 * r); ctx.lineTo(p.x + 1.15 * r, p.y + 0.85 * r); ctx.lineTo(p.x - 1.15 * r, p.y + 0.85 * r);
+        ctx.closePath();
+      } else {
+        ctx.moveTo(p.x, p.y - 1.3 * r); ctx.lineTo(p.x + 1.1 * r, p.y); ctx.lineTo(p.x, p.y + 1.3 * r); ctx.lineTo(p.x - 1.1 * r, p.y);
+        ctx.closePath();
+      }
+      this._fillStroke(ctx, layer);
+    }
+  });
+
+  var SVG = "http://www.w3.org/2000/svg";
+  function svgNode(tag, attrs) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (a) { node.setAttribute(a, String(attrs[a])); });
+    return node;
+  }
+
+  // A legend swatch: the shape of a point, a filled or outlined area, a line.
+  function swatch(layer, entry) {
+    var svg = svgNode("svg", {width: 16, height: 14, viewBox: "0 0 16 14", "class": "asmgeo-swatch-svg"});
+    var style = layer.style || {}, colour = entry[2], outline = style.outline || colour;
+    if (layer.kind === "line") {
+      svg.appendChild(svgNode("line", {x1: 1, y1: 7, x2: 15, y2: 7, stroke: colour, "stroke-width": 3}));
+    } else if (layer.kind === "point") {
+      var shape = entry[3] || "circle", a = {fill: colour, stroke: outline, "stroke-width": 1};
+      if (shape === "square") svg.appendChild(svgNode("rect", Object.assign({x: 3, y: 2, width: 10, height: 10}, a)));
+      else if (shape === "triangle") svg.appendChild(svgNode("polygon", Object.assign({points: "8,1 14,13 2,13"}, a)));
+      else if (shape === "diamond") svg.appendChild(svgNode("polygon", Object.assign({points: "8,0 14,7 8,14 2,7"}, a)));
+      else svg.appendChild(svgNode("circle", Object.assign({cx: 8, cy: 7, r: 5.5}, a)));
+    } else {
+      var hollow = style.fillOpacity === 0;
+      svg.appendChild(svgNode("rect", {x: 1.5, y: 1.5, width: 13, height: 11, fill: hollow ? "none" : colour,
+        "fill-opacity": hollow ? 0 : 0.6, stroke: outline, "stroke-width": hollow ? 2.5 : 1.5,
+        "stroke-dasharray": style.dashArray ? "3 2" : "none"}));
+    }
+    return svg;
+  }
+
   function styleFor(layer, k) {
     var entry = layer.legend.entries[layer.colors[k]] || ["", "", "#777777"];
     var base = layer.style || {};
     return {
       color: base.outline || entry[2], fillColor: entry[2], weight: base.weight || 2,
       opacity: 0.9, fillOpacity: base.fillOpacity === undefined ? 0.35 : base.fillOpacity,
-      dashArray: base.dashArray || null, radius: base.radius || 6
+      dashArray: base.dashArray || null, radius: base.radius || 6, shape: entry[3] || "circle"
     };
   }
 
   function buildFeature(layer, coords, k, renderer) {
     var style = styleFor(layer, k), shape;
     style.renderer = renderer;
-    if (layer.kind === "point") shape = L.circleMarker(coords, style);
+    if (layer.kind === "point") shape = new ShapeMarker(coords, style);
     else if (layer.kind === "line") shape = L.polyline(coords, style);
     else shape = L.polygon(coords, style);
-    // Popups are built when opened: 50k DOM trees up front would cost seconds.
-    shape.bindPopup(function () { return popupContent(layer, layer.rows[k]); }, {maxWidth: 420, minWidth: 260});
+    // Popups are built when opened: 50k DOM trees up front would cost seconds. On a phone the
+    // details open in a sheet along the bottom of the screen instead, never under a panel.
+    if (PHONE) shape.on("click", function () { SHEET.show(layer, k); });
+    else shape.bindPopup(function () { return popupContent(layer, layer.rows[k], k); }, {maxWidth: 420, minWidth: 260});
     shape.asmgeoIndex = k;
     return shape;
   }
@@ -131,11 +206,11 @@
       cells.forEach(function (members) {
         if (members.length === 1) { group.addLayer(shape(members[0])); return; }
         var bounds = L.latLngBounds(members.map(function (m) { return coords[m]; }));
-        var badge = el("div", "asmgeo-cluster-badge", members.length);
         var size = 26 + Math.min(24, Math.round(6 * Math.log10(members.length)));
+        var badge = pie(layer, members, size);
         var marker = L.marker(bounds.getCenter(), {
           icon: L.divIcon({html: badge, className: "asmgeo-cluster", iconSize: [size, size]}),
-          keyboard: false, title: members.length + " points: click to zoom in"
+          keyboard: false, title: badge.title
         });
         marker.on("click", function () { map.fitBounds(bounds.pad(0.3), {maxZoom: maxZoom}); });
         badges.addLayer(marker);
@@ -150,6 +225,43 @@
     this.badges = badges;
   }
 
+  // A cluster as a small pie of its members' legend entries (statuses), with the count in the middle.
+  function pie(layer, members, size) {
+    var counts = {}, order = [];
+    members.forEach(function (m) {
+      var c = layer.colors[m];
+      if (!(c in counts)) { counts[c] = 0; order.push(c); }
+      counts[c]++;
+    });
+    order.sort(function (a, b) { return a - b; });
+    var box = el("div", "asmgeo-cluster-badge");
+    var r = size / 2, svg = svgNode("svg", {width: size, height: size, viewBox: "0 0 " + size + " " + size});
+    var start = -Math.PI / 2, parts = [];
+    order.forEach(function (c) {
+      var entry = layer.legend.entries[c] || ["", "", "#777777"], share = counts[c] / members.length;
+      parts.push(counts[c] + " " + entry[1]);
+      if (share >= 0.9999) {
+        svg.appendChild(svgNode("circle", {cx: r, cy: r, r: r - 1, fill: entry[2], stroke: "#fff", "stroke-width": 1.5}));
+        return;
+      }
+      var end = start + share * 2 * Math.PI, large = share > 0.5 ? 1 : 0;
+      var x0 = r + (r - 1) * Math.cos(start), y0 = r + (r - 1) * Math.sin(start);
+      var x1 = r + (r - 1) * Math.cos(end), y1 = r + (r - 1) * Math.sin(end);
+      svg.appendChild(svgNode("path", {d: "M" + r + "," + r + " L" + x0.toFixed(2) + "," + y0.toFixed(2) + " A" + (r - 1) + "," +
+        (r - 1) + " 0 " + large + " 1 " + x1.toFixed(2) + "," + y1.toFixed(2) + " Z", fill: entry[2], stroke: "#fff",
+        "stroke-width": 1}));
+      start = end;
+    });
+    svg.appendChild(svgNode("circle", {cx: r, cy: r, r: r * 0.45, fill: "#fff", "fill-opacity": 0.92}));
+    var text = svgNode("text", {x: r, y: r + 4, "text-anchor": "middle", "font-size": 11, "font-weight": 600, fill: "#222"});
+    text.textContent = String(members.length);
+    svg.appendChild(text);
+    box.appendChild(svg);
+    box.setAttribute("data-count", String(members.length));
+    box.title = members.length + " points: " + parts.join(", ") + ". Click to zoom in.";
+    return box;
+  }
+
   function legendControl(payload) {
     var control = L.control({position: "bottomright"});
     control.onAdd = function () {
@@ -158,17 +270,16 @@
       box.appendChild(el("summary", "asmgeo-legend-heading", "Legend"));
       payload.layers.forEach(function (layer) {
         var section = el("div", "asmgeo-legend-section");
+        section.setAttribute("data-layer", layer.key);
         section.appendChild(el("div", "asmgeo-legend-title", layer.name + (layer.legend.title ? ": " + layer.legend.title : "")));
         layer.legend.entries.forEach(function (entry) {
           var row = el("div", "asmgeo-legend-row");
-          var swatch = el("span", "asmgeo-swatch asmgeo-swatch-" + layer.kind);
-          swatch.style.background = layer.kind === "line" ? "transparent" : entry[2];
-          swatch.style.borderColor = (layer.style && layer.style.outline) || entry[2];
-          row.appendChild(swatch);
+          row.appendChild(swatch(layer, entry));
           row.appendChild(el("span", null, entry[1]));
           section.appendChild(row);
         });
         box.appendChild(section);
+        LEGEND_SECTIONS[layer.key] = section;
       });
       L.DomEvent.disableScrollPropagation(box);
       L.DomEvent.disableClickPropagation(box);
@@ -177,17 +288,69 @@
     return control;
   }
 
+  // One line (the title) until opened: the run, its date and its sources are one click away and
+  // hide no data.
   function captionControl(payload) {
     var control = L.control({position: "bottomleft"});
     control.onAdd = function () {
       var box = el("details", "asmgeo-caption leaflet-control");
-      box.open = !PHONE;
       box.appendChild(el("summary", "asmgeo-caption-title", payload.title));
       payload.caption.forEach(function (line) { box.appendChild(el("div", null, line)); });
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
     return control;
+  }
+
+  // On a phone: a feature's details in a sheet along the bottom of the screen, above every panel.
+  function Sheet(map) {
+    var box = el("div", "asmgeo-sheet");
+    box.setAttribute("role", "dialog");
+    box.hidden = true;
+    var close = el("button", "asmgeo-sheet-close", "\u00d7");
+    close.type = "button";
+    close.setAttribute("aria-label", "Close");
+    var content = el("div", "asmgeo-sheet-content");
+    box.appendChild(close);
+    box.appendChild(content);
+    map.getContainer().appendChild(box);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    close.addEventListener("click", function () { box.hidden = true; });
+    this.show = function (layer, k) {
+      content.textContent = "";
+      content.appendChild(popupContent(layer, layer.rows[k], k));
+      box.hidden = false;
+      box.scrollTop = 0;
+    };
+    this.box = box;
+  }
+
+  // On a phone every panel folds behind one menu button, so the map is what shows first.
+  function menuControl(map) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var button = el("a", "asmgeo-button asmgeo-menu-button leaflet-bar", "\u2630");
+      button.href = "#";
+      button.title = "Layers, legend, search and lists";
+      button.setAttribute("role", "button");
+      button.setAttribute("aria-expanded", "false");
+      L.DomEvent.on(button, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        L.DomEvent.stopPropagation(e);
+        var open = map.getContainer().classList.toggle("asmgeo-menu-open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+      return button;
+    };
+    return control;
+  }
+
+  function notice(map, text) {
+    var box = el("div", "asmgeo-notice", text);
+    box.setAttribute("role", "status");
+    map.getContainer().appendChild(box);
+    return box;
   }
 
   function fullscreenIcon() {
@@ -397,6 +560,11 @@
     var payload = await decode(base64);
     var scale = payload.scale, renderer = L.canvas({padding: 0.3, tolerance: 4});
     var overlays = {}, api = {layers: {}, counts: {}, payload: payload, map: map};
+    FLAGS = payload.flags || {};
+    if (PHONE) {
+      map.getContainer().classList.add("asmgeo-phone");
+      SHEET = new Sheet(map);
+    }
     // the view first: every shape is then projected and drawn once, at the view it is shown at
     map.fitBounds(payload.bounds, {animate: false});
 
@@ -447,9 +615,25 @@
       else map.setView(shape.getLatLng(), Math.max(map.getZoom(), entry.spec.clusterMaxZoom || 15), {animate: false});
       if (entry.clusterer) entry.clusterer.redraw();
       if (!map.hasLayer(shape)) entry.group.addLayer(shape);
-      shape.openPopup();
+      if (PHONE) SHEET.show(entry.spec, k); else shape.openPopup();
       return shape;
     };
+    // page.html#flag=<flag_id> (the report's links): the feature that shows the flag, zoomed, opened
+    api.openFlag = function (id) {
+      var index = payload.flags || {}, keys = Object.keys(index);
+      for (var i = 0; i < keys.length; i++) {
+        var at = index[keys[i]].ids.indexOf(id);
+        if (at >= 0) { api.open(keys[i], index[keys[i]].features[at]); return true; }
+      }
+      if (api.missing) api.missing.remove();
+      api.missing = notice(map, "Flag " + id + " is not drawn on this map; every flag is listed in flags.csv and flags.gpkg.");
+      return false;
+    };
+    function fromHash() {
+      var found = /^#flag=(.+)$/.exec(window.location.hash || "");
+      if (found) api.openFlag(decodeURIComponent(found[1]));
+    }
+    window.addEventListener("hashchange", fromHash);
     api.search = function (query, limit) {
       var hits = [];
       payload.layers.forEach(function (layer) {
@@ -462,7 +646,8 @@
       return hits;
     };
 
-    L.control.layers(null, overlays, {collapsed: PHONE, position: "topright"}).addTo(map);
+    if (PHONE) menuControl(map).addTo(map);
+    L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
     if (payload.search) searchControl(api).addTo(map);
     if (payload.panel) listPanel(map, payload, api).addTo(map);
     if (payload.planner) plannerControl(map, payload, api).addTo(map);
@@ -474,7 +659,17 @@
       if (api.layers[key].clusterer) api.layers[key].clusterer.redraw();
     });
     if (payload.minimap && !PHONE) api.minimap = minimap(map, payload, scale);
+    // the legend shows the layers that are shown
+    function legendFollows() {
+      Object.keys(LEGEND_SECTIONS).forEach(function (key) {
+        var entry = api.layers[key];
+        LEGEND_SECTIONS[key].hidden = !(entry && map.hasLayer(entry.group));
+      });
+    }
+    map.on("overlayadd overlayremove", legendFollows);
+    legendFollows();
     window.asmgeo = api;
+    fromHash();
     requestAnimationFrame(function () {
       document.documentElement.setAttribute("data-asmgeo-ready", "1");
     });

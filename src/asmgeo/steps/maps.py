@@ -99,12 +99,13 @@ def overview_map(site_status: str, concessions: str, tenure: str, overlaps: str,
     return fmap
 
 
-def overlaps_map(overlaps: str, concessions: str, tenure: str, output: str, run: dict) -> folium.Map:
+def overlaps_map(overlaps: str, concessions: str, tenure: str, output: str, run: dict,
+                 flags: str | None = None) -> folium.Map:
     """maps/overlaps.html: the land-rights officer's map."""
     title, caption, tiles, tolerance = _context(run)
     pairs, same = _overlaps(overlaps)
     fmap = maps.overlaps_map(pairs, same, maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
-                             title, caption, tiles, tolerance)
+                             title, caption, tiles, tolerance, flags=_flags(flags) if flags else None)
     save_map(fmap, output)
     return fmap
 
@@ -135,7 +136,7 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
              maps.Field("Licences and timing", "licence_timing"), maps.Field("Sites in or near it", "sites_near"),
              maps.Field("Tenure", "tenure_types")],
             "vintage", maps.sequential_colours(vintages, "#c6dbef", "#08306b"), "vintage", search=["detection_id"],
-            style={"fillOpacity": 0.35, "weight": 1}))
+            style={"fillOpacity": 0.35, "weight": 1}, flag_match=("detections", "detection_id", None)))
     if len(growth):
         frame = growth.assign(pair=growth["from_vintage"] + " -> " + growth["to_vintage"])
         layers.append(maps.Layer(
@@ -146,7 +147,8 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
 
 
 def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, output: str, run: dict,
-                      site_radius_m: float = 1000.0, footprints: str | None = None) -> folium.Map:
+                      site_radius_m: float = 1000.0, footprints: str | None = None,
+                      flags: str | None = None) -> folium.Map:
     """maps/deforestation.html: loss by year and the unexplained clearings (and detected footprints)."""
     title, caption, tiles, tolerance = _context(run)
     extra = footprint_layers(_read(footprints, "footprints"), _read(footprints, "growth")) if footprints else []
@@ -158,7 +160,8 @@ def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, o
                                 None, [("", "water after, not before (a river that moved, a flooded pit)", "#2171b5")],
                                 "", style={"fillOpacity": 0.5, "weight": 1}))
     fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
-                                  _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra)
+                                  _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra,
+                                  flags=_flags(flags) if flags else None)
     save_map(fmap, output)
     return fmap
 

@@ -1,0 +1,179 @@
+"""The demo's maps and report as an officer, an analyst and a planner use them, at desktop (1366 x 768)
+and phone (390 x 844) size, in headless Chromium: links from the report to each flag, what a phone
+shows first, clusters, legend and caption."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+DESKTOP, PHONE = (1366, 768), (390, 844)
+MAPS = ["overview", "overlaps", "sites", "deforestation", "candidates"]
+
+
+def report_links(demo_run) -> list[tuple[str, str]]:
+    page = (demo_run / "report.html").read_text(encoding="utf-8")
+    return re.findall(r'href="(maps/[a-z]+\.html)#flag=(F-[0-9a-f]+)"', page)
+
+
+def details_text(page, phone: bool) -> str:
+    """What the opened feature shows: the popup on a desktop, the bottom sheet on a phone."""
+    return page.locator(".asmgeo-sheet-content" if phone else ".leaflet-popup-content").inner_text()
+
+
+@pytest.mark.workflow
+def test_report_flags_link_to_the_map_that_opens_them(demo_run):
+    flags = pd.read_csv(demo_run / "flags.csv", dtype=str, keep_default_na=False)
+    links = report_links(demo_run)
+    shown = min(25, len(flags))
+    assert len(links) == shown  # every flag of the top table has its link
+    page = (demo_run / "report.html").read_text(encoding="utf-8")
+    assert f"The first 25 of {len(flags)} flags" in page and "flags.csv" in page
+    kinds = flags.set_index("flag_id")["flag_type"]
+    for href, flag in links:  # each on the map of its theme
+        kind = kinds[flag]
+        theme = ("sites" if kind.startswith("site_") or kind == "licence_expiring" else
+                 "overlaps" if kind.startswith("concession_") else "deforestation")
+        assert href == f"maps/{theme}.html", (flag, kind)
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_flag_link_opens_its_map_zoomed_on_the_flag_with_its_reason(demo_run, open_page, size):
+    flags = pd.read_csv(demo_run / "flags.csv", dtype=str, keep_default_na=False).set_index("flag_id")
+    phone = size == PHONE
+    seen = set()
+    for href, flag in report_links(demo_run):
+        if flags.loc[flag, "flag_type"] in seen:  # one flag of each type in the report
+            continue
+        seen.add(flags.loc[flag, "flag_type"])
+        opened = open_page(demo_run / href, viewport=size)
+        opened.page.goto((demo_run / href).resolve().as_uri() + f"#flag={flag}")
+        opened.wait_for_map()
+        text = details_text(opened.page, phone).replace("\n", " ")
+        reason = flags.loc[flag, "reason"].lstrip("'")
+        assert reason[:80] in text, (href, flag, text[:300])
+        # zoomed on it: the feature that shows the flag is in view
+        assert opened.page.evaluate("""() => { const e = Object.entries(asmgeo.payload.flags)
+            .find(([k, v]) => v.ids.includes(location.hash.slice(6)));
+            const s = asmgeo.layers[e[0]].shape(e[1].features[e[1].ids.indexOf(location.hash.slice(6))]);
+            const b = s.getBounds ? s.getBounds() : L.latLngBounds([s.getLatLng(), s.getLatLng()]);
+            return asmgeo.map.getBounds().intersects(b); }""")
+        assert opened.errors == []
+        opened.close()
+    assert len(seen) >= 4
+
+
+@pytest.mark.workflow
+def test_an_unknown_flag_says_so_instead_of_opening_nothing(demo_run, open_page):
+    path = demo_run / "maps" / "sites.html"
+    opened = open_page(path)
+    opened.page.goto(path.resolve().as_uri() + "#flag=F-000000000000")
+    opened.wait_for_map()
+    assert "F-000000000000 is not drawn on this map" in opened.page.locator(".asmgeo-notice").inner_text()
+
+
+def covered_share(page) -> float:
+    """Share of the map covered by the controls a person sees at first load (pixel grid)."""
+    return page.evaluate("""() => {
+        const map = document.querySelector('.leaflet-container').getBoundingClientRect();
+        const boxes = [...document.querySelectorAll('.leaflet-control, .asmgeo-sheet, .asmgeo-notice')]
+          .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect());
+        let covered = 0, total = 0;
+        for (let x = map.left + 2; x < map.right; x += 4) for (let y = map.top + 2; y < map.bottom; y += 4) {
+          total++;
+          if (boxes.some(b => x >= b.left && x <= b.right && y >= b.top && y <= b.bottom)) covered++;
+        }
+        return covered / total; }""")
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("name", MAPS)
+def test_on_a_phone_the_map_comes_first_and_details_open_in_full_view(demo_run, open_page, name, tmp_path):
+    opened = open_page(demo_run / "maps" / f"{name}.html", viewport=PHONE).wait_for_map()
+    page = opened.page
+    assert covered_share(page) <= 0.30  # at least 70% of the map is uncovered at first load
+    page.screenshot(path=str(tmp_path / f"{name}-phone.png"))
+    # the one menu button brings the panels, and takes them away again
+    assert not page.locator(".asmgeo-legend").is_visible()
+    page.locator(".asmgeo-menu-button").tap()
+    assert page.locator(".asmgeo-legend").is_visible() and page.locator(".leaflet-control-layers").is_visible()
+    page.locator(".asmgeo-menu-button").tap()
+    assert not page.locator(".asmgeo-legend").is_visible()
+    # a feature's details: fully on screen and on top of everything
+    key = page.evaluate("Object.keys(asmgeo.layers).reverse().find(k => asmgeo.counts[k] > 0)")
+    page.evaluate(f"() => {{ asmgeo.open('{key}', 0); }}")
+    sheet = page.locator(".asmgeo-sheet")
+    box = sheet.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= PHONE[0] + 0.5
+    assert box["y"] + box["height"] <= PHONE[1] + 0.5
+    on_top = page.evaluate("""() => { const r = document.querySelector('.asmgeo-sheet').getBoundingClientRect();
+        return [[0.1, 0.2], [0.5, 0.5], [0.9, 0.9]].every(([fx, fy]) => {
+          const e = document.elementFromPoint(r.left + fx * r.width, r.top + fy * r.height);
+          return e && e.closest('.asmgeo-sheet') !== null; }); }""")
+    assert on_top
+    page.locator(".asmgeo-sheet-close").tap()
+    assert not sheet.is_visible()
+    assert opened.errors == []
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("name", MAPS)
+def test_on_a_desktop_the_caption_is_one_line_and_the_legend_follows_the_layers(demo_run, open_page, name):
+    opened = open_page(demo_run / "maps" / f"{name}.html", viewport=DESKTOP).wait_for_map()
+    page = opened.page
+    caption = page.locator(".asmgeo-caption")
+    assert caption.bounding_box()["height"] <= 32  # the title alone; sources one click away
+    assert "sha256" not in caption.inner_text() and "sha256" in caption.text_content()
+    assert covered_share(page) <= 0.45
+    title = page.title()
+    assert title and title != "asmgeo map" and "DEMO" in title
+    layers = page.evaluate("Object.keys(asmgeo.layers)")
+    for key in layers:
+        shown = page.evaluate(f"asmgeo.map.hasLayer(asmgeo.layers['{key}'].group)")
+        assert page.locator(f".asmgeo-legend-section[data-layer='{key}']").is_visible() == shown, key
+    first_shown = next(k for k in layers if page.evaluate(f"asmgeo.map.hasLayer(asmgeo.layers['{k}'].group)"))
+    name_text = page.evaluate(f"asmgeo.layers['{first_shown}'].spec.name")
+    page.locator(".leaflet-control-layers-overlays label", has_text=name_text).locator("input").uncheck()
+    assert not page.locator(f".asmgeo-legend-section[data-layer='{first_shown}']").is_visible()
+    assert opened.errors == []
+
+
+@pytest.mark.workflow
+def test_site_clusters_are_pies_of_their_statuses(demo_run, open_page):
+    import pyogrio
+
+    status = pyogrio.read_dataframe(demo_run / "site_status.gpkg", layer="site_status", read_geometry=False)["status"]
+    opened = open_page(demo_run / "maps" / "sites.html", viewport=DESKTOP).wait_for_map()
+    page = opened.page
+    page.evaluate("asmgeo.map.setZoom(8, {animate: false})")
+    # every site in one pie: its slices and their counts are the statuses of all the sites
+    titles = page.locator(".asmgeo-cluster").evaluate_all("els => els.map(e => e.title)")
+    assert len(titles) == 1
+    entries = {e[1]: e[0] for e in page.evaluate("asmgeo.payload.layers.find(l => l.key === 'sites').legend.entries")}
+    parts = re.sub(r"^\d+ points: ", "", titles[0]).removesuffix(". Click to zoom in.")
+    told = {entries[label]: int(n) for n, label in (p.split(" ", 1) for p in re.split(r", (?=\d+ )", parts))}
+    assert told == status.value_counts().to_dict()
+    slices = page.locator(".asmgeo-cluster-badge path").count()
+    assert slices == status.nunique()
+    # the status families are told by shape too: a diamond (unlicensed) is not a circle (licensed)
+    shapes = {e[0]: e[3] for e in page.evaluate("asmgeo.payload.layers.find(l => l.key === 'sites').legend.entries")}
+    assert shapes["licensed"] == "circle" and shapes["unlicensed"] == "diamond"
+    assert opened.errors == []
+
+
+@pytest.mark.workflow
+def test_the_report_reflows_on_a_phone(demo_run, open_page, tmp_path):
+    opened = open_page(demo_run / "report.html", viewport=PHONE)
+    page = opened.page
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    reason = page.locator("#top-flags td.reason").first
+    reason.scroll_into_view_if_needed()
+    box = reason.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0]
+    link = page.locator("#top-flags a").first
+    assert link.inner_text() == "open on the map" and link.is_visible()
+    page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=True)
+    assert opened.errors == []
