@@ -84,25 +84,61 @@ def browser():
         chromium.close()
 
 
+def _png(width: int = 1, height: int = 1) -> bytes:
+    """A transparent RGBA PNG, written by hand (zlib and CRC-32 from the standard library)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\x00" * 4 * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+# what a basemap tile server answers in these tests (no test reaches the internet)
+BLANK_TILE = _png()
+
+
 class OpenedPage:
-    """A page with everything a person would notice going wrong recorded: errors, dialogs, requests."""
+    """A page with everything a person would notice going wrong recorded: errors, dialogs, requests.
+
+    Nothing leaves the machine: a request other than the file itself or inlined data is answered
+    with a blank tile (a basemap server reached), or refused when ``offline`` (no connection); a
+    resource refused that way is recorded in ``failed_loads``, not in ``errors``."""
 
     def __init__(self, browser, path: Path, offline: bool = False, viewport: tuple[int, int] = (1400, 900)):
         self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, offline=offline,
                                            has_touch=viewport[0] < 600, is_mobile=viewport[0] < 600)
         self.errors: list[str] = []
+        self.failed_loads: list[str] = []
         self.dialogs: list[str] = []
         self.requests: list[str] = []
-        if offline:
-            # Anything that is not the file itself or inlined data is refused.
-            self.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
-                               else route.abort())
+
+        def route(route):
+            if route.request.url.startswith(("file:", "data:")):
+                route.continue_()
+            elif offline:
+                route.abort()
+            else:
+                route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+
+        self.context.route("**/*", route)
         self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", self._dialog)
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.goto(path.resolve().as_uri())
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        if offline_failure(message.text):
+            self.failed_loads.append(message.text)
+        else:
+            self.errors.append(message.text)
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -115,6 +151,10 @@ class OpenedPage:
 
     def close(self) -> None:
         self.context.close()
+
+
+def offline_failure(text: str) -> bool:
+    return text.startswith("Failed to load resource")
 
 
 @pytest.fixture

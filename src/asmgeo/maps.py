@@ -332,24 +332,52 @@ def _overview_outlines(layers: Sequence[Layer]) -> list:
     return hulls
 
 
-def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | None = None,
+def basemap_list(tiles: dict | Sequence[dict] | None) -> list[dict]:
+    """Online basemaps as ``[{"name", "url", "attribution", "max_zoom"}]`` from one dict, a list, or
+    None (no basemap: the page requests nothing)."""
+    if not tiles:
+        return []
+    items = [tiles] if isinstance(tiles, dict) else list(tiles)
+    return [{"name": str(t.get("name") or "Basemap"), "url": str(t["url"]), "attribution": str(t.get("attribution") or ""),
+             "max_zoom": int(t.get("max_zoom") or 19)} for t in items if t.get("url")]
+
+
+def reference_layer(bounds: list[list[float]], language: str = "en") -> Layer | None:
+    """Country borders from the packaged Natural Earth data around ``bounds`` (None when none)."""
+    from asmgeo.reference import SOURCE, country_borders
+
+    borders = country_borders(bounds, language=language)
+    if not len(borders):
+        return None
+    return Layer("reference", "Country borders (offline reference)", borders, "line", [Field("Country", "name")],
+                 None, [("", SOURCE, "#4d4d4d")], "", style={"weight": 1.5, "dashArray": "8 4 2 4"})
+
+
+def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | Sequence[dict] | None = None,
               panel: Panel | None = None, search: bool = True, minimap: bool = True, planner: dict | None = None,
-              tolerance_m: float | None = None, flags: pd.DataFrame | None = None) -> folium.Map:
+              tolerance_m: float | None = None, flags: pd.DataFrame | None = None, reference: bool = False) -> folium.Map:
     """A folium.Map that draws ``layers`` offline, with legend, layer control, scale bar and caption.
 
-    ``tiles`` is ``{"url": ..., "attribution": ...}`` for a basemap, or None for none (offline);
-    ``flags`` (the flag table) lets ``#flag=<flag_id>`` open the feature that shows each flag.
+    ``tiles``: the online basemaps (one ``{"name", "url", "attribution"}`` or a list; the first is
+    shown, the others are a click away), or None for none (the page then requests nothing);
+    ``reference`` adds the offline country borders under the layers; ``flags`` (the flag table)
+    lets ``#flag=<flag_id>`` open the feature that shows each flag.
     """
     tolerance = display_tolerance_m([l.frame for l in layers]) if tolerance_m is None else tolerance_m
     bounds = _bounds(layers)
+    basemaps = basemap_list(tiles)
+    if reference:
+        borders = reference_layer(bounds)
+        layers = ([borders] if borders is not None else []) + list(layers)
     payload = {
         "title": title, "caption": list(caption), "scale": COORD_SCALE, "bounds": bounds,
-        "tiles": tiles if tiles and tiles.get("url") else None, "search": search, "minimap": minimap,
+        "basemaps": basemaps, "search": search, "minimap": minimap,
         "layers": [pack_layer(layer, tolerance) for layer in layers], "overview": _overview_outlines(layers),
         "panel": None, "flags": flag_index(layers, flags),
     }
-    if tiles and tiles.get("url") and tiles.get("attribution"):
-        payload["caption"].append(f"Basemap: {tiles['attribution']}")
+    for basemap in basemaps:
+        if basemap["attribution"]:
+            payload["caption"].append(f"{basemap['name']}: {basemap['attribution']}")
     if planner is not None:
         payload["planner"] = planner
     if panel is not None:
@@ -364,7 +392,7 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     fmap.default_js, fmap.default_css = offline_assets()
     figure.add_child(fmap)
     fmap.add_child(_PackedLayers(encode_payload(payload)))
-    fmap.asmgeo_tiles = tiles  # the basemap host the page's Content-Security-Policy allows
+    fmap.asmgeo_tiles = basemaps  # the basemap hosts the page's Content-Security-Policy allows
     return fmap
 
 
@@ -574,20 +602,22 @@ def exclusion_layer(excluded: gpd.GeoDataFrame) -> Layer:
 def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
                  overlaps: gpd.GeoDataFrame, patches: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame | None,
                  flags: pd.DataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None,
-                 extra: Sequence[Layer] = ()) -> folium.Map:
-    """Every layer, each a toggle: the GIS analyst's map (``extra`` layers drawn on top)."""
-    layers = [tenure_layer(tenure), licence_layer(licences), overlap_layer(overlaps)]
+                 extra: Sequence[Layer] = (), ground: Sequence[Layer] = ()) -> folium.Map:
+    """Every layer, each a toggle: the GIS analyst's map (``extra`` layers drawn on top, ``ground``
+    (watercourses, roads) under the others)."""
+    layers = [*ground, tenure_layer(tenure), licence_layer(licences), overlap_layer(overlaps)]
     if patches is not None:
         layers.append(patch_layers(patches)[0])
     if zones is not None:
         layers.append(zone_layer(zones))
     layers.append(site_layer(sites, flags))
-    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m, flags=flags)
+    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True)
 
 
 def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                  tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None,
-                 tolerance_m: float | None = None, flags: pd.DataFrame | None = None) -> folium.Map:
+                 tolerance_m: float | None = None, flags: pd.DataFrame | None = None,
+                 ground: Sequence[Layer] = ()) -> folium.Map:
     """Overlaps by severity over both parties' outlines, with a list sorted by severity."""
     parties = set(overlaps["party_a"]) | set(same_holder.get("licence_a", [])) | set(same_holder.get("licence_b", []))
     involved = licences[licences["licence_id"].isin(parties | set(overlaps["party_b"]))]
@@ -597,34 +627,37 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, lice
                               party_b=same_holder.get("licence_b"), flag_other=same_holder.get("licence_b"))
     labels = [f"{s.upper()}: {a} x {b}, {a_ha:,.2f} ha" for s, a, b, a_ha in
               zip(overlaps["severity"], overlaps["party_a"], overlaps["party_b"], overlaps["area_ha"])]
-    layers = [licence_layer(involved, outline_only=True, name="Licences in an overlap (outline)"),
+    layers = [*ground, licence_layer(involved, outline_only=True, name="Licences in an overlap (outline)"),
               tenure_layer(involved_tenure, outline_only=True, name="Tenure parcels in an overlap (outline)"),
               overlap_layer(overlaps)]
     if len(same):
         layers.append(overlap_layer(same, "same_holder", "Overlaps between one holder's own licences", show=False))
     panel = Panel("overlaps", "Overlaps, most severe first", list(range(len(overlaps))), labels,
                   empty="No overlapping claims.")
-    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags)
+    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=True)
 
 
 def sites_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame, flags: pd.DataFrame,
-              title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None) -> folium.Map:
-    """Sites by licence status (clustered) over licences and tenure, with every flag's reason in the popup."""
-    layers = [tenure_layer(tenure), licence_layer(licences), site_layer(sites, flags)]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags)
+              title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None,
+              ground: Sequence[Layer] = ()) -> folium.Map:
+    """Sites by licence status (clustered) over licences, tenure and the watercourses they are flagged
+    near, with every flag's reason in the popup."""
+    layers = [*ground, tenure_layer(tenure), licence_layer(licences), site_layer(sites, flags)]
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True)
 
 
 def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                       tenure: gpd.GeoDataFrame, site_radius_m: float, title: str, caption: Sequence[str],
                       tiles: dict | None = None, tolerance_m: float | None = None,
-                      extra: Sequence[Layer] = (), flags: pd.DataFrame | None = None) -> folium.Map:
+                      extra: Sequence[Layer] = (), flags: pd.DataFrame | None = None,
+                      ground: Sequence[Layer] = ()) -> folium.Map:
     """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank
     (``extra``: e.g. detected footprints by vintage and their growth)."""
     by_year, leads = patch_layers(patches)
     buffers = gpd.GeoDataFrame({"site_id": sites["site_id"].to_numpy(), "radius_m": site_radius_m},
                                geometry=sites.geometry.buffer(site_radius_m, quad_segs=8).to_numpy(), crs=sites.crs)
     protected = tenure[tenure["tenure_type"] == "protected_area"]
-    layers = [tenure_layer(protected, name="Protected areas", key="protected"),
+    layers = [*ground, tenure_layer(protected, name="Protected areas", key="protected"),
               licence_layer(licences, outline_only=True),
               Layer("buffers", f"Site buffers ({site_radius_m:g} m)", buffers, "polygon",
                     [Field("Site", "site_id"), Field("Radius", "radius_m", metres)], None,
@@ -632,30 +665,45 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
                     style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"},
                     flag_match=("sites", "site_id", None)),
               *extra, by_year, leads]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags)
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True)
 
 
 def river_layer(rivers: gpd.GeoDataFrame) -> Layer:
-    """Watercourses as blue lines (the buffer around them excludes cells)."""
+    """Watercourses as blue lines (the buffer around them excludes cells; sites near them are flagged)."""
     frame = rivers.copy()
     frame["what"] = "watercourse"
     return Layer("rivers", "Watercourses", frame, "line", [Field("Watercourse", "river_id"), Field("Name", "name")],
-                 "what", [("watercourse", "watercourse", "#2b8cbe")], "rivers", style={"weight": 2})
+                 "what", [("watercourse", "watercourse (the study's rivers layer)", "#2b8cbe")], "rivers",
+                 style={"weight": 2}, search=["river_id", "name"])
+
+
+def road_layer(roads: gpd.GeoDataFrame) -> Layer:
+    """Roads as thin brown lines (access, one of the candidate criteria)."""
+    frame = roads.copy()
+    frame["what"] = "road"
+    return Layer("roads", "Roads", frame, "line", [Field("Road", "road_id"), Field("Name", "name")],
+                 "what", [("road", "road (the study's roads layer)", "#8c6d31")], "roads", style={"weight": 1.5})
+
+
+def ground_layers(rivers: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None) -> list[Layer]:
+    """The study's own watercourses and roads, when given and not empty (drawn under the other layers)."""
+    return ([river_layer(rivers)] if rivers is not None and len(rivers) else []) + \
+        ([road_layer(roads)] if roads is not None and len(roads) else [])
 
 
 def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                    tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None,
                    tolerance_m: float | None = None, sites: gpd.GeoDataFrame | None = None,
                    flags: pd.DataFrame | None = None, rivers: gpd.GeoDataFrame | None = None,
-                   weights: dict | None = None, threshold: float | None = None) -> folium.Map:
+                   weights: dict | None = None, threshold: float | None = None,
+                   roads: gpd.GeoDataFrame | None = None) -> folium.Map:
     """Ranked candidate zones with scores, contributions and reasons, over the exclusion layers,
     with the watercourses and the registered sites (with their cooperatives) they were scored on."""
     layers = [exclusion_layer(cells),
               tenure_layer(tenure[tenure["tenure_type"].isin(["protected_area", "indigenous_territory"])],
                            outline_only=True, name="Protected and indigenous land", key="tenure_excluded"),
               licence_layer(licences[licences["state"] == "valid"], outline_only=True, name="Valid licences")]
-    if rivers is not None and len(rivers):
-        layers.append(river_layer(rivers))
+    layers += ground_layers(rivers, roads)
     layers.append(zone_layer(zones))
     if sites is not None and len(sites):
         layers.append(site_layer(sites, flags if flags is not None else pd.DataFrame(columns=["layer", "id"])))
@@ -663,7 +711,7 @@ def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: g
               zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
     panel = Panel("zones", "Candidate zones, best first", np.argsort(zones["rank"].to_numpy(), kind="stable").tolist(),
                   labels, empty="No zone meets the criteria.")
-    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags,
+    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=True,
                      planner=planner_payload(zones, weights, threshold) if len(zones) else None)
     return fmap
 
@@ -687,18 +735,19 @@ def planner_payload(zones: gpd.GeoDataFrame, weights: dict | None, threshold: fl
 _RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
 
 
-def content_security_policy(tiles: dict | None = None) -> str:
+def content_security_policy(tiles: dict | Sequence[dict] | None = None) -> str:
     """What a map page may load: its own inline and data: code and styles, and images from data:
-    only, or also from the configured basemap's host. Nothing else, so a script or image injected
+    only, or also from the configured basemaps' hosts. Nothing else, so a script or image injected
     from elsewhere is refused by the browser."""
     img = "data: blob:"
-    if tiles and tiles.get("url"):
-        parts = urlsplit(tiles["url"].replace("{s}.", "a."))
+    for basemap in basemap_list(tiles):
+        parts = urlsplit(basemap["url"].replace("{s}.", "a."))
         if parts.scheme in ("http", "https") and parts.netloc:
             host = parts.netloc.replace("{", "").replace("}", "")
-            if "{s}." in tiles["url"]:
+            if "{s}." in basemap["url"]:
                 host = "*." + host.split(".", 1)[1]
-            img += f" {parts.scheme}://{host}"
+            if f" {parts.scheme}://{host}" not in img:
+                img += f" {parts.scheme}://{host}"
     return ("default-src 'none'; script-src 'unsafe-inline' data:; style-src 'unsafe-inline' data:; "
             f"img-src {img}; font-src data:; connect-src data: blob:; base-uri 'none'; form-action 'none'")
 

@@ -149,9 +149,10 @@ def test_basemap_is_optional_and_its_attribution_is_text():
     fmap = maps.build_map([layer], "t", [], tiles={"url": "https://tile.example/{z}/{x}/{y}.png",
                                                   "attribution": "<b>OSM</b>"})
     payload = maps.payload_of(fmap)
-    assert payload["tiles"]["url"].startswith("https://tile.example/")
-    assert payload["caption"][-1] == "Basemap: <b>OSM</b>"  # shown with textContent by the viewer
-    assert maps.payload_of(maps.build_map([layer], "t", []))["tiles"] is None
+    assert payload["basemaps"][0]["url"].startswith("https://tile.example/")
+    assert payload["basemaps"][0]["attribution"] == "<b>OSM</b>"  # shown with textContent by the viewer
+    assert payload["caption"][-1] == "Basemap: <b>OSM</b>"
+    assert maps.payload_of(maps.build_map([layer], "t", []))["basemaps"] == []
 
 
 def test_overlap_table_orders_by_severity_then_area():

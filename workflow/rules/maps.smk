@@ -11,6 +11,8 @@ rule map_overview:
         zones=run_path("candidates.gpkg"),
         flags=run_path("flags.gpkg"),
         changes=run_path("changes.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+        roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "overview.html"), caption="../report/map_overview.rst", category="Maps"),
@@ -30,6 +32,8 @@ rule map_overlaps:
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         flags=run_path("flags.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+        roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "overlaps.html"), caption="../report/map_overlaps.rst", category="Maps"),
@@ -49,6 +53,8 @@ rule map_sites:
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         flags=run_path("flags.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+        roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "sites.html"), caption="../report/map_sites.rst", category="Maps"),
@@ -70,6 +76,8 @@ rule map_deforestation:
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
         flags=run_path("flags.gpkg"),
+        rivers=run_path("clean", "rivers.gpkg"),
+        roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "deforestation.html"), caption="../report/map_deforestation.rst", category="Maps"),
@@ -92,6 +100,7 @@ rule map_candidates:
         site_status=run_path("site_status.gpkg"),
         flags=run_path("flags.gpkg"),
         rivers=run_path("clean", "rivers.gpkg"),
+        roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
     output:
         report(run_path("maps", "candidates.html"), caption="../report/map_candidates.rst", category="Maps"),

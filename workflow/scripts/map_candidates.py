@@ -4,4 +4,4 @@ from asmgeo.steps.maps import candidates_map
 configure_logging(snakemake.log[0])
 i = snakemake.input
 candidates_map(i.candidates, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest, **snakemake.params.planner),
-               site_status=i.site_status, flags=i.flags, rivers=i.rivers)
+               site_status=i.site_status, flags=i.flags, rivers=i.rivers, roads=i.roads)

