@@ -96,6 +96,12 @@ FLAG_TYPES: dict[str, tuple[str, str]] = {
 
 SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}
 
+# licence_type values (asmgeo.schema): (value, label, colour) like the palette's lists, so that
+# value_label and the maps' filters word them the same way
+LICENCE_TYPES = [("exploitation", "exploitation (mining) licence", ""), ("exploration", "exploration licence", ""),
+                 ("artisanal_zone", "artisanal mining zone", ""), ("small_scale", "small-scale mining licence", ""),
+                 ("other", "other licence type", "")]
+
 
 def flag_label(flag_type: str) -> str:
     """The label of a flag type; a type without one is shown in words, never hidden."""

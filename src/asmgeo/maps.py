@@ -36,7 +36,7 @@ COORD_SCALE = 100_000
 
 # every colour comes from asmgeo.palette, which the QGIS styles read too
 from asmgeo.mappage import decode_payload, encode_payload, payload_of_html  # noqa: E402,F401 (re-exported)
-from asmgeo.labels import FLAG_TYPES, SEVERITIES, flag_label, value_label  # noqa: E402
+from asmgeo.labels import FLAG_TYPES, LICENCE_TYPES, SEVERITIES, flag_label, value_label  # noqa: E402
 from asmgeo.palette import (  # noqa: E402
     EXCLUSION_COLOURS, LICENCE_STATE_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, SITE_STATUS_SHAPES,
     TENURE_COLOURS,
@@ -73,6 +73,9 @@ class Layer:
     # which flags a feature shows: (flags' layer, this frame's id column, its other-party column or None)
     flag_match: tuple[str, str, str | None] | None = None
     shapes: dict = field(default_factory=dict)  # point layers: legend value -> circle, triangle, diamond, square
+    filters: Sequence[tuple[str, str]] = ()  # (column, label): filter chips (comma-separated values: one chip each)
+    time: tuple[str, str] | None = None  # (column of years, label): a slider shows features up to a year
+    timeline: dict | None = None  # the licences' state at other dates (licence_timeline)
 
 
 @dataclass
@@ -202,6 +205,60 @@ def _colour_index(layer: Layer) -> tuple[list[int], list[list[str]]]:
     return [remap[i] for i in index.tolist()], [entries[i] for i in present]
 
 
+MAX_CHIPS = 40  # more values than this: a text box filters instead of chips
+
+
+def filter_spec(frame: pd.DataFrame, column: str, label: str, entries: Sequence[tuple] = ()) -> dict | None:
+    """A filter of one column: its values (worded by ``entries`` when given, most frequent first) and
+    each feature's value indices (a list where a cell holds several comma-separated values)."""
+    if column not in frame or not len(frame):
+        return None
+    cells = [[] if _missing(v) or str(v).strip() == "" else [p.strip() for p in str(v).split(",") if p.strip()]
+             for v in frame[column].tolist()]
+    counts = pd.Series([v for c in cells for v in c], dtype=object).value_counts()
+    values = sorted(counts.index, key=lambda v: (-counts[v], str(v)))
+    if len(values) < 2:  # nothing to choose between
+        return None
+    index = {v: k for k, v in enumerate(values)}
+    words = {str(v): lab for v, lab, _ in entries}
+    members = [index[c[0]] if len(c) == 1 else [index[v] for v in c] for c in cells]
+    members = [-1 if m == [] else m for m in members]
+    return {"label": label, "values": [words.get(str(v), str(v)) for v in values], "counts": [int(counts[v]) for v in values],
+            "members": members, "text": len(values) > MAX_CHIPS}
+
+
+def licence_timeline(licences: pd.DataFrame, as_of: str, max_stops: int = 40) -> dict | None:
+    """The licences' state on other dates, for the map's 'as of' slider: 1 January of each year from the
+    first grant to the year after the last expiry (at most ``max_stops``), and the run's as-of date.
+    States come from the grant and expiry dates with the status as recorded in the export (a status
+    such as suspended is applied at every date: the export says nothing of when it began)."""
+    import datetime as dt
+
+    from asmgeo.validity import licence_validity
+
+    if not len(licences) or "granted_on" not in licences or "expires_on" not in licences:
+        return None
+    years = pd.to_datetime(pd.concat([licences["granted_on"], licences["expires_on"]]).astype(object).where(
+        lambda v: v.notna(), None).astype(str).str[:10], errors="coerce", format="%Y-%m-%d").dt.year.dropna()
+    if not len(years):
+        return None
+    stops = [f"{y}-01-01" for y in range(int(years.min()), int(years.max()) + 2)]
+    if len(stops) > max_stops:
+        stops = [stops[round(i * (len(stops) - 1) / (max_stops - 1))] for i in range(max_stops)]
+    stops = sorted(set(stops) | {as_of})
+    entries = [[v, label, colour] for v, label, colour in LICENCE_STATE_COLOURS]
+    code = {e[0]: k for k, e in enumerate(entries)}
+    states = np.stack([licence_validity(licences, dt.date.fromisoformat(d))["state"].map(
+        lambda v: code.get(v, len(entries) - 1)).to_numpy() for d in stops], axis=1)
+    changes = []
+    for row in states.tolist():  # per licence: [stop, state] wherever its state changes
+        changes.append([[i, c] for i, c in enumerate(row) if i == 0 or c != row[i - 1]])
+    return {"label": "Licence states on", "dates": stops, "start": stops.index(as_of), "entries": entries,
+            "changes": changes,
+            "note": "States from the grant and expiry dates; a recorded status (suspended, revoked, pending) "
+                    "is the export's and is applied at every date."}
+
+
 def pack_layer(layer: Layer, tolerance_m: float) -> dict:
     """The JSON-ready form of one layer: rows of text, colour indices and packed geometry."""
     frame = layer.frame
@@ -224,6 +281,17 @@ def pack_layer(layer: Layer, tolerance_m: float) -> dict:
         packed["labels"] = [cell_text(v) for v in frame[layer.label_column].tolist()]
     if layer.headline in field_index:
         packed["headline"] = field_index[layer.headline]
+    filters = [filter_spec(frame, column, label, layer.colours if column == layer.colour_column else
+                           LICENCE_TYPES if column == "licence_type" else ())
+               for column, label in layer.filters]
+    packed["filters"] = [f for f in filters if f is not None]
+    if layer.time and layer.time[0] in frame and len(frame):
+        years = pd.to_numeric(frame[layer.time[0]], errors="coerce")
+        if years.notna().any() and years.nunique() > 1:
+            packed["time"] = {"label": layer.time[1], "values": [None if pd.isna(v) else int(v) for v in years],
+                              "min": int(years.min()), "max": int(years.max())}
+    if layer.timeline is not None:
+        packed["timeline"] = layer.timeline
     return packed
 
 
@@ -428,10 +496,12 @@ def licence_states(concessions: gpd.GeoDataFrame, as_of: str) -> gpd.GeoDataFram
     validity = licence_validity(concessions, dt.date.fromisoformat(as_of))
     out["state"] = validity["state"].to_numpy()
     out["validity"] = [f"{a or '?'} to {b or '?'}" for a, b in zip(out["granted_on"].fillna(""), out["expires_on"].fillna(""))]
+    out.attrs["as_of"] = as_of  # the map's 'as of' slider starts here
     return out
 
 
-LICENCE_FIELDS = [Field("Licence", "licence_id"), Field("Holder", "holder"), Field("Type", "licence_type"),
+LICENCE_FIELDS = [Field("Licence", "licence_id"), Field("Holder", "holder"),
+                  Field("Type", "licence_type", lambda v: worded(v, LICENCE_TYPES)),
                   Field("Status (as recorded)", "status"),
                   Field("State on the as-of date", "state", lambda v: worded(v, LICENCE_STATE_COLOURS)),
                   Field("Valid", "validity"), Field("Minerals", "minerals"), Field("Source", "source_file"),
@@ -446,14 +516,17 @@ def licence_layer(licences: gpd.GeoDataFrame, show: bool = True, outline_only: b
     style = {"fillOpacity": 0.0, "weight": 2} if outline_only else {"fillOpacity": 0.12, "weight": 1.5}
     return Layer("licences", name, licences, "polygon", LICENCE_FIELDS, "state", LICENCE_STATE_COLOURS,
                  "state on the as-of date", show=show, search=["licence_id", "holder"], style=style,
-                 flag_match=("concessions", "licence_id", None))
+                 flag_match=("concessions", "licence_id", None),
+                 filters=[("state", "State"), ("minerals", "Minerals"), ("licence_type", "Type"), ("holder", "Holder")],
+                 timeline=licence_timeline(licences, licences.attrs["as_of"]) if licences.attrs.get("as_of") else None)
 
 
 def tenure_layer(tenure: gpd.GeoDataFrame, show: bool = True, outline_only: bool = False,
                  name: str = "Land tenure by type", key: str = "tenure") -> Layer:
     style = {"fillOpacity": 0.0, "weight": 2, "dashArray": "6 4"} if outline_only else {"fillOpacity": 0.2, "weight": 1}
     return Layer(key, name, tenure, "polygon", TENURE_FIELDS, "tenure_type", TENURE_COLOURS, "tenure type",
-                 show=show, search=["tenure_id", "name"], style=style, flag_match=("tenure", "tenure_id", None))
+                 show=show, search=["tenure_id", "name"], style=style, flag_match=("tenure", "tenure_id", None),
+                 filters=[("tenure_type", "Tenure type")])
 
 
 def flag_lines(flags: pd.DataFrame) -> pd.Series:
@@ -492,7 +565,8 @@ def site_layer(sites: gpd.GeoDataFrame, flags: pd.DataFrame, cluster: bool = Tru
     return Layer("sites", "Sites by licence status", frame, "point", SITE_FIELDS, "status", SITE_STATUS_COLOURS,
                  "licence status on the site's date", cluster=cluster, search=["site_id", "name"], headline="flags",
                  style={"radius": 6, "fillOpacity": 0.85, "weight": 1, "outline": "#333333"},
-                 flag_match=("sites", "site_id", None), shapes=SITE_STATUS_SHAPES)
+                 flag_match=("sites", "site_id", None), shapes=SITE_STATUS_SHAPES,
+                 filters=[("status", "Licence status"), ("minerals", "Minerals"), ("cooperative", "Cooperative")])
 
 
 OVERLAP_FIELDS = [
@@ -537,7 +611,8 @@ def overlap_layer(overlaps: gpd.GeoDataFrame, key: str = "overlaps", name: str =
                   show: bool = True) -> Layer:
     return Layer(key, name, overlaps, "polygon", OVERLAP_FIELDS, "severity", SEVERITY_COLOURS, "severity",
                  show=show, headline="reason", style={"fillOpacity": 0.6, "weight": 2},
-                 flag_match=("concessions", "party_a", "flag_other"))
+                 flag_match=("concessions", "party_a", "flag_other"),
+                 filters=[("severity", "Severity"), ("overlap_kind", "Overlap"), ("holder_a", "Holder")])
 
 
 PATCH_FIELDS = [
@@ -560,7 +635,8 @@ def patch_layers(patches: gpd.GeoDataFrame) -> tuple[Layer, Layer]:
     frame["unexplained_rank_text"] = np.where(unexplained, short + " #" + frame["unexplained_rank"].astype(str), "")
     by_year = Layer("loss", "Forest loss patches by year", frame, "polygon", PATCH_FIELDS, "year",
                     sequential_colours(frame["year"].tolist()), "year of loss", search=["patch_id"],
-                    style={"fillOpacity": 0.65, "weight": 1}, flag_match=("forest_patches", "patch_id", None))
+                    style={"fillOpacity": 0.65, "weight": 1}, flag_match=("forest_patches", "patch_id", None),
+                    filters=[("source", "Source")], time=("year", "Loss up to the year"))
     leads = Layer("unexplained", "Unexplained clearings (leads, ranked)", frame[unexplained].reset_index(drop=True),
                   "polygon", PATCH_FIELDS, None, [("", "no valid licence or known site explains it", "#b30000")],
                   "rank within its source", label_column="unexplained_rank_text",

@@ -177,3 +177,73 @@ def test_the_report_reflows_on_a_phone(demo_run, open_page, tmp_path):
     assert link.inner_text() == "open on the map" and link.is_visible()
     page.screenshot(path=str(tmp_path / "report-phone.png"), full_page=True)
     assert opened.errors == []
+
+
+@pytest.mark.workflow
+def test_filter_chips_show_only_the_chosen_statuses_and_say_how_many(demo_run, open_page):
+    import pyogrio
+
+    status = pyogrio.read_dataframe(demo_run / "site_status.gpkg", layer="site_status", read_geometry=False)["status"]
+    opened = open_page(demo_run / "maps" / "sites.html", viewport=DESKTOP).wait_for_map()
+    page = opened.page
+    page.locator(".asmgeo-filters > summary").click()
+    section = page.locator(".asmgeo-filter-layer[data-layer=sites]")
+    section.locator(".asmgeo-chip", has_text="outside every licence").click()
+    unlicensed = int((status == "unlicensed").sum())
+    label = page.locator(".leaflet-control-layers-overlays span[data-layer=sites]").inner_text()
+    assert label == f"Sites by licence status ({unlicensed} of {len(status)})"
+    page.evaluate("asmgeo.map.setZoom(8, {animate: false})")
+    counts = page.locator(".asmgeo-cluster-badge").evaluate_all("els => els.map(e => Number(e.getAttribute('data-count')))")
+    singles = page.evaluate("asmgeo.layers.sites.group.getLayers().length")
+    assert sum(counts) + singles == unlicensed
+    # a second status adds to the first; pressing a chip again takes it away
+    section.locator(".asmgeo-chip", has_text="inside a licence expired").click()
+    expired = int((status == "expired_licence").sum())
+    assert page.evaluate("asmgeo.layers.sites.shown") == unlicensed + expired
+    section.locator(".asmgeo-chip", has_text="outside every licence").click()
+    section.locator(".asmgeo-chip", has_text="inside a licence expired").click()
+    assert page.evaluate("asmgeo.layers.sites.shown") == len(status)
+    assert opened.errors == []
+
+
+@pytest.mark.workflow
+def test_the_year_slider_shows_loss_up_to_a_year(demo_run, open_page):
+    import pyogrio
+
+    patches = pyogrio.read_dataframe(demo_run / "forest" / "change_patches.gpkg", layer="patches", read_geometry=False)
+    opened = open_page(demo_run / "maps" / "deforestation.html", viewport=DESKTOP).wait_for_map()
+    page = opened.page
+    page.locator(".asmgeo-filters > summary").click()
+    slider = page.locator(".asmgeo-filter-layer[data-layer=loss] input[type=range]")
+    first = int(patches["year"].min())
+    slider.fill(str(first))
+    assert page.evaluate("asmgeo.layers.loss.shown") == int((patches["year"] <= first).sum())
+    assert page.evaluate("asmgeo.layers.loss.group.getLayers().length") == int((patches["year"] <= first).sum())
+    slider.fill(str(int(patches["year"].max())))
+    assert page.evaluate("asmgeo.layers.loss.shown") == len(patches)
+    assert opened.errors == []
+
+
+@pytest.mark.workflow
+def test_the_as_of_slider_recolours_licences_as_the_validity_rules_say(demo_run, open_page):
+    import datetime as dt
+
+    from asmgeo import io
+    from asmgeo.palette import LICENCE_STATE_COLOURS
+    from asmgeo.validity import licence_validity
+
+    licences = io.read_layer(demo_run / "clean" / "concessions.gpkg")
+    opened = open_page(demo_run / "maps" / "overview.html", viewport=DESKTOP).wait_for_map()
+    page = opened.page
+    dates = page.evaluate("asmgeo.payload.layers.find(l => l.key === 'licences').timeline.dates")
+    assert "2025-06-30" in dates  # the run's as-of date is a stop, where the slider starts
+    colour = {v: c for v, _, c in LICENCE_STATE_COLOURS}
+    page.locator(".asmgeo-filters > summary").click()
+    slider = page.locator(".asmgeo-filter-layer[data-layer=licences] input[type=range]")
+    for stop in (0, len(dates) // 2, len(dates) - 1):
+        slider.fill(str(stop))
+        shown = page.evaluate("asmgeo.layers.licences.shapes.map(s => s.options.fillColor)")
+        states = licence_validity(licences, dt.date.fromisoformat(dates[stop]))["state"]
+        assert shown == [colour[s] for s in states], dates[stop]
+        assert page.locator(".asmgeo-filter-layer[data-layer=licences] output").inner_text() == dates[stop]
+    assert opened.errors == []

@@ -196,9 +196,11 @@
       badges.clearLayers();
       if (!map.hasLayer(group)) return;
       var zoom = map.getZoom();
-      if (zoom >= maxZoom) { for (k = 0; k < n; k++) group.addLayer(shape(k)); return; }
+      var mask = layer.mask;  // filters and sliders: the features shown
+      if (zoom >= maxZoom) { for (k = 0; k < n; k++) if (!mask || mask[k]) group.addLayer(shape(k)); return; }
       var scale = Math.pow(2, zoom), cells = new Map();  // a power of two: px * scale is exact
       for (k = 0; k < n; k++) {
+        if (mask && !mask[k]) continue;
         var key = Math.floor(px[k] * scale / cellPx) + ":" + Math.floor(py[k] * scale / cellPx);
         var members = cells.get(key);
         if (members) members.push(k); else cells.set(key, [k]);
@@ -556,6 +558,137 @@
     return control;
   }
 
+  // Filters (chips or a text box per field), a year slider and the licences' 'as of' slider: each
+  // feature is shown while it passes every filter; the layer list says how many are shown.
+  function applyFilters(entry) {
+    var spec = entry.spec, n = spec.rows.length, mask = spec.mask || (spec.mask = new Uint8Array(n)), shown = 0;
+    var filters = spec.filters || [];
+    for (var k = 0; k < n; k++) {
+      var ok = true;
+      for (var i = 0; i < filters.length && ok; i++) {
+        var f = filters[i], m = f.members[k], sel = entry.selected[i], text = entry.text[i];
+        var mine = Array.isArray(m) ? m : (m < 0 ? [] : [m]);
+        if (sel && sel.size) ok = mine.some(function (v) { return sel.has(v); });
+        if (ok && text) ok = mine.some(function (v) { return f.values[v].toLowerCase().indexOf(text) >= 0; });
+      }
+      if (ok && spec.time && entry.year !== null) ok = spec.time.values[k] !== null && spec.time.values[k] <= entry.year;
+      mask[k] = ok ? 1 : 0;
+      if (ok) shown++;
+    }
+    if (entry.clusterer) entry.clusterer.redraw();
+    else {
+      entry.shapes.forEach(function (shape, k) {
+        var has = entry.group.hasLayer(shape);
+        if (mask[k] && !has) entry.group.addLayer(shape);
+        else if (!mask[k] && has) entry.group.removeLayer(shape);
+        var label = entry.labels[k];
+        if (label && mask[k] && !entry.group.hasLayer(label)) entry.group.addLayer(label);
+        else if (label && !mask[k] && entry.group.hasLayer(label)) entry.group.removeLayer(label);
+      });
+    }
+    entry.shown = shown;
+    document.querySelectorAll('.leaflet-control-layers span[data-layer="' + spec.key + '"]').forEach(function (span) {
+      span.textContent = spec.name + " (" + (shown === n ? n : shown + " of " + n) + ")";
+    });
+    return shown;
+  }
+
+  function setAsOf(entry, stop) {
+    var line = entry.spec.timeline, counts = {};
+    entry.asOf = stop;
+    line.changes.forEach(function (changes, k) {
+      var code = changes[0][1];
+      for (var j = 0; j < changes.length && changes[j][0] <= stop; j++) code = changes[j][1];
+      var colour = line.entries[code][2], style = {fillColor: colour};
+      if (!(entry.spec.style && entry.spec.style.outline)) style.color = colour;
+      entry.shape(k).setStyle(style);
+      counts[code] = (counts[code] || 0) + 1;
+    });
+    return Object.keys(counts).map(Number).sort(function (a, b) { return a - b; }).map(function (c) {
+      return counts[c] + " " + line.entries[c][1];
+    }).join(", ");
+  }
+
+  function filterControl(map, api) {
+    var entries = Object.keys(api.layers).map(function (key) { return api.layers[key]; }).filter(function (entry) {
+      var spec = entry.spec;
+      return (spec.filters && spec.filters.length) || spec.time || spec.timeline;
+    });
+    if (!entries.length) return null;
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var box = el("details", "asmgeo-filters leaflet-control");
+      box.appendChild(el("summary", "asmgeo-panel-title", "Filters and dates"));
+      entries.forEach(function (entry) {
+        var spec = entry.spec, section = el("fieldset", "asmgeo-filter-layer");
+        section.setAttribute("data-layer", spec.key);
+        section.appendChild(el("legend", null, spec.name));
+        (spec.filters || []).forEach(function (f, i) {
+          var row = el("div", "asmgeo-filter");
+          row.appendChild(el("div", "asmgeo-filter-label", f.label));
+          if (f.text) {
+            var input = el("input");
+            input.type = "search";
+            input.placeholder = f.label + " contains";
+            input.setAttribute("aria-label", spec.name + ": " + f.label + " contains");
+            input.addEventListener("input", function () { entry.text[i] = input.value.trim().toLowerCase(); applyFilters(entry); });
+            row.appendChild(input);
+          } else {
+            f.values.forEach(function (value, v) {
+              var chip = el("button", "asmgeo-chip", value + " (" + f.counts[v] + ")");
+              chip.type = "button";
+              chip.setAttribute("aria-pressed", "false");
+              chip.addEventListener("click", function () {
+                var sel = entry.selected[i] || (entry.selected[i] = new Set());
+                if (sel.has(v)) sel.delete(v); else sel.add(v);
+                chip.setAttribute("aria-pressed", sel.has(v) ? "true" : "false");
+                applyFilters(entry);
+              });
+              row.appendChild(chip);
+            });
+          }
+          section.appendChild(row);
+        });
+        if (spec.time) {
+          var row = el("label", "asmgeo-filter asmgeo-slider"), out = el("output", null, String(spec.time.max));
+          var range = el("input");
+          range.type = "range"; range.min = String(spec.time.min); range.max = String(spec.time.max); range.step = "1";
+          range.value = String(spec.time.max);
+          range.setAttribute("aria-label", spec.name + ": " + spec.time.label);
+          range.addEventListener("input", function () { entry.year = Number(range.value); out.textContent = range.value; applyFilters(entry); });
+          row.appendChild(el("span", "asmgeo-filter-label", spec.time.label));
+          row.appendChild(range); row.appendChild(out);
+          section.appendChild(row);
+          entry.yearInput = range;
+        }
+        if (spec.timeline) {
+          var line = spec.timeline, trow = el("label", "asmgeo-filter asmgeo-slider");
+          var tout = el("output", null, line.dates[line.start]), tsum = el("div", "asmgeo-planner-note");
+          var trange = el("input");
+          trange.type = "range"; trange.min = "0"; trange.max = String(line.dates.length - 1); trange.step = "1";
+          trange.value = String(line.start);
+          trange.setAttribute("aria-label", spec.name + ": " + line.label);
+          trange.addEventListener("input", function () {
+            var stop = Number(trange.value);
+            tout.textContent = line.dates[stop];
+            tsum.textContent = setAsOf(entry, stop);
+          });
+          trow.appendChild(el("span", "asmgeo-filter-label", line.label));
+          trow.appendChild(trange); trow.appendChild(tout);
+          section.appendChild(trow);
+          section.appendChild(tsum);
+          section.appendChild(el("div", "asmgeo-planner-note", line.note));
+          entry.asOfInput = trange;
+        }
+        box.appendChild(section);
+      });
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    return control;
+  }
+
   async function render(map, base64) {
     var payload = await decode(base64);
     var scale = payload.scale, renderer = L.canvas({padding: 0.3, tolerance: 4});
@@ -602,19 +735,22 @@
         : coords.map(function (c, k) { return buildFeature(layer, c, k, renderer); });
       var shape = function (k) { return shapes[k] || (shapes[k] = buildFeature(layer, coords[k], k, renderer)); };
       var group = L.featureGroup();
-      var entry = {spec: layer, shapes: shapes, shape: shape, group: group, clusterer: null};
+      var entry = {spec: layer, shapes: shapes, shape: shape, group: group, clusterer: null, selected: [], text: [],
+                   year: null, shown: shapes.length};
       if (clustered) {
         entry.clusterer = new Clusterer(map, layer, coords, shape, group);
       } else {
         shapes.forEach(function (s) { group.addLayer(s); });
       }
+      entry.labels = [];
       if (layer.labels) {
         layer.labels.forEach(function (text, k) {
           if (text === "" || text === null) return;
           var badge = el("div", "asmgeo-label-badge", text);
           var center = shape(k).getBounds ? shape(k).getBounds().getCenter() : shape(k).getLatLng();
-          group.addLayer(L.marker(center, {icon: L.divIcon({html: badge, className: "asmgeo-label", iconSize: null}),
-                                           interactive: false, keyboard: false}));
+          entry.labels[k] = L.marker(center, {icon: L.divIcon({html: badge, className: "asmgeo-label", iconSize: null}),
+                                               interactive: false, keyboard: false});
+          group.addLayer(entry.labels[k]);
         });
       }
       api.layers[layer.key] = entry;
@@ -622,6 +758,7 @@
       // Layer names are ours; the count is a number. The control inserts names as HTML, so
       // they still pass through a text node first.
       var label = el("span", null, layer.name + " (" + shapes.length + ")");
+      label.setAttribute("data-layer", layer.key);
       overlays[label.outerHTML] = group;
       if (layer.show) group.addTo(map);
     });
@@ -669,6 +806,10 @@
     if (PHONE) menuControl(map).addTo(map);
     L.control.layers(Object.keys(bases).length ? bases : null, overlays, {collapsed: false, position: "topright"}).addTo(map);
     if (payload.search) searchControl(api).addTo(map);
+    var filters = filterControl(map, api);
+    if (filters) filters.addTo(map);
+    api.applyFilters = function (key) { return applyFilters(api.layers[key]); };
+    api.setAsOf = function (key, stop) { return setAsOf(api.layers[key], stop); };
     if (payload.panel) listPanel(map, payload, api).addTo(map);
     if (payload.planner) plannerControl(map, payload, api).addTo(map);
     L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo(map);
