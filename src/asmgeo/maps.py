@@ -423,13 +423,15 @@ def reference_layer(bounds: list[list[float]], language: str = "en") -> Layer | 
 
 def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | Sequence[dict] | None = None,
               panel: Panel | None = None, search: bool = True, minimap: bool = True, planner: dict | None = None,
-              tolerance_m: float | None = None, flags: pd.DataFrame | None = None, reference: bool = False) -> folium.Map:
+              tolerance_m: float | None = None, flags: pd.DataFrame | None = None, reference: bool = False,
+              images: Sequence = ()) -> folium.Map:
     """A folium.Map that draws ``layers`` offline, with legend, layer control, scale bar and caption.
 
     ``tiles``: the online basemaps (one ``{"name", "url", "attribution"}`` or a list; the first is
     shown, the others are a click away), or None for none (the page then requests nothing);
     ``reference`` adds the offline country borders under the layers; ``flags`` (the flag table)
-    lets ``#flag=<flag_id>`` open the feature that shows each flag.
+    lets ``#flag=<flag_id>`` open the feature that shows each flag; ``images`` are rasters drawn
+    as toggleable overlays (:class:`asmgeo.overlays.RasterImage`), off at first.
     """
     tolerance = display_tolerance_m([l.frame for l in layers]) if tolerance_m is None else tolerance_m
     bounds = _bounds(layers)
@@ -441,7 +443,7 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
         "title": title, "caption": list(caption), "scale": COORD_SCALE, "bounds": bounds,
         "basemaps": basemaps, "search": search, "minimap": minimap,
         "layers": [pack_layer(layer, tolerance) for layer in layers], "overview": _overview_outlines(layers),
-        "panel": None, "flags": flag_index(layers, flags),
+        "panel": None, "flags": flag_index(layers, flags), "images": [image.payload() for image in images],
     }
     for basemap in basemaps:
         if basemap["attribution"]:
@@ -726,7 +728,7 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
                       tenure: gpd.GeoDataFrame, site_radius_m: float, title: str, caption: Sequence[str],
                       tiles: dict | None = None, tolerance_m: float | None = None,
                       extra: Sequence[Layer] = (), flags: pd.DataFrame | None = None,
-                      ground: Sequence[Layer] = ()) -> folium.Map:
+                      ground: Sequence[Layer] = (), images: Sequence = ()) -> folium.Map:
     """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank
     (``extra``: e.g. detected footprints by vintage and their growth)."""
     by_year, leads = patch_layers(patches)
@@ -741,7 +743,8 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
                     style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"},
                     flag_match=("sites", "site_id", None)),
               *extra, by_year, leads]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True)
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True,
+                     images=images)
 
 
 def river_layer(rivers: gpd.GeoDataFrame) -> Layer:

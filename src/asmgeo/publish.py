@@ -216,17 +216,21 @@ def publish_step(run_dir: str | Path, settings: dict, forbidden_sources: list[st
         io.write_gpkg({"change_patches": patches}, work / "patches.gpkg")
         context = dict(run, manifest=str(run_dir / "manifest.json"))
         maps = public / "maps"
+        ground = {name: str(run_dir / "clean" / f"{name}.gpkg") if (run_dir / "clean" / f"{name}.gpkg").exists() else None
+                  for name in ("rivers", "roads")}
         map_steps.overview_map(paths["site_status"], paths["concessions"], paths["tenure"], work / "overlaps.gpkg",
                                work / "patches.gpkg", work / "candidates.gpkg", work / "flags.gpkg",
-                               maps / "overview.html", context)
-        map_steps.overlaps_map(work / "overlaps.gpkg", paths["concessions"], paths["tenure"], maps / "overlaps.html", context)
+                               maps / "overview.html", context, **ground)
+        map_steps.overlaps_map(work / "overlaps.gpkg", paths["concessions"], paths["tenure"], maps / "overlaps.html", context,
+                               flags=work / "flags.gpkg", **ground)
         map_steps.sites_map(paths["site_status"], paths["concessions"], paths["tenure"], work / "flags.gpkg",
-                            maps / "sites.html", context)
+                            maps / "sites.html", context, **ground)
         map_steps.deforestation_map(work / "patches.gpkg", paths["sites"], paths["concessions"], paths["tenure"],
-                                    maps / "deforestation.html", context, site_radius_m=site_radius_m)
+                                    maps / "deforestation.html", context, site_radius_m=site_radius_m,
+                                    flags=work / "flags.gpkg", **ground)
         map_steps.candidates_map(work / "candidates.gpkg", paths["concessions"], paths["tenure"], maps / "candidates.html",
                                  dict(context, **planner), site_status=paths["site_status"], flags=work / "flags.gpkg",
-                                 rivers=run_dir / "clean" / "rivers.gpkg")
+                                 **ground)
         map_files = [maps / f"{name}.html" for name in ("overview", "overlaps", "sites", "deforestation", "candidates")]
         write_report(run_dir / "manifest.json", run_dir / "qa_summary.csv", work / "flags.gpkg", paths["site_status"],
                      work / "overlaps.gpkg", work / "patches.gpkg", work / "candidates.gpkg", map_files,

@@ -247,3 +247,38 @@ def test_the_as_of_slider_recolours_licences_as_the_validity_rules_say(demo_run,
         assert shown == [colour[s] for s in states], dates[stop]
         assert page.locator(".asmgeo-filter-layer[data-layer=licences] output").inner_text() == dates[stop]
     assert opened.errors == []
+
+
+@pytest.mark.workflow
+def test_the_change_and_loss_rasters_show_as_overlays_at_display_resolution(demo_run, open_page):
+    opened = open_page(demo_run / "maps" / "deforestation.html", viewport=DESKTOP).wait_for_map()
+    page = opened.page
+    images = page.evaluate("asmgeo.payload.images.map(i => [i.key, i.legend.map(e => e[1])])")
+    assert [k for k, _ in images] == ["change_raster", "lossyear_raster"]
+    assert "clearing (forest to bare)" in images[0][1] and "no data (undetermined)" in images[0][1]
+    assert any(label.startswith("loss in 20") for label in images[1][1])
+    assert page.locator(".leaflet-overlay-pane img").count() == 0  # off at first
+    for name in ("Two-date change raster", "Loss-year raster"):
+        page.locator(".leaflet-control-layers-overlays label", has_text=name).locator("input").check()
+    assert page.locator(".asmgeo-legend-section[data-layer=change_raster]").is_visible()
+    # each image is small (display resolution) and holds drawn pixels
+    stats = page.evaluate("""async () => Promise.all([...document.querySelectorAll('.leaflet-overlay-pane img')].map(async img => {
+        await img.decode(); const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+        const g = c.getContext('2d'); g.drawImage(img, 0, 0); const d = g.getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return [c.width, c.height, n]; }))""")
+    assert len(stats) == 2
+    for width, height, drawn in stats:
+        assert max(width, height) <= 1024 and drawn > 0
+    assert opened.errors == []
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_map_labels_do_not_overlap(demo_run, open_page, size):
+    opened = open_page(demo_run / "maps" / "deforestation.html", viewport=size).wait_for_map()
+    boxes = opened.page.locator(".asmgeo-label-badge").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    assert len(boxes) >= 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)

@@ -72,6 +72,8 @@ rule map_deforestation:
     input:
         patches=run_path("forest", "change_patches.gpkg"),
         footprints=run_path("footprints.gpkg"),
+        change=[run_path("forest", "change.tif")] if has_image_pair() else [],
+        lossyear=[config["rasters"]["lossyear"]] if config["rasters"].get("lossyear") else [],
         sites=run_path("clean", "sites.gpkg"),
         concessions=run_path("clean", "concessions.gpkg"),
         tenure=run_path("clean", "tenure.gpkg"),
@@ -88,6 +90,9 @@ rule map_deforestation:
     params:
         run=map_run_settings(),
         site_radius_m=config["forest"]["site_radius_m"],
+        loss_base_year=config["rasters"]["loss_base_year"],
+        loss_periods=config["rasters"]["loss_periods"],
+        loss_nodata=config["rasters"]["loss_nodata"],
     script:
         "../scripts/map_deforestation.py"
 

@@ -283,6 +283,19 @@
         box.appendChild(section);
         LEGEND_SECTIONS[layer.key] = section;
       });
+      (payload.images || []).forEach(function (image) {
+        var section = el("div", "asmgeo-legend-section");
+        section.setAttribute("data-layer", image.key);
+        section.appendChild(el("div", "asmgeo-legend-title", image.name));
+        image.legend.forEach(function (entry) {
+          var row = el("div", "asmgeo-legend-row");
+          row.appendChild(swatch({kind: "polygon", style: {}}, entry));
+          row.appendChild(el("span", null, entry[1]));
+          section.appendChild(row);
+        });
+        box.appendChild(section);
+        LEGEND_SECTIONS[image.key] = section;
+      });
       L.DomEvent.disableScrollPropagation(box);
       L.DomEvent.disableClickPropagation(box);
       return box;
@@ -763,6 +776,17 @@
       if (layer.show) group.addTo(map);
     });
 
+    // Rasters (the change raster, the loss-year product) as image overlays, off at first.
+    api.images = {};
+    (payload.images || []).forEach(function (image) {
+      var overlay = L.imageOverlay(image.url, image.bounds, {opacity: 0.8, interactive: false});
+      var label = el("span", null, image.name + " (raster)");
+      label.setAttribute("data-layer", image.key);
+      overlays[label.outerHTML] = overlay;
+      api.images[image.key] = overlay;
+      if (image.show) overlay.addTo(map);
+    });
+
     api.open = function (key, k) {
       var entry = api.layers[key];
       if (!map.hasLayer(entry.group)) map.addLayer(entry.group);
@@ -820,16 +844,39 @@
       if (api.layers[key].clusterer) api.layers[key].clusterer.redraw();
     });
     if (payload.minimap && !PHONE) api.minimap = minimap(map, payload, scale);
+    // Map labels (ranks such as "LY #3", "NDVI #2") never sit on each other: a label that would
+    // overlap one already placed moves down, below it.
+    function declutter() {
+      var placed = [];
+      Object.keys(api.layers).forEach(function (key) {
+        api.layers[key].labels.forEach(function (marker) {
+          if (!marker || !map.hasLayer(marker) || !marker._icon) return;
+          var badge = marker._icon.firstChild;
+          badge.style.transform = "";
+          var p = map.latLngToContainerPoint(marker.getLatLng()), w = badge.offsetWidth || 40, h = badge.offsetHeight || 16;
+          var box = {x: p.x - w / 2, y: p.y - h / 2, w: w, h: h}, shift = 0;
+          var hits = function (b) { return placed.some(function (o) {
+            return b.x < o.x + o.w && o.x < b.x + b.w && b.y + shift < o.y + o.h && o.y < b.y + shift + b.h; }); };
+          while (hits(box) && shift < 200) shift += h + 2;
+          if (shift) badge.style.transform = "translate(-50%, calc(-50% + " + shift + "px))";
+          placed.push({x: box.x, y: box.y + shift, w: w, h: h});
+        });
+      });
+    }
+    map.on("zoomend overlayadd overlayremove", declutter);
+    api.declutter = declutter;
+
     // the legend shows the layers that are shown
     function legendFollows() {
       Object.keys(LEGEND_SECTIONS).forEach(function (key) {
-        var entry = api.layers[key];
-        LEGEND_SECTIONS[key].hidden = !(entry && map.hasLayer(entry.group));
+        var entry = api.layers[key], image = api.images[key];
+        LEGEND_SECTIONS[key].hidden = !((entry && map.hasLayer(entry.group)) || (image && map.hasLayer(image)));
       });
     }
     map.on("overlayadd overlayremove", legendFollows);
     legendFollows();
     window.asmgeo = api;
+    declutter();
     fromHash();
     requestAnimationFrame(function () {
       document.documentElement.setAttribute("data-asmgeo-ready", "1");

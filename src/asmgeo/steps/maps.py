@@ -161,9 +161,25 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
     return layers
 
 
+def raster_images(change: str | None, lossyear: str | None, base_year: int = 2000,
+                  periods: dict | None = None, nodata: float | None = None) -> list:
+    """The change raster and the loss-year product as image overlays at display resolution."""
+    from asmgeo import overlays
+
+    images = []
+    if change:
+        images.append(overlays.coded_raster(change, "change_raster", "Two-date change raster"))
+    if lossyear:
+        images.append(overlays.lossyear_raster(lossyear, base_year, periods, nodata=nodata))
+    log.info("raster overlays: %s", ", ".join(f"{i.name} ({len(i.uri) / 1024:.0f} kB)" for i in images) or "none")
+    return images
+
+
 def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, output: str, run: dict,
                       site_radius_m: float = 1000.0, footprints: str | None = None,
-                      flags: str | None = None, rivers: str | None = None, roads: str | None = None) -> folium.Map:
+                      flags: str | None = None, rivers: str | None = None, roads: str | None = None,
+                      change: str | None = None, lossyear: str | None = None, loss_base_year: int = 2000,
+                      loss_periods: dict | None = None, loss_nodata: float | None = None) -> folium.Map:
     """maps/deforestation.html: loss by year and the unexplained clearings (and detected footprints)."""
     title, caption, tiles, tolerance = _context(run)
     extra = footprint_layers(_read(footprints, "footprints"), _read(footprints, "growth")) if footprints else []
@@ -176,7 +192,8 @@ def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, o
                                 "", style={"fillOpacity": 0.5, "weight": 1}))
     fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
                                   _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra,
-                                  flags=_flags(flags) if flags else None, ground=_ground(rivers, roads))
+                                  flags=_flags(flags) if flags else None, ground=_ground(rivers, roads),
+                                  images=raster_images(change, lossyear, loss_base_year, loss_periods, loss_nodata))
     save_map(fmap, output)
     return fmap
 
