@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from asmgeo import maps
+from asmgeo import maps, mapview
 from tests.conftest import UTM, square
 from asmgeo.report import build_report, flag_counts
 
@@ -55,7 +55,7 @@ def test_polygons_with_holes_and_parts_round_trip_to_the_quantised_coordinates()
     square_with_hole = shapely.Polygon([(10, 0), (10.001, 0), (10.001, 0.001), (10, 0.001)],
                                        [[(10.0002, 0.0002), (10.0004, 0.0002), (10.0004, 0.0004)]])
     two_parts = shapely.MultiPolygon([shapely.box(20, 1, 20.00002, 1.00002), shapely.box(21, 2, 21.00003, 2.00003)])
-    packed = maps._pack_geometry(np.array([square_with_hole, two_parts], dtype=object), "polygon")
+    packed = mapview._pack_geometry(np.array([square_with_hole, two_parts], dtype=object), "polygon")
     assert packed["feature_sizes"] == [1, 2]
     assert packed["poly_sizes"] == [2, 1, 1]  # shell + hole, then one ring per part
     features = unpack(packed, "polygon", 2)
@@ -66,9 +66,9 @@ def test_polygons_with_holes_and_parts_round_trip_to_the_quantised_coordinates()
 
 
 def test_points_and_lines_pack_as_lon_lat_integers():
-    points = maps._pack_geometry(np.array([shapely.Point(28.123456, -2.5)], dtype=object), "point")
+    points = mapview._pack_geometry(np.array([shapely.Point(28.123456, -2.5)], dtype=object), "point")
     assert points["coords"] == [2812346, -250000]  # 1e-5 degree steps, rounded
-    line = maps._pack_geometry(np.array([shapely.LineString([(1, 1), (1.00001, 1.00002)])], dtype=object), "line")
+    line = mapview._pack_geometry(np.array([shapely.LineString([(1, 1), (1.00001, 1.00002)])], dtype=object), "line")
     assert line["coords"] == [100000, 100000, 1, 2] and line["ring_sizes"] == [2]
 
 
@@ -77,7 +77,7 @@ def test_display_simplification_never_drops_a_feature():
     wiggly = shapely.Polygon([(640000, 9700000), (641000, 9700001), (642000, 9700000), (642000, 9701000),
                               (640000, 9701000)])
     frame = gpd.GeoDataFrame(geometry=[tiny, wiggly], crs="EPSG:32735")
-    geoms = maps._display_geometry(frame, "polygon", tolerance_m=5.0)
+    geoms = mapview._display_geometry(frame, "polygon", tolerance_m=5.0)
     assert not any(shapely.is_empty(geoms))
     assert len(shapely.get_coordinates(geoms[1])) == 5  # the 1 m wiggle is gone
     assert shapely.area(geoms[0]) > 0  # the tiny square is still drawn
@@ -93,7 +93,7 @@ def test_display_tolerance_grows_with_the_extent():
 def test_intersection_collections_keep_their_polygonal_part():
     mixed = shapely.GeometryCollection([shapely.box(0, 0, 10, 10), shapely.LineString([(20, 20), (30, 30)])])
     frame = gpd.GeoDataFrame(geometry=[mixed], crs="EPSG:32735")
-    geoms = maps._display_geometry(frame, "polygon", 0.5)
+    geoms = mapview._display_geometry(frame, "polygon", 0.5)
     assert geoms[0].geom_type == "Polygon"
 
 
@@ -101,7 +101,7 @@ def test_legend_lists_only_present_values_and_names_unknown_ones():
     frame = gpd.GeoDataFrame({"severity": ["low", "surprise", "low"]},
                              geometry=[shapely.box(0, 0, 1, 1)] * 3, crs="EPSG:32735")
     layer = maps.Layer("x", "X", frame, "polygon", [maps.Field("S", "severity")], "severity", maps.SEVERITY_COLOURS)
-    colours, entries = maps._colour_index(layer)
+    colours, entries = mapview._colour_index(layer)
     assert [e[0] for e in entries] == ["low", "surprise"]
     assert colours == [0, 1, 0]
     assert entries[1][2] == maps.OTHER_COLOUR
