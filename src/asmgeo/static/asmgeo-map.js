@@ -454,7 +454,7 @@
   function listPanel(map, payload, api) {
     var spec = payload.panel;
     var layer = payload.layers.filter(function (l) { return l.key === spec.layer; })[0];
-    var control = L.control({position: "topright"});
+    var control = L.control({position: "topleft"});  // the right-hand side holds the layers and the legend
     control.onAdd = function () {
       var box = el("details", "asmgeo-panel leaflet-control");
       box.open = !PHONE;
