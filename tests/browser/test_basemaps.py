@@ -49,6 +49,9 @@ def test_with_no_connection_the_reference_layer_still_shows_where_the_map_is(tmp
     assert page.evaluate("asmgeo.counts.reference") >= 2  # the DRC / Rwanda border, clipped to the map
     names = page.evaluate("asmgeo.payload.layers.find(l => l.key === 'reference').rows.map(r => r[0])")
     assert "Rwanda" in names and any("Congo" in n for n in names)
+    places = page.evaluate("asmgeo.payload.layers.find(l => l.key === 'places').rows.map(r => r[0])")
+    assert "Bukavu" in places  # the nearest city, named on the map
+    assert "Bukavu" in page.locator(".asmgeo-place-label").all_inner_texts()
     page.wait_for_selector(".asmgeo-notice")
     assert "basemap could not be loaded" in page.locator(".asmgeo-notice").inner_text()
     assert opened.errors == []

@@ -759,7 +759,7 @@
       if (layer.labels) {
         layer.labels.forEach(function (text, k) {
           if (text === "" || text === null) return;
-          var badge = el("div", "asmgeo-label-badge", text);
+          var badge = el("div", (layer.style && layer.style.labelClass) || "asmgeo-label-badge", text);
           var center = shape(k).getBounds ? shape(k).getBounds().getCenter() : shape(k).getLatLng();
           entry.labels[k] = L.marker(center, {icon: L.divIcon({html: badge, className: "asmgeo-label", iconSize: null}),
                                                interactive: false, keyboard: false});
