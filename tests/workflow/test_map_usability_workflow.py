@@ -18,6 +18,12 @@ def report_links(demo_run) -> list[tuple[str, str]]:
     return re.findall(r'href="(maps/[a-z]+\.html)#flag=(F-[0-9a-f]+)"', page)
 
 
+def site_statuses(demo_run) -> pd.Series:
+    import pyogrio
+
+    return pyogrio.read_dataframe(demo_run / "site_status.gpkg", layer="site_status", read_geometry=False)["status"]
+
+
 def details_text(page, phone: bool) -> str:
     """What the opened feature shows: the popup on a desktop, the bottom sheet on a phone."""
     return page.locator(".asmgeo-sheet-content" if phone else ".leaflet-popup-content").inner_text()
@@ -143,9 +149,7 @@ def test_on_a_desktop_the_caption_is_one_line_and_the_legend_follows_the_layers(
 
 @pytest.mark.workflow
 def test_site_clusters_are_pies_of_their_statuses(demo_run, open_page):
-    import pyogrio
-
-    status = pyogrio.read_dataframe(demo_run / "site_status.gpkg", layer="site_status", read_geometry=False)["status"]
+    status = site_statuses(demo_run)
     opened = open_page(demo_run / "maps" / "sites.html", viewport=DESKTOP).wait_for_map()
     page = opened.page
     page.evaluate("asmgeo.map.setZoom(8, {animate: false})")
@@ -181,9 +185,7 @@ def test_the_report_reflows_on_a_phone(demo_run, open_page, tmp_path):
 
 @pytest.mark.workflow
 def test_filter_chips_show_only_the_chosen_statuses_and_say_how_many(demo_run, open_page):
-    import pyogrio
-
-    status = pyogrio.read_dataframe(demo_run / "site_status.gpkg", layer="site_status", read_geometry=False)["status"]
+    status = site_statuses(demo_run)
     opened = open_page(demo_run / "maps" / "sites.html", viewport=DESKTOP).wait_for_map()
     page = opened.page
     page.locator(".asmgeo-filters > summary").click()
