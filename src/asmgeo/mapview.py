@@ -391,7 +391,7 @@ def reference_layers(bounds: list[list[float]], language: str = "en") -> list[La
                             [Field("Place", "name"), Field("Population", "population", lambda v: f"{int(v):,}")],
                             None, [("", PLACES_SOURCE, "#252525")], "", search=["name"], label_column="name",
                             style={"radius": 3, "fillOpacity": 1.0, "weight": 1, "outline": "#ffffff",
-                                   "labelClass": "asmgeo-place-label"}))
+                                   "labelClass": "asmgeo-place-label", "labelCollide": "hide"}))
     return layers
 
 

@@ -278,8 +278,13 @@ def test_the_change_and_loss_rasters_show_as_overlays_at_display_resolution(demo
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_map_labels_do_not_overlap(demo_run, open_page, size):
     opened = open_page(demo_run / "maps" / "deforestation.html", viewport=size).wait_for_map()
-    boxes = opened.page.locator(".asmgeo-label-badge").evaluate_all(
-        "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    # rank labels all shown, moved apart; place names shown where they fit (largest first)
+    boxes = opened.page.locator(".asmgeo-label-badge, .asmgeo-place-label").evaluate_all(
+        "els => els.filter(e => getComputedStyle(e).visibility !== 'hidden')"
+        "  .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    ranks = opened.page.locator(".asmgeo-label-badge").evaluate_all(
+        "els => els.filter(e => getComputedStyle(e).visibility !== 'hidden').length")
+    assert ranks == opened.page.evaluate("asmgeo.counts.unexplained")
     assert len(boxes) >= 2
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:

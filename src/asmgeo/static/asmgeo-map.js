@@ -844,26 +844,34 @@
       if (api.layers[key].clusterer) api.layers[key].clusterer.redraw();
     });
     if (payload.minimap && !PHONE) api.minimap = minimap(map, payload, scale);
-    // Map labels (ranks such as "LY #3", "NDVI #2") never sit on each other: a label that would
-    // overlap one already placed moves down, below it.
+    // Map labels never sit on each other. Rank labels ("LY #3", "NDVI #2") must all be read: one that
+    // would overlap a label already placed moves down, below it. Place names are placed largest town
+    // first and left out where they would overlap (they come back when zoomed in).
     function declutter() {
-      var placed = [];
-      Object.keys(api.layers).forEach(function (key) {
+      var placed = [], keys = Object.keys(api.layers);
+      var hides = function (key) { var st = api.layers[key].spec.style; return !!(st && st.labelCollide === "hide"); };
+      keys.filter(function (k) { return !hides(k); }).concat(keys.filter(hides)).forEach(function (key) {
+        var hide = hides(key);
         api.layers[key].labels.forEach(function (marker) {
           if (!marker || !map.hasLayer(marker) || !marker._icon) return;
           var badge = marker._icon.firstChild;
           badge.style.transform = "";
+          badge.style.visibility = "";
           var p = map.latLngToContainerPoint(marker.getLatLng()), w = badge.offsetWidth || 40, h = badge.offsetHeight || 16;
           var box = {x: p.x - w / 2, y: p.y - h / 2, w: w, h: h}, shift = 0;
           var hits = function (b) { return placed.some(function (o) {
             return b.x < o.x + o.w && o.x < b.x + b.w && b.y + shift < o.y + o.h && o.y < b.y + shift + b.h; }); };
-          while (hits(box) && shift < 200) shift += h + 2;
-          if (shift) badge.style.transform = "translate(-50%, calc(-50% + " + shift + "px))";
+          if (hide) {
+            if (hits(box)) { badge.style.visibility = "hidden"; return; }
+          } else {
+            while (hits(box) && shift < 200) shift += h + 2;
+            if (shift) badge.style.transform = "translate(-50%, calc(-50% + " + shift + "px))";
+          }
           placed.push({x: box.x, y: box.y + shift, w: w, h: h});
         });
       });
     }
-    map.on("zoomend overlayadd overlayremove", declutter);
+    map.on("zoomend moveend overlayadd overlayremove", declutter);
     api.declutter = declutter;
 
     // the legend shows the layers that are shown
