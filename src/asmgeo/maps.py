@@ -47,11 +47,18 @@ def licence_timeline(licences: pd.DataFrame, as_of: str, max_stops: int = 40) ->
     stops = sorted(set(stops) | {as_of})
     entries = [[v, label, colour] for v, label, colour in LICENCE_STATE_COLOURS]
     code = {e[0]: k for k, e in enumerate(entries)}
-    states = np.stack([licence_validity(licences, dt.date.fromisoformat(d))["state"].map(
+    # the validity rules read these fields alone: each distinct record is judged once per stop
+    fields = [c for c in ("granted_on", "expires_on", "status", "date_problems") if c in licences]
+    records = pd.DataFrame({c: licences[c].astype(object).where(licences[c].notna(), None).astype(str).to_numpy()
+                            for c in fields})
+    group = records.groupby(fields, sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(group))).groupby(group).first().sort_index().to_numpy()
+    distinct = licences.iloc[first]
+    states = np.stack([licence_validity(distinct, dt.date.fromisoformat(d))["state"].map(
         lambda v: code.get(v, len(entries) - 1)).to_numpy() for d in stops], axis=1)
-    changes = []
-    for row in states.tolist():  # per licence: [stop, state] wherever its state changes
-        changes.append([[i, c] for i, c in enumerate(row) if i == 0 or c != row[i - 1]])
+    # per distinct record: [stop, state] wherever its state changes; each licence takes its record's
+    runs = [[[i, c] for i, c in enumerate(row) if i == 0 or c != row[i - 1]] for row in states.tolist()]
+    changes = [runs[g] for g in group]
     return {"label": "Licence states on", "dates": stops, "start": stops.index(as_of), "entries": entries,
             "changes": changes,
             "note": "States from the grant and expiry dates; a recorded status (suspended, revoked, pending) "

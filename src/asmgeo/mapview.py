@@ -101,7 +101,10 @@ def metres(value: Any) -> str:
 
 
 def missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+    """No value: None, NaN, NA, NaT or empty text (a column the layer lacks is shown empty, never as 0)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def worded(value: Any, entries) -> str:
@@ -212,16 +215,22 @@ def filter_spec(frame: pd.DataFrame, column: str, label: str, entries: Sequence[
     each feature's value indices (a list where a cell holds several comma-separated values)."""
     if column not in frame or not len(frame):
         return None
-    cells = [[] if missing(v) or str(v).strip() == "" else [p.strip() for p in str(v).split(",") if p.strip()]
-             for v in frame[column].tolist()]
-    counts = pd.Series([v for c in cells for v in c], dtype=object).value_counts()
+    text = frame[column].astype(object).where(frame[column].notna(), "").astype(str).str.strip()
+    if text.str.contains(",", regex=False).any():  # several values in a cell: one chip each
+        cells = [[p.strip() for p in v.split(",") if p.strip()] for v in text.tolist()]
+        counts = pd.Series([v for c in cells for v in c], dtype=object).value_counts()
+    else:
+        cells = None
+        counts = text[text != ""].value_counts()
     values = sorted(counts.index, key=lambda v: (-counts[v], str(v)))
     if len(values) < 2:  # nothing to choose between
         return None
     index = {v: k for k, v in enumerate(values)}
     words = {str(v): lab for v, lab, _ in entries}
-    members = [index[c[0]] if len(c) == 1 else [index[v] for v in c] for c in cells]
-    members = [-1 if m == [] else m for m in members]
+    if cells is None:
+        members = text.map(index).fillna(-1).astype(int).tolist()
+    else:
+        members = [index[c[0]] if len(c) == 1 else [index[v] for v in c] if c else -1 for c in cells]
     return {"label": label, "values": [words.get(str(v), str(v)) for v in values], "counts": [int(counts[v]) for v in values],
             "members": members, "text": len(values) > MAX_CHIPS}
 
