@@ -121,3 +121,13 @@ def value_label(value: str, entries) -> str:
         if known == value:
             return label
     return str(value)
+
+# conflict classes of two overlapping licences (README, "Overlapping claims"), worded for a reader
+CONFLICT_CLASSES = [
+    ("live", "live: both valid at the same time, now or later", ""),
+    ("priority", "priority: an application over a licence or another application; who came first is stated", ""),
+    ("dormant", "dormant: one is suspended or revoked while the other is valid", ""),
+    ("undetermined", "undetermined: whether both were valid at the same time cannot be told", ""),
+    ("past", "past: both were valid together, no longer", ""),
+    ("historic", "historic: never valid at the same time", ""),
+]

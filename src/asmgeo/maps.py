@@ -18,7 +18,7 @@ from asmgeo.mapview import (  # noqa: F401
     display_tolerance_m, encode_payload, flag_index, flag_lines, hectares, metres, missing, offline_assets, payload_of,
     payload_of_html, percent, render_html, worded,
 )
-from asmgeo.labels import FLAG_TYPES, LICENCE_TYPES, flag_label
+from asmgeo.labels import CONFLICT_CLASSES, FLAG_TYPES, LICENCE_TYPES, flag_label
 # every colour comes from asmgeo.palette, which the QGIS styles read too
 from asmgeo.palette import (  # noqa: F401
     EXCLUSION_COLOURS, LICENCE_STATE_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, SITE_STATUS_SHAPES,
@@ -157,7 +157,8 @@ def site_layer(sites: gpd.GeoDataFrame, flags: pd.DataFrame, cluster: bool = Tru
 
 OVERLAP_FIELDS = [
     Field("Overlap", "overlap_kind"), Field("Severity", "severity", lambda v: worded(v, SEVERITY_COLOURS)),
-    Field("Conflict / flag", "conflict", lambda v: "" if missing(v) else flag_label(v) if v in FLAG_TYPES else str(v)),
+    Field("Conflict / flag", "conflict", lambda v: "" if missing(v) else flag_label(v) if v in FLAG_TYPES
+          else worded(v, CONFLICT_CLASSES)),
     Field("Party A", "party_a"), Field("Holder A", "holder_a"), Field("Type A", "type_a"), Field("Validity A", "valid_a"),
     Field("Party B", "party_b"), Field("Holder B", "holder_b"), Field("Type B", "type_b"), Field("Validity B", "valid_b"),
     Field("Area", "area_ha", hectares), Field("Share of A", "share_a_pct", percent),
@@ -198,7 +199,9 @@ def overlap_layer(overlaps: gpd.GeoDataFrame, key: str = "overlaps", name: str =
     return Layer(key, name, overlaps, "polygon", OVERLAP_FIELDS, "severity", SEVERITY_COLOURS, "severity",
                  show=show, headline="reason", style={"fillOpacity": 0.6, "weight": 2},
                  flag_match=("concessions", "party_a", "flag_other"),
-                 filters=[("severity", "Severity"), ("overlap_kind", "Overlap"), ("holder_a", "Holder")])
+                 filters=[("severity", "Severity"), ("overlap_kind", "Overlap"),
+                          ("conflict", "Conflict", CONFLICT_CLASSES + [(k, v[0], "") for k, v in FLAG_TYPES.items()]),
+                          ("holder_a", "Holder")])
 
 
 PATCH_FIELDS = [
