@@ -66,9 +66,20 @@ def join_by(index: np.ndarray, values: np.ndarray, n: int, sep: str = ",") -> np
     return out
 
 
+CHUNK = 100_000  # sites per batch where each site makes a temporary geometry
+
+
+def shared_text(values: np.ndarray) -> np.ndarray:
+    """Text values as an object array holding one text object per distinct value (memory: a date or a
+    status repeated over a million rows is stored once)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return np.asarray(uniques, dtype=object)[codes]
+
+
 def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """Compass words for the direction (dx east, dy north) from a site to a point."""
-    names = np.array(["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"])
+    names = np.array(["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"],
+                     dtype=object)  # one text object per direction, shared by every site
     angle = (np.degrees(np.arctan2(dx, dy)) + 360) % 360
     return names[((angle + 22.5) // 45).astype(int) % 8]
 
@@ -81,7 +92,8 @@ def _state_on(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> 
 def judgement_dates(sites: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     """Each site's observation date, or ``as_of`` where it has none (ISO text)."""
     observed = sites["observed_on"].to_numpy(dtype=object)
-    return np.array([d if isinstance(d, str) and d else as_of.isoformat() for d in observed], dtype="U10")
+    day = as_of.isoformat()
+    return np.array([d if isinstance(d, str) and d else day for d in observed], dtype="U10")
 
 
 def _covers(site_minerals: np.ndarray, licence_minerals: np.ndarray) -> np.ndarray:
@@ -165,6 +177,11 @@ def _ring_search(points, polygons, candidates, todo, search_m, best, keep=None) 
     accepts) to each site of ``todo``, by rings of 2 km growing x4 up to ``search_m``, written
     into best = (licence, distance) arrays."""
     tree = shapely.STRtree(polygons[candidates])
+    for at in range(0, len(todo), CHUNK):  # sites in batches: the site-licence pairs of a ring stay bounded
+        _rings(tree, points, polygons, candidates, todo[at:at + CHUNK], search_m, best, keep)
+
+
+def _rings(tree, points, polygons, candidates, todo, search_m, best, keep) -> None:
     best_licence, best_distance = best
     radius = min(2_000.0, search_m)
     while len(todo):
@@ -251,20 +268,26 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     # an undetermined licence neither legalises a site nor lets it be called unlicensed: it comes
     # before every 'not valid' status, since it may be valid
     inside_unknown = any_by_site(inside, inside.state.eq(UNKNOWN)) | any_by_site(near, near.state.eq(UNKNOWN))
-    status = np.select(
+    # chosen as codes, then one shared text object per status (a million sites hold 11 strings, not a million)
+    names = np.array(["declared_licence_mismatch", "licensed", "licensed_near_boundary", "licence_dates_unknown",
+                      "mineral_not_licensed", "expired_licence", "suspended_or_revoked", "licence_not_valid_yet",
+                      "licence_dates_inconsistent", "unlicensed"], dtype=object)
+    status = names[np.select(
         [has_legal & mismatch, has_legal, has_near_legal, inside_unknown, inside_valid_uncovered, inside_expired,
-         inside_suspended, inside_not_yet, inside_bad_dates],
-        ["declared_licence_mismatch", "licensed", "licensed_near_boundary", "licence_dates_unknown",
-         "mineral_not_licensed", "expired_licence", "suspended_or_revoked", "licence_not_valid_yet",
-         "licence_dates_inconsistent"],
-        default="unlicensed")
+         inside_suspended, inside_not_yet, inside_bad_dates], np.arange(9), default=9)]
     if (conc.empty if licences_exist is None else not licences_exist):
         # no licence layer (or every licence rejected): whether a site is licensed is undetermined
         status = np.full(n, NO_LICENCE_DATA, dtype=object)
 
-    out = sites.copy()
-    out["judged_on"] = judgement_dates(sites, rules.as_of)
-    out["date_source"] = np.where(sites["observed_on"].fillna("").astype(str) != "", "observed_on", "as_of")
+    out = sites  # this function's own frame (dates_as_text + reset_index made it): no copy of a million rows
+    dates = sites["observed_on"].to_numpy(dtype=object)
+    observed = np.array([isinstance(d, str) and d != "" for d in dates])
+    # the site's own text where it has a date, else one shared as-of text (the values of judgement_dates)
+    judged = np.where(observed, dates, rules.as_of.isoformat())
+    longer = np.array([len(d) > 10 for d in judged], dtype=bool)
+    judged[longer] = [d[:10] for d in judged[longer]]  # as judgement_dates reads them: the date part
+    out["judged_on"] = shared_text(judged)
+    out["date_source"] = np.array(["as_of", "observed_on"], dtype=object)[observed.astype(int)]
     out["status"] = status
     out["licences_inside"] = ids_by_site(inside)
     out["licences_near"] = ids_by_site(near)
@@ -272,7 +295,9 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     boundary = np.full(n, np.nan)
     if len(legal_pick):
         k = legal_pick.index.to_numpy(dtype=int)
-        boundary[k] = shapely.distance(sites.geometry.to_numpy()[k], shapely.boundary(conc.geometry.to_numpy()[legal_pick.licence.to_numpy(dtype=int)]))
+        lic = legal_pick.licence.to_numpy(dtype=int)
+        used, back = np.unique(lic, return_inverse=True)  # each licence's boundary made once, not once per site
+        boundary[k] = shapely.distance(sites.geometry.to_numpy()[k], shapely.boundary(conc.geometry.to_numpy()[used])[back])
     out["legal_boundary_distance_m"] = np.round(boundary, 1)
     out["declared_mismatch"] = mismatch
 
@@ -286,24 +311,28 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
         nearest_id[k] = ids[lic]
         nearest_holder[k] = conc.holder.to_numpy(dtype=object)[lic]
         nearest_m[k] = np.round(hit.distance_m.to_numpy(), 1)
-        ends = shapely.get_coordinates(shapely.get_point(
-            shapely.shortest_line(sites.geometry.to_numpy()[k], conc.geometry.to_numpy()[lic]), 1))
-        starts = shapely.get_coordinates(sites.geometry.to_numpy()[k])
-        direction[k] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
+        points, polygons = sites.geometry.to_numpy(), conc.geometry.to_numpy()
+        for at in range(0, len(k), CHUNK):  # in chunks: the lines and points made here are temporary
+            ks, ls = k[at:at + CHUNK], lic[at:at + CHUNK]
+            ends = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(points[ks], polygons[ls]), 1))
+            starts = shapely.get_coordinates(points[ks])
+            direction[ks] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
     out["nearest_valid_licence"] = nearest_id
     out["nearest_holder"] = nearest_holder
     out["nearest_distance_m"] = nearest_m
     out["nearest_direction"] = direction
 
-    out = add_tenure_context(out, tenure)
-    out = add_watercourse_distance(out, rivers, tenure, rules)
+    # out is this function's own frame: the context columns are added to it, not to copies of it
+    out = add_tenure_context(out, tenure, copy=False)
+    out = add_watercourse_distance(out, rivers, tenure, rules, copy=False)
     log.info("site status: %s", ", ".join(f"{k} {v}" for k, v in out.status.value_counts().sort_index().items()))
     return out
 
 
-def add_tenure_context(sites: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """The tenure parcels each site lies in (ids, types, names), and protected / indigenous markers."""
-    out = sites.copy()
+def add_tenure_context(sites: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None, copy: bool = True) -> gpd.GeoDataFrame:
+    """The tenure parcels each site lies in (ids, types, names), and protected / indigenous markers
+    (``copy=False``: the columns are added to ``sites`` itself)."""
+    out = sites.copy() if copy else sites
     n = len(out)
     out["tenure_ids"] = ""
     out["tenure_types"] = ""
@@ -329,13 +358,13 @@ def add_tenure_context(sites: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None)
 
 
 def add_watercourse_distance(sites: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None,
-                             tenure: gpd.GeoDataFrame | None, rules: LicensingRules) -> gpd.GeoDataFrame:
+                             tenure: gpd.GeoDataFrame | None, rules: LicensingRules, copy: bool = True) -> gpd.GeoDataFrame:
     """Distance to the nearest watercourse and, for sites near one, the tenure parcels downstream.
 
     Downstream assumes lines are digitised in the direction of flow (the usual hydrography
     convention); it is the next ``downstream_km`` of the river after the site's projection on it.
     """
-    out = sites.copy()
+    out = sites.copy() if copy else sites  # copy=False: the columns are added to sites itself
     out["watercourse_id"] = ""
     out["watercourse_distance_m"] = np.nan
     out["downstream_tenure"] = ""
