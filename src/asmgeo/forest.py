@@ -249,7 +249,8 @@ class _ZoneCells:
 
     def window(self, x0: int, y0: int, nx: int, ny: int):
         """(code, area) of a window: int32 codes with :data:`NO_DATA_CODE`, float64 areas with NaN
-        where the loss-year product has no data (plain arrays: exactextract skips both)."""
+        where the loss-year product has no data (plain arrays: exactextract skips both); area is
+        None on a raster whose cells all have one area (only the weighted reading uses it)."""
         if self._last is None or self._last[0] != (x0, y0, nx, ny):
             from rasterio.windows import Window
 
@@ -270,9 +271,11 @@ class _ZoneCells:
                 cover = self.cover_src.read(1, window=win, masked=True)
                 code[np.ma.getmaskarray(cover) | (np.ma.getdata(cover) < self.product.canopy_threshold_pct)] = NOT_FOREST
             code[nodata] = NO_DATA_CODE
-            area = np.empty((ny, nx))
-            area[:] = self.pixel_area[y0:y0 + ny, None]
-            area[nodata] = np.nan
+            area = None  # cells of one area (a projected raster) are counted: no area array is read
+            if self.constant_area is None:
+                area = np.empty((ny, nx))
+                area[:] = self.pixel_area[y0:y0 + ny, None]
+                area[nodata] = np.nan
             self._last = ((x0, y0, nx, ny), code, area)
         return self._last[1:]
 
