@@ -146,10 +146,19 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
     columns = [id_column, "year", "loss_ha", "covered_pct", "loss_from", "loss_to"]
     if polygons.empty:
         return pd.DataFrame(columns=columns)
-    # the share of each polygon the loss-year product has data for: outside it, loss is unknown
-    true_area = pd.Series(polygons.geometry.area.to_numpy(), index=polygons[id_column].to_numpy()) \
-        if polygons.crs is not None and polygons.crs.is_projected else None
-    n = len(polygons)
+    (data_m2, found), = zonal_pass([polygons.geometry], product, max_cells_in_memory, batch_size)
+    return zonal_finish(polygons, id_column, product, data_m2, found)
+
+
+def zonal_pass(layers: list[gpd.GeoSeries], product: LossProduct, max_cells_in_memory: int = 1_000_000,
+               batch_size: int = 50_000) -> list[tuple[np.ndarray, list]]:
+    """One raster-sequential pass over the loss-year product for the polygons of every layer at once
+    (site buffers, licences, tenure: the raster is read once, not once per layer). Per layer: each
+    polygon's area with data (m2) and the codes and shares exactextract found, for
+    :func:`zonal_finish`."""
+    sizes = [len(g) for g in layers]
+    offsets = np.cumsum([0] + sizes)
+    n = int(offsets[-1])
     data_m2, found = np.zeros(n), []
     # neighbouring polygons share blocks, so a cache helps, but GDAL's default (5% of RAM) would
     # grow past the memory bound on a large raster
@@ -158,7 +167,7 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
         try:
             if cover_src is not None and (cover_src.transform != loss_src.transform or cover_src.shape != loss_src.shape):
                 raise ValueError(f"{product.treecover2000}: the tree-cover raster must be on the loss-year grid")
-            geoms = polygons.geometry.to_crs(loss_src.crs).to_numpy()
+            geoms = np.concatenate([g.to_crs(loss_src.crs).to_numpy() for g in layers]) if n else np.array([], dtype=object)
             # north to south (a batch reads a band of the raster); no geometry, no cells
             usable = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
             north = shapely.get_coordinates(shapely.centroid(geoms[usable]))[:, 1]
@@ -176,6 +185,28 @@ def zonal_loss(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct,
         finally:
             if cover_src is not None:
                 cover_src.close()
+    out = []
+    for k in range(len(layers)):  # back to each layer, rows counted from its first polygon
+        lo, hi = offsets[k], offsets[k + 1]
+        mine = []
+        for at, codes, shares in found:
+            keep = (at >= lo) & (at < hi)
+            if keep.any():
+                mine.append((at[keep] - lo, codes[keep], shares[keep]))
+        out.append((data_m2[lo:hi].copy(), mine))
+    return out
+
+
+def zonal_finish(polygons: gpd.GeoDataFrame, id_column: str, product: LossProduct, data_m2: np.ndarray,
+                 found: list) -> pd.DataFrame:
+    """The long table of :func:`zonal_loss` from one layer's share of a :func:`zonal_pass`."""
+    columns = [id_column, "year", "loss_ha", "covered_pct", "loss_from", "loss_to"]
+    if polygons.empty:
+        return pd.DataFrame(columns=columns)
+    # the share of each polygon the loss-year product has data for: outside it, loss is unknown
+    true_area = pd.Series(polygons.geometry.area.to_numpy(), index=polygons[id_column].to_numpy()) \
+        if polygons.crs is not None and polygons.crs.is_projected else None
+    n = len(polygons)
     out = _loss_rows(n, data_m2, found)
     code = out.pop("code").to_numpy(dtype=np.int64)
     out.insert(0, id_column, polygons[id_column].to_numpy()[out.pop("row").to_numpy()])

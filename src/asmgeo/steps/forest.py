@@ -37,7 +37,7 @@ def zonal_table(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                 product, site_buffers_m: list[float] | None = None) -> pd.DataFrame:
     """Loss per year or period for site buffers, licences and tenure parcels (one block per layer and
     buffer, polygons in their layer's order; a part's ``split_row`` is kept for the merge)."""
-    from asmgeo.forest import zonal_loss
+    from asmgeo.forest import zonal_finish, zonal_pass
     from asmgeo.split import SPLIT_ROW
 
     keep = [SPLIT_ROW] if SPLIT_ROW in sites.columns else []
@@ -53,14 +53,16 @@ def zonal_table(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
         table = table.assign(polygon_id=table["polygon_id"].astype(str))
         return table.merge(where.drop_duplicates("polygon_id"), on="polygon_id", how="left")
 
+    # every layer's polygons in one pass over the raster (each cell read once, not once per layer)
+    blocks = [("sites", radius, sites, "site_id", sites[["site_id", "geometry"]].assign(geometry=sites.buffer(radius)))
+              for radius in site_buffers_m or [500, 1000]]
+    blocks += [(layer, 0, frame, id_col, frame[[id_col, "geometry"]])
+               for layer, id_col, frame in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure))]
+    shares = zonal_pass([polygons.geometry for *_, polygons in blocks], product)
     parts = []
-    for radius in site_buffers_m or [500, 1000]:
-        buffers = sites[["site_id", "geometry"]].assign(geometry=sites.buffer(radius))
-        table = zonal_loss(buffers, "site_id", product).rename(columns={"site_id": "polygon_id"})
-        parts.append(located(table, sites, "site_id").assign(layer="sites", buffer_m=radius))
-    for layer, id_col, frame in (("concessions", "licence_id", concessions), ("tenure", "tenure_id", tenure)):
-        table = zonal_loss(frame[[id_col, "geometry"]], id_col, product).rename(columns={id_col: "polygon_id"})
-        parts.append(located(table, frame, id_col).assign(layer=layer, buffer_m=0))
+    for (layer, radius, frame, id_col, polygons), (data_m2, found) in zip(blocks, shares):
+        table = zonal_finish(polygons, id_col, product, data_m2, found).rename(columns={id_col: "polygon_id"})
+        parts.append(located(table, frame, id_col).assign(layer=layer, buffer_m=radius))
     return pd.concat(parts, ignore_index=True)[ZONAL_COLUMNS + keep]
 
 
