@@ -19,6 +19,7 @@ import shapely
 
 from asmgeo.candidate_grid import (ForestGrid, Grid, MemoryBands, StripBands, capped_distance, coverage_share,
                                    dissolved, label_zones, strip_rows, zone_polygons)
+from asmgeo.i18n import t, word
 from asmgeo.licensing import LEGAL, UNDETERMINED_STATUSES
 from asmgeo.logs import Progress
 
@@ -75,21 +76,23 @@ class GridResult:
         out = []
         share = self.unknown_forest / self.eligible if self.eligible else 0.0
         if self.unknown_forest and not rules.allow_unknown_forest and not self.forest_given:
-            out.append(f"candidate zones: no loss-year raster is configured (rasters.lossyear), so standing forest could "
-                       f"not be checked on any of the {self.eligible:,} eligible cells, and such cells are not candidates; "
-                       "add a loss-year raster or set candidates.allow_unknown_forest: true to plan without the forest "
-                       "exclusion")
+            out.append(t("candidate zones: no loss-year raster is configured (rasters.lossyear), so standing forest "
+                         "could not be checked on any of the {eligible:,} eligible cells, and such cells are not "
+                         "candidates; add a loss-year raster or set candidates.allow_unknown_forest: true to plan without "
+                         "the forest exclusion", eligible=self.eligible))
         elif self.unknown_forest and not rules.allow_unknown_forest and share >= 0.1:
-            out.append(f"candidate zones: forest could not be checked on {self.unknown_forest:,} of the {self.eligible:,} "
-                       f"eligible cells ({100 * share:.0f}%; no loss-year data there), and such cells are not candidates; "
-                       "add a loss-year raster covering them (rasters.lossyear) or set "
-                       "candidates.allow_unknown_forest: true to plan there without the forest exclusion")
+            out.append(t("candidate zones: forest could not be checked on {unknown:,} of the {eligible:,} eligible cells "
+                         "({share:.0f}%; no loss-year data there), and such cells are not candidates; add a loss-year "
+                         "raster covering them (rasters.lossyear) or set candidates.allow_unknown_forest: true to plan "
+                         "there without the forest exclusion", unknown=self.unknown_forest, eligible=self.eligible,
+                         share=100 * share))
         if self.candidates == 0 and not out:
-            out.append(f"candidate zones: none; of {self.total:,} cells {self.eligible:,} are eligible and none scores "
-                       f"at least candidates.score_threshold = {rules.score_threshold:g}")
+            out.append(t("candidate zones: none; of {total:,} cells {eligible:,} are eligible and none scores at least "
+                         "candidates.score_threshold = {threshold:g}", total=self.total, eligible=self.eligible,
+                         threshold=float(rules.score_threshold)))
         elif len(self.zones) == 0 and self.candidates:
-            out.append(f"candidate zones: none; {self.candidates:,} candidate cells, but no group of touching cells "
-                       f"reaches candidates.min_zone_ha = {rules.min_zone_ha:g} ha")
+            out.append(t("candidate zones: none; {n:,} candidate cells, but no group of touching cells reaches "
+                         "candidates.min_zone_ha = {minimum:g} ha", n=self.candidates, minimum=float(rules.min_zone_ha)))
         return out
 
 
@@ -381,29 +384,35 @@ def _nearest_conflicts(zones: gpd.GeoDataFrame, avoided: dict[str, gpd.GeoDataFr
         (z, k), d = shapely.STRtree(layer.geometry.to_numpy()).query_nearest(
             zones.geometry.to_numpy(), return_distance=True, all_matches=False)
         for zi, ki, di in zip(z, k, d):
-            texts[zi].append(f"{label} {layer[id_col].iloc[ki]} at {di:,.0f} m")
-    return ["; ".join(t) for t in texts]
+            texts[zi].append(t("{kind} {id} at {distance:,.0f} m", kind=word(label), id=layer[id_col].iloc[ki],
+                               distance=float(di)))
+    return ["; ".join(parts) for parts in texts]
 
 
 def _zone_reason(z, cutoff_year: int) -> str:
-    parts = [f"Zone {z.zone_id}, {z.area_ha:,.0f} ha (score {z.score:.2f})"]
+    parts = [t("Zone {zone}, {area:,.0f} ha (score {score:.2f})", zone=z.zone_id, area=float(z.area_ha),
+               score=float(z.score))]
     if z.disturbed_before_cutoff_pct > 0:
-        parts.append(f"{z.disturbed_before_cutoff_pct:.0f}% of it cleared before {cutoff_year + 1}")
+        parts.append(t("{share:.0f}% of it cleared before {year}", share=float(z.disturbed_before_cutoff_pct),
+                       year=str(cutoff_year + 1)))
     if z.unlicensed_sites:
-        coop = f" of {z.cooperatives}" if z.cooperatives else ""
-        parts.append(f"holds {z.unlicensed_sites} unlicensed site(s){coop} ({z.unlicensed_site_ids})")
+        parts.append(t("holds {n} unlicensed site(s) of {cooperatives} ({sites})" if z.cooperatives else
+                       "holds {n} unlicensed site(s) ({sites})", n=int(z.unlicensed_sites),
+                       cooperatives=z.cooperatives, sites=z.unlicensed_site_ids))
     data = getattr(z, "forest_data_pct", 100.0)
     if data >= 99:
-        parts.append("lies outside strict protected areas, indigenous land, valid licences and standing forest")
+        parts.append(word("lies outside strict protected areas, indigenous land, valid licences and standing forest"))
     else:
-        parts.append("lies outside strict protected areas, indigenous land and valid licences")
-        parts.append("standing forest could not be checked on " + (f"{100 - data:.0f}% of it" if data > 0 else "any of it")
-                     + " (no forest data there: undetermined, not absent)")
+        parts.append(word("lies outside strict protected areas, indigenous land and valid licences"))
+        parts.append(t("standing forest could not be checked on {share:.0f}% of it (no forest data there: "
+                       "undetermined, not absent)", share=float(100 - data)) if data > 0 else
+                     word("standing forest could not be checked on any of it (no forest data there: undetermined, "
+                          "not absent)"))
     if z.watercourse_m == z.watercourse_m:
-        parts.append(f"{z.watercourse_m:,.0f} m from the nearest watercourse")
+        parts.append(t("{distance:,.0f} m from the nearest watercourse", distance=float(z.watercourse_m)))
     text = ", ".join(parts)
     if z.nearest_conflicts:
-        text += f"; nearest conflicts avoided: {z.nearest_conflicts}"
+        text += t("; nearest conflicts avoided: {conflicts}", conflicts=z.nearest_conflicts)
     return text + "."
 
 

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from asmgeo.i18n import t, word
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.licensing import LEGAL, LicensingRules
 from asmgeo.overlaps import normalise_holder
@@ -36,15 +37,18 @@ def expiring_licences(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
         days = (dt.date.fromisoformat(lic.expires_on) - rules.as_of).days
         coops = sorted({c for c in members.cooperative.dropna() if c})
         legalised = int((members.legalised_by == lic.licence_id).sum())
-        sites = ", ".join(sorted(members.site_id)[:10]) + (f" and {len(members) - 10} more" if len(members) > 10 else "")
+        sites = ", ".join(sorted(members.site_id)[:10]) + (t(" and {n} more", n=len(members) - 10) if len(members) > 10 else "")
         records.append({
             "flag_type": "licence_expiring", "severity": "medium" if days <= 90 else "low", "layer": "concessions",
             "id": lic.licence_id, "other_layer": "sites", "other_id": ",".join(sorted(members.site_id)),
             "date_start": lic.granted_on or "", "date_end": lic.expires_on,
             "rule": f"expires_on within expiring_window_days={rules.expiring_window_days} after as_of={start}",
-            "reason": (f"Licence {lic.licence_id} ({lic.holder or 'holder unknown'}) expires on {lic.expires_on}, "
-                       f"{days} days after {start}; {len(members)} site(s) lie in it ({legalised} legalised by it): {sites}"
-                       + (f"; cooperatives affected: {', '.join(coops)}" if coops else "") + ". Renewal is needed to keep them legal."),
+            "reason": (t("Licence {licence} ({holder}) expires on {date}, {days} days after {start}; {n} site(s) lie in it "
+                         "({legalised} legalised by it): {sites}", licence=lic.licence_id,
+                         holder=lic.holder or word("holder unknown"), date=lic.expires_on, days=days, start=start,
+                         n=len(members), legalised=legalised, sites=sites)
+                       + (t("; cooperatives affected: {names}", names=", ".join(coops)) if coops else "") + ". "
+                       + word("Renewal is needed to keep them legal.")),
         })
         geoms.append(lic.geometry)
     if not records:

@@ -20,9 +20,11 @@ from rasterio.windows import Window
 
 from asmgeo.flags import combine_flags, empty_flags, make_flags
 from asmgeo.forest import LossProduct
+from asmgeo.i18n import t, word
+from asmgeo.labels import code_words
 from asmgeo.io import atomic_path
 from asmgeo.change import valid_polygons
-from asmgeo.validity import ALWAYS, NEVER, licence_validity, valid_during
+from asmgeo.validity import ALWAYS, NEVER, licence_validity, unknown_text, valid_during
 from asmgeo.rasters import bounded_block_cache, strip_rows
 from asmgeo.timing import period_label
 
@@ -288,12 +290,14 @@ def site_activity(sites: gpd.GeoDataFrame, site_loss: pd.DataFrame, patches: gpd
     activity = np.where(in_seen, "loss_or_clearing_seen",
                         np.where(in_footprint, "footprint_seen",
                                  np.where(share >= COVERED_ENOUGH_PCT, "none_observed", "undetermined")))
-    reason = np.where(activity == "loss_or_clearing_seen", f"forest loss or a clearing within {radius:g} m",
-                      np.where(activity == "footprint_seen", "a detected mining footprint in or near the site around its date",
-                      np.where(activity == "none_observed", f"no forest loss and no clearing within {radius:g} m",
-                               [f"undetermined: the loss-year raster covers {v:.0f}% of the {radius:g} m radius "
-                                "(no data is not no activity)" if v > 0 else
-                                f"undetermined: no loss-year data within {radius:g} m (no data is not no activity)"
+    radius = float(radius)
+    reason = np.where(activity == "loss_or_clearing_seen", t("forest loss or a clearing within {radius:g} m", radius=radius),
+                      np.where(activity == "footprint_seen", word("a detected mining footprint in or near the site around its date"),
+                      np.where(activity == "none_observed", t("no forest loss and no clearing within {radius:g} m", radius=radius),
+                               [t("undetermined: the loss-year raster covers {share:.0f}% of the {radius:g} m radius "
+                                  "(no data is not no activity)", share=float(v), radius=radius) if v > 0 else
+                                t("undetermined: no loss-year data within {radius:g} m (no data is not no activity)",
+                                  radius=radius)
                                 for v in share])))
     return pd.DataFrame({"site_id": ids, "raster_covered_pct": np.round(share, 1), "activity": activity,
                          "reason": reason})[columns]
@@ -303,8 +307,8 @@ def _coverage_note(loss: pd.DataFrame) -> str:
     share = float(loss["covered_pct"].max()) if "covered_pct" in loss and len(loss) else 100.0
     if share != share or share >= COVERED_ENOUGH_PCT:
         return ""
-    return (f" The loss-year raster covers only {share:.0f}% of it: loss in the rest is unknown, "
-            "so the true figure may be higher.")
+    return " " + t("The loss-year raster covers only {share:.0f}% of it: loss in the rest is unknown, so the true "
+                   "figure may be higher.", share=share)
 
 
 def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, licence_loss: pd.DataFrame,
@@ -333,40 +337,47 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
         def spanning_note(row, certain):
             if not row.spanning_ha:
                 return ""
-            return (f" {row.spanning_ha:.2f} ha more were lost in {row.spanning_years}, a period that spans the cutoff "
-                    f"{rules.cutoff_date}: whether before or after it cannot be told from the loss product"
-                    + ("." if certain else f"; with them the loss could reach the {threshold:g} ha threshold."))
+            return (" " + t("{area:.2f} ha more were lost in {years}, a period that spans the cutoff {cutoff}: whether "
+                            "before or after it cannot be told from the loss product", area=float(row.spanning_ha),
+                            years=row.spanning_years, cutoff=rules.cutoff_date)
+                    + ("." if certain else t("; with them the loss could reach the {threshold:g} ha threshold.",
+                                             threshold=float(threshold))))
 
         records = []
         for ident, row in table.iterrows():
             certain = row.loss_ha >= threshold
             shown = row if row.years else row.copy()
             if not row.years:
-                shown["years"] = "none"
+                shown["years"] = word("none")
             records.append({
                 "flag_type": flag_type, "severity": severity(ident) if certain else "low", "layer": label[0],
                 "id": ident, "loss_ha": row.loss_ha if certain else round(row.loss_ha + row.spanning_ha, 2),
                 "date_start": f"{cutoff_year + 1}-01-01", "date_end": "",
                 "rule": f"forest loss after cutoff_date={rules.cutoff_date} >= {threshold:g} ha; {rules.describe()}",
-                "reason": ("" if certain else "Undetermined: ") + label[1](ident, shown) + spanning_note(row, certain)
+                "reason": ("" if certain else word("Undetermined:") + " ") + label[1](ident, shown) + spanning_note(row, certain)
                           + notes.get(ident, "")})
         parts.append(make_flags(pd.DataFrame(records), [geometry_of(indexed, i) for i in table.index], crs))
 
     radius = rules.site_radius_m
     polygon_flags(site_loss, sites, "site_id", "deforestation_near_site", rules.near_site_loss_ha,
-                  ("sites", lambda i, r: f"{r.loss_ha:.2f} ha of forest were lost within {radius:g} m of site {i} "
-                                         f"after {rules.cutoff_date} (loss years {r.years}), from the loss-year product."),
+                  ("sites", lambda i, r: t("{loss:.2f} ha of forest were lost within {radius:g} m of site {site} after "
+                                           "{cutoff} (loss years {years}), from the loss-year product.",
+                                           loss=float(r.loss_ha), radius=float(radius), site=i,
+                                           cutoff=rules.cutoff_date, years=r.years)),
                   lambda i: "medium", lambda f, i: f.geometry[i].buffer(radius))
     validity = licence_validity(concessions.reset_index(drop=True), rules.as_of).set_index(concessions.licence_id.to_numpy()) \
         if len(concessions) else None
 
     def licence_reason(i, r):
         v = validity.loc[i] if validity is not None else None
-        period = f"{v.valid_from if v.valid_from != NEVER else '?'} to {v.valid_to if v.valid_to != ALWAYS else 'no expiry date given'}"
+        period = t("{start} to {end}", start=v.valid_from if v.valid_from != NEVER else "?",
+                   end=v.valid_to if v.valid_to != ALWAYS else word("no expiry date given"))
         if v.unknown_reason:
-            period = f"validity undetermined: {v.unknown_reason}"
-        return (f"{r.loss_ha:.2f} ha of forest were lost inside licence {i} after {rules.cutoff_date} (loss years "
-                f"{r.years}); the licence is {v.state.replace('_', ' ')} on the run date ({period}).")
+            period = t("validity undetermined: {why}", why=unknown_text(v.unknown_reason))
+        return t("{loss:.2f} ha of forest were lost inside licence {licence} after {cutoff} (loss years {years}); the "
+                 "licence is {state} on the run date ({period}).", loss=float(r.loss_ha), licence=i,
+                 cutoff=rules.cutoff_date, years=r.years, state=code_words(v.state),
+                 period=period)
 
     polygon_flags(licence_loss, concessions, "licence_id", "deforestation_in_concession", rules.concession_loss_ha,
                   ("concessions", licence_reason), lambda i: "medium", lambda f, i: f.geometry[i])
@@ -374,25 +385,33 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
     names = parks.set_index("tenure_id")["name"].to_dict() if len(parks) else {}
     polygon_flags(tenure_loss[tenure_loss.tenure_id.isin(parks.tenure_id)] if len(tenure_loss) else tenure_loss,
                   parks, "tenure_id", "deforestation_in_protected_area", rules.protected_loss_ha,
-                  ("tenure", lambda i, r: f"{r.loss_ha:.2f} ha of forest were lost inside the protected area "
-                                          f"{names.get(i) or i} ({i}) after {rules.cutoff_date} (loss years {r.years})."),
+                  ("tenure", lambda i, r: t("{loss:.2f} ha of forest were lost inside the protected area {name} ({id}) "
+                                            "after {cutoff} (loss years {years}).", loss=float(r.loss_ha),
+                                            name=names.get(i) or i, id=i, cutoff=rules.cutoff_date, years=r.years)),
                   lambda i: "high", lambda f, i: f.geometry[i])
     lost = patches[patches.unexplained]
     if len(lost):
         totals = lost.groupby("source").size().to_dict()
         reasons = []
         for r in lost.itertuples():
-            when = f"in {period_label(r.loss_from, r.loss_to)}" if r.source == "lossyear" else f"between {r.loss_from} and {r.loss_to} (NDVI drop {r.ndvi_drop:.2f})"
-            site = (f"the nearest registered site, {r.nearest_site}, is {r.nearest_site_m:,.0f} m away"
-                    if r.nearest_site else "no registered site lies within 50 km")
-            water = f"; {r.watercourse_m:,.0f} m from a watercourse" if r.watercourse_m == r.watercourse_m else ""
-            park = f"; inside protected area {r.protected_areas}" if r.protected_areas else ""
-            timed = f"; in licences it lies in: {r.licence_timing}" if r.licence_timing else ""
+            when = (t("in {period}", period=period_label(r.loss_from, r.loss_to)) if r.source == "lossyear" else
+                    t("between {start} and {end} (NDVI drop {drop:.2f})", start=r.loss_from, end=r.loss_to,
+                      drop=float(r.ndvi_drop)))
+            site = (t("the nearest registered site, {site}, is {distance:,.0f} m away", site=r.nearest_site,
+                      distance=float(r.nearest_site_m))
+                    if r.nearest_site else word("no registered site lies within 50 km"))
+            water = (t("; {distance:,.0f} m from a watercourse", distance=float(r.watercourse_m))
+                     if r.watercourse_m == r.watercourse_m else "")
+            park = t("; inside protected area {areas}", areas=r.protected_areas) if r.protected_areas else ""
+            timed = t("; in licences it lies in: {timing}", timing=r.licence_timing) if r.licence_timing else ""
             if r.spans_cutoff:
-                timed += f"; undetermined whether after the cutoff {rules.cutoff_date}: the loss period spans it"
-            reasons.append(f"Clearing {r.patch_id} of {r.area_ha:.2f} ha {when} lies in no licence valid at that time "
-                           f"and no registered site lies within {radius:g} m ({site}){water}{park}{timed}: a lead for "
-                           f"unregistered mining (rank {r.unexplained_rank} of {totals[r.source]} by area).")
+                timed += t("; undetermined whether after the cutoff {cutoff}: the loss period spans it",
+                           cutoff=rules.cutoff_date)
+            reasons.append(t("Clearing {patch} of {area:.2f} ha {when} lies in no licence valid at that time and no "
+                             "registered site lies within {radius:g} m ({site}){water}{park}{timed}: a lead for "
+                             "unregistered mining (rank {rank} of {total} by area).", patch=r.patch_id,
+                             area=float(r.area_ha), when=when, radius=float(radius), site=site, water=water, park=park,
+                             timed=timed, rank=str(r.unexplained_rank), total=str(totals[r.source])))
         parts.append(make_flags(pd.DataFrame({
             "flag_type": "unexplained_clearing",
             "severity": np.where(lost.spans_cutoff, "low", np.where(lost.protected_areas != "", "high", "medium")),
@@ -410,9 +429,12 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
                 "flag_type": "site_without_activity", "severity": "low", "layer": "sites", "id": idle.site_id,
                 "loss_ha": 0.0, "rule": f"no forest loss and no clearing patch within site_radius_m={radius:g} over the period"
                         + ("; no detected footprint near it" if footprint_seen is not None else ""),
-                "reason": [f"Registered site {i} shows no forest loss and no clearing within {radius:g} m over the "
-                           "period of the rasters" + (", and no detected mining footprint near it around its date"
-                                                      if footprint_seen is not None else "")
-                           + ": a possible paper site, worth a field check (mining on land that was "
-                           "already open would not show here)." for i in idle.site_id]}), idle.geometry.to_numpy(), crs))
+                "reason": [t("Registered site {site} shows no forest loss and no clearing within {radius:g} m over the "
+                             "period of the rasters, and no detected mining footprint near it around its date: a "
+                             "possible paper site, worth a field check (mining on land that was already open would not "
+                             "show here)." if footprint_seen is not None else
+                             "Registered site {site} shows no forest loss and no clearing within {radius:g} m over the "
+                             "period of the rasters: a possible paper site, worth a field check (mining on land that "
+                             "was already open would not show here).", site=i, radius=float(radius))
+                           for i in idle.site_id]}), idle.geometry.to_numpy(), crs))
     return combine_flags(parts, crs) if parts else empty_flags(crs)

@@ -11,11 +11,15 @@ import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
+from asmgeo.i18n import t, word
 from asmgeo.licensing import LicensingRules
 from asmgeo.validity import licence_validity, state_on
 
 
 log = logging.getLogger(__name__)
+
+
+EVIDENCE_NOT_PROOF = "A detection from imagery is evidence to check on the ground, not proof of illegal mining."
 
 
 def reconcile_detections(detections: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
@@ -66,13 +70,16 @@ def detection_flags(reconciled: gpd.GeoDataFrame, have_licences: bool, rules: Li
     where = None
     reasons = []
     for r in hits.itertuples():
-        inside = (f"{r.licensed_share_pct:.1f}% lies in licences valid then ({r.valid_licences})" if r.valid_licences
-                  else where or "none of it lies in a licence valid then")
+        inside = (t("{share:.1f}% lies in licences valid then ({licences})", share=float(r.licensed_share_pct),
+                    licences=r.valid_licences) if r.valid_licences
+                  else where or word("none of it lies in a licence valid then"))
         near = getattr(r, "sites_near", "")
-        sites = f" Registered sites in or within the GPS tolerance of it: {near.replace(',', ', ')}." if near else ""
-        reasons.append(f"Detected mining footprint {r.detection_id} ({r.area_ha:.2f} ha, {r.judged_on}): "
-                       f"{100 - r.licensed_share_pct:.1f}% lies outside every licence valid on that date; {inside}.{sites} "
-                       "A detection from imagery is evidence to check on the ground, not proof of illegal mining.")
+        sites = (" " + t("Registered sites in or within the GPS tolerance of it: {sites}.", sites=near.replace(",", ", "))
+                 if near else "")
+        reasons.append(t("Detected mining footprint {footprint} ({area:.2f} ha, {date}): {share:.1f}% lies outside every "
+                         "licence valid on that date; {inside}.", footprint=r.detection_id, area=float(r.area_ha),
+                         date=r.judged_on, share=float(100 - r.licensed_share_pct), inside=inside)
+                       + sites + " " + word(EVIDENCE_NOT_PROOF))
     records = pd.DataFrame({
         "flag_type": "detection_unlicensed", "severity": "medium", "layer": "detections", "id": hits.detection_id,
         "other_layer": np.where(hits.valid_licences != "", "concessions", ""), "other_id": hits.valid_licences, "area_ha": hits.area_ha,

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from asmgeo.errors import InputError
+from asmgeo.i18n import t, word
 
 VERDICTS = [("confirmed", "Confirmed: what the flag says is there"),
             ("not_found", "Not found: nothing of the kind at this place"),
@@ -247,20 +248,20 @@ def apply_verifications(flags: gpd.GeoDataFrame, verifications: pd.DataFrame) ->
         if fid not in latest.index:
             continue
         v = latest.loc[fid]
-        by = f" by {v.collector}" if str(v.collector or "").strip() else ""
-        said = dict(VERDICTS)[v.verdict].split(":")[0].lower()
+        by = t(" by {collector}", collector=v.collector) if str(v.collector or "").strip() else ""
+        said = word(dict(VERDICTS)[v.verdict].split(":")[0].lower())
         out.iat[k, out.columns.get_loc("verdict")] = v.verdict
         out.iat[k, out.columns.get_loc("verified_on")] = str(v.verified_on)
         reason = str(out["reason"].iat[k])
         if v.verdict not in FALSE_VERDICTS:
-            reason += f" Field check on {v.verified_on}{by}: {said}."
+            reason += " " + t("Field check on {date}{by}: {said}.", date=v.verified_on, by=by, said=said)
         elif str(v.evidence) == evidence.iat[k]:
             was = out["severity"].iat[k]
             out.iat[k, out.columns.get_loc("severity")] = "low"
-            reason += (f" Field check on {v.verified_on}{by}: {said}; severity lowered from {was} to low while the "
-                       "evidence stays as it was checked.")
+            reason += " " + t("Field check on {date}{by}: {said}; severity lowered from {was} to low while the evidence "
+                              "stays as it was checked.", date=v.verified_on, by=by, said=said, was=was)
         else:
-            reason += (f" Field check on {v.verified_on}{by} said {said}, but the evidence has changed since that "
-                       "check, so the flag is raised again.")
+            reason += " " + t("Field check on {date}{by} said {said}, but the evidence has changed since that check, so "
+                              "the flag is raised again.", date=v.verified_on, by=by, said=said)
         out.iat[k, out.columns.get_loc("reason")] = reason
     return out

@@ -23,6 +23,8 @@ import shapely
 
 from asmgeo import timing
 from asmgeo.flags import empty_flags, make_flags
+from asmgeo.i18n import t, word
+from asmgeo.labels import code_words
 from asmgeo.overlaps import TENURE_WORDS, intersecting_pairs, normalise_holder, tenure_base_severity
 from asmgeo.validity import ALWAYS, UNKNOWN, licence_validity
 
@@ -115,23 +117,25 @@ def footprint_tenure(footprints: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
     area = shapely.area(inter)
     keep = area > rules.sliver_m2
     i, j, inter, area = i[keep], j[keep], inter[keep], area[keep]
-    f, t = fp.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
+    f, tp = fp.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({
         "detection_id": f.detection_id, "vintage": f.vintage, "seen_from": f.seen_from, "seen_to": f.seen_to,
-        "tenure_id": t.tenure_id, "tenure_type": t.tenure_type, "tenure_name": t["name"], "protection": t.protection,
+        "tenure_id": tp.tenure_id, "tenure_type": tp.tenure_type, "tenure_name": tp["name"], "protection": tp.protection,
         "area_ha": np.round(area / 1e4, 2), "share_footprint_pct": np.round(100 * area / shapely.area(fg[i]), 2),
         "share_tenure_pct": np.round(100 * area / shapely.area(tg[j]), 2)})
     table["severity"] = [tenure_base_severity(a, b) for a, b in zip(table.tenure_type.tolist(), table.protection.tolist())]
     table["flag_type"] = table.tenure_type.map(TENURE_FLAG).fillna("detection_on_other_tenure")
-    words = table.tenure_type.map(TENURE_WORDS).fillna("tenure parcel").tolist()
+    words = [word(w) for w in table.tenure_type.map(TENURE_WORDS).fillna("tenure parcel").tolist()]
     names = [n if isinstance(n, str) and n else k for n, k in zip(table.tenure_name.tolist(), table.tenure_id.tolist())]
     columns = (table[c].tolist() for c in ("detection_id", "vintage", "tenure_id", "area_ha", "share_footprint_pct",
                                             "share_tenure_pct"))
     d, v, k, a, sf, st = columns
     table["reason"] = [
-        f"Detected mining footprint {d[x]} ({v[x] or 'undated'}) lies in the {words[x]} {names[x]} ({k[x]}) over "
-        f"{a[x]:.2f} ha: {sf[x]:.2f}% of the footprint, {st[x]:.2f}% of the {words[x]}. A detection from imagery is "
-        "evidence to check on the ground, not proof." for x in range(len(d))]
+        t("Detected mining footprint {footprint} ({vintage}) lies in the {kind} {name} ({id}) over {area:.2f} ha: "
+          "{share_footprint:.2f}% of the footprint, {share_tenure:.2f}% of the {kind}. A detection from imagery is "
+          "evidence to check on the ground, not proof.", footprint=d[x], vintage=v[x] or word("undated"), kind=words[x],
+          name=names[x], id=k[x], area=float(a[x]), share_footprint=float(sf[x]), share_tenure=float(st[x]))
+        for x in range(len(d))]
     return gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=footprints.crs)
 
 
@@ -215,11 +219,13 @@ def lead_flags(footprints: gpd.GeoDataFrame, rules: FootprintRules | None = None
     leads = leads.sort_values(["area_ha", "detection_id"], ascending=[False, True])
     rank = np.arange(1, len(leads) + 1)
     sensitive = leads.tenure_types.str.contains("protected_area|indigenous_territory", regex=True)
-    reasons = [f"Detected mining footprint {d} ({v or 'undated'}, {a:.2f} ha): no registered site lies in it or within "
-               f"{rules.gps_tolerance_m:g} m, and {100 - s:.1f}% of it lies outside every licence valid on its date"
-               f"{'; in ' + t.replace(',', ', ').replace('_', ' ') if t else ''}: a lead for unregistered mining "
-               f"(rank {r} of {len(leads)} by area). Evidence to check on the ground, not proof."
-               for d, v, a, s, t, r in zip(leads.detection_id, leads.vintage, leads.area_ha, leads.licensed_share_pct,
+    reasons = [t("Detected mining footprint {footprint} ({vintage}, {area:.2f} ha): no registered site lies in it or "
+                 "within {tolerance:g} m, and {share:.1f}% of it lies outside every licence valid on its date{where}: a "
+                 "lead for unregistered mining (rank {rank} of {total} by area). Evidence to check on the ground, not "
+                 "proof.", footprint=d, vintage=v or word("undated"), area=float(a), tolerance=float(rules.gps_tolerance_m),
+                 share=float(100 - s), where=t("; in {tenure}", tenure=", ".join(code_words(k) for k in kinds.split(",")))
+                 if kinds else "", rank=str(r), total=str(len(leads)))
+               for d, v, a, s, kinds, r in zip(leads.detection_id, leads.vintage, leads.area_ha, leads.licensed_share_pct,
                                            leads.tenure_types, rank)]
     return make_flags(pd.DataFrame({
         "flag_type": "detection_unexplained", "severity": np.where(sensitive, "high", "medium"), "layer": "detections",
@@ -335,14 +341,16 @@ def growth_flags(table: pd.DataFrame, tenure: gpd.GeoDataFrame, concessions: gpd
     for r in grown.itertuples():
         start = timing.interval(r.to_vintage)[0]
         if r.scope == "tenure" and kinds.get(r.scope_id) in GROWTH_FLAG:
-            words = TENURE_WORDS.get(kinds[r.scope_id], "tenure parcel")
+            words = word(TENURE_WORDS.get(kinds[r.scope_id], "tenure parcel"))
             records.append({"flag_type": GROWTH_FLAG[kinds[r.scope_id]], "severity": "high", "layer": "tenure",
                             "other_id": f"{r.from_vintage}->{r.to_vintage}",
                             "id": r.scope_id, "area_ha": r.new_ha, "date_start": start,
-                            "reason": f"Detected mining footprints grew by {r.new_ha:.2f} ha inside the {words} "
-                                      f"{r.scope_name or r.scope_id} ({r.scope_id}) between {r.from_vintage} and "
-                                      f"{r.to_vintage} ({r.earlier_ha:.2f} ha -> {r.later_ha:.2f} ha; "
-                                      f"{r.vanished_ha:.2f} ha no longer detected)."})
+                            "reason": t("Detected mining footprints grew by {new:.2f} ha inside the {kind} {name} ({id}) "
+                                        "between {start} and {end} ({before:.2f} ha -> {after:.2f} ha; {gone:.2f} ha no "
+                                        "longer detected).", new=float(r.new_ha), kind=words,
+                                        name=r.scope_name or r.scope_id, id=r.scope_id, start=r.from_vintage,
+                                        end=r.to_vintage, before=float(r.earlier_ha), after=float(r.later_ha),
+                                        gone=float(r.vanished_ha))})
             geoms.append(tgeom[r.scope_id])
         elif r.scope == "licence" and validity is not None:
             v = validity.loc[r.scope_id]
@@ -350,9 +358,11 @@ def growth_flags(table: pd.DataFrame, tenure: gpd.GeoDataFrame, concessions: gpd
                 records.append({"flag_type": "footprint_growth_in_expired_licence", "severity": "medium",
                                 "layer": "concessions", "id": r.scope_id, "other_id": f"{r.from_vintage}->{r.to_vintage}",
                                 "area_ha": r.new_ha, "date_start": start,
-                                "reason": f"Detected mining footprints grew by {r.new_ha:.2f} ha inside licence "
-                                          f"{r.scope_id} ({r.scope_name or 'holder not given'}) between {r.from_vintage} "
-                                          f"and {r.to_vintage}, after it expired on {v.valid_to}."})
+                                "reason": t("Detected mining footprints grew by {new:.2f} ha inside licence {licence} "
+                                            "({holder}) between {start} and {end}, after it expired on {date}.",
+                                            new=float(r.new_ha), licence=r.scope_id,
+                                            holder=r.scope_name or word("holder not given"), start=r.from_vintage,
+                                            end=r.to_vintage, date=v.valid_to)})
                 geoms.append(cgeom[r.scope_id])
     if not records:
         return empty_flags(crs)

@@ -8,6 +8,8 @@ Status and state labels live with their colours in :mod:`asmgeo.palette`.
 
 from __future__ import annotations
 
+from asmgeo.i18n import word
+
 # flag_type: (label, what it means)
 FLAG_TYPES: dict[str, tuple[str, str]] = {
     "concession_overlap": (
@@ -96,6 +98,16 @@ FLAG_TYPES: dict[str, tuple[str, str]] = {
 
 SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}
 
+def severity_label(severity: str) -> str:
+    """'High', 'Medium', 'Low' in the run's language (an unknown value as it is)."""
+    return word(SEVERITIES[severity]) if severity in SEVERITIES else str(severity)
+
+
+def code_words(value) -> str:
+    """A machine value (a status, a state, a type) as words: 'expired_licence' -> 'expired licence',
+    in the run's language."""
+    return word(str(value).replace("_", " "))
+
 # licence_type values (asmgeo.schema): (value, label, colour) like the palette's lists, so that
 # value_label and the maps' filters word them the same way
 LICENCE_TYPES = [("exploitation", "exploitation (mining) licence", ""), ("exploration", "exploration licence", ""),
@@ -106,12 +118,12 @@ LICENCE_TYPES = [("exploitation", "exploitation (mining) licence", ""), ("explor
 def flag_label(flag_type: str) -> str:
     """The label of a flag type; a type without one is shown in words, never hidden."""
     known = FLAG_TYPES.get(str(flag_type))
-    return known[0] if known else str(flag_type).replace("_", " ").capitalize()
+    return word(known[0]) if known else str(flag_type).replace("_", " ").capitalize()
 
 
 def flag_explanation(flag_type: str) -> str:
     known = FLAG_TYPES.get(str(flag_type))
-    return known[1] if known else ""
+    return word(known[1]) if known else ""
 
 
 def value_label(value: str, entries) -> str:
@@ -119,7 +131,7 @@ def value_label(value: str, entries) -> str:
     when the palette does not know it (so nothing is lost)."""
     for known, label, _ in entries:
         if known == value:
-            return label
+            return word(label)
     return str(value)
 
 # conflict classes of two overlapping licences (README, "Overlapping claims"), worded for a reader
@@ -131,3 +143,16 @@ CONFLICT_CLASSES = [
     ("past", "past: both were valid together, no longer", ""),
     ("historic", "historic: never valid at the same time", ""),
 ]
+
+
+# kinds of overlap on the overlaps map, and the sources of forest loss patches
+OVERLAP_KINDS = [("licence x licence", "licence x licence", ""), ("licence x tenure", "licence x tenure", ""),
+                 ("same holder", "same holder", "")]
+LOSS_SOURCES = [("lossyear", "loss-year product", ""), ("ndvi", "two-date NDVI change", "")]
+
+
+def worded_list(value, entries) -> str:
+    """Comma-separated category values, each as its legend words."""
+    if value is None or (isinstance(value, float) and value != value) or not str(value).strip():
+        return ""
+    return ", ".join(value_label(v.strip(), entries) for v in str(value).split(",") if v.strip())

@@ -17,6 +17,8 @@ import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
+from asmgeo.i18n import t, word
+from asmgeo.labels import code_words
 from asmgeo.validity import UNKNOWN, licence_validity, state_on
 from asmgeo.parse import split_minerals
 
@@ -66,6 +68,7 @@ def join_by(index: np.ndarray, values: np.ndarray, n: int, sep: str = ",") -> np
     return out
 
 
+DIRECTIONS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 CHUNK = 100_000  # sites per batch where each site makes a temporary geometry
 
 
@@ -78,7 +81,7 @@ def shared_text(values: np.ndarray) -> np.ndarray:
 
 def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """Compass words for the direction (dx east, dy north) from a site to a point."""
-    names = np.array(["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west"],
+    names = np.array(DIRECTIONS,
                      dtype=object)  # one text object per direction, shared by every site
     angle = (np.degrees(np.arctan2(dx, dy)) + 360) % 360
     return names[((angle + 22.5) // 45).astype(int) % 8]
@@ -412,17 +415,19 @@ def add_watercourse_distance(sites: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame |
 
 
 def _site_label(row) -> str:
-    minerals = row.minerals.replace(",", ", ") if isinstance(row.minerals, str) and row.minerals else "mineral unknown"
-    when = f"observed {row.judged_on}" if row.date_source == "observed_on" else f"no observation date, judged on {row.judged_on}"
-    return f"Site {row.site_id} ({minerals}, {when})"
+    minerals = row.minerals.replace(",", ", ") if isinstance(row.minerals, str) and row.minerals else word("mineral unknown")
+    when = (t("observed {date}", date=row.judged_on) if row.date_source == "observed_on"
+            else t("no observation date, judged on {date}", date=row.judged_on))
+    return t("Site {site} ({minerals}, {when})", site=row.site_id, minerals=minerals, when=when)
 
 
 def _nearest_text(row) -> str:
     if row.nearest_valid_licence:
         holder = f" ({row.nearest_holder})" if isinstance(row.nearest_holder, str) and row.nearest_holder else ""
-        return (f"the nearest licence valid on that date, {row.nearest_valid_licence}{holder}, is "
-                f"{row.nearest_distance_m:,.0f} m to the {row.nearest_direction}")
-    return "no licence valid on that date lies within the search distance"
+        return t("the nearest licence valid on that date, {licence}{holder}, is {distance:,.0f} m to the {direction}",
+                 licence=row.nearest_valid_licence, holder=holder, distance=float(row.nearest_distance_m),
+                 direction=word(row.nearest_direction))
+    return word("no licence valid on that date lies within the search distance")
 
 
 def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None,
@@ -443,12 +448,12 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
         label = _site_label(row)
         sensitive = bool(row.in_protected_area or row.on_indigenous_land)
         if row.status == "unlicensed":
-            none_text = "lies in no licence"
             add(row, geom, flag_type="site_unlicensed", severity="high" if sensitive else "medium",
                 other_layer="concessions" if row.nearest_valid_licence else "", other_id=row.nearest_valid_licence,
                 distance_m=row.nearest_distance_m,
                 rule=f"status unlicensed: in no licence valid on the site's date and none within the GPS tolerance; {rule}",
-                reason=f"{label} {none_text} valid on that date (GPS tolerance {rules.gps_tolerance_m:g} m); {_nearest_text(row)}.")
+                reason=t("{site} lies in no licence valid on that date (GPS tolerance {tolerance:g} m); {nearest}.",
+                         site=label, tolerance=float(rules.gps_tolerance_m), nearest=_nearest_text(row)))
         elif row.status in NOT_VALID_FLAG_STATUSES:
             around = [lid for lid in (row.licences_inside or row.licences_near).split(",") if lid]
             details = []
@@ -456,55 +461,67 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                 if licence is not None and lid in licence.index:
                     lic = licence.loc[lid]
                     problem = lic.get("date_problems") if hasattr(lic, "get") else None
-                    dates = (f"{lic.granted_on or '?'} to {lic.expires_on or 'no expiry date given'}"
-                             + (f"; {problem}" if isinstance(problem, str) and problem else ""))
-                    details.append(f"{lid} ({lic.holder or 'holder unknown'}, status {lic.status}, {dates})")
-            why = {"expired_licence": "has expired by that date", "suspended_or_revoked": "is suspended or revoked",
-                   "licence_not_valid_yet": "was not yet granted or is still pending on that date",
-                   "licence_dates_inconsistent": "has an expiry date before its grant date",
-                   "licence_dates_unknown": "may or may not be valid on that date: its validity cannot be told "
-                                            "from the record, so it legalises nothing until the record is fixed"}[row.status]
+                    dates = (t("{start} to {end}", start=lic.granted_on or "?",
+                               end=lic.expires_on or word("no expiry date given"))
+                             + (f"; {word(problem)}" if isinstance(problem, str) and problem else ""))
+                    details.append(t("{licence} ({holder}, status {status}, {dates})", licence=lid,
+                                     holder=lic.holder or word("holder unknown"), status=lic.status, dates=dates))
+            why = word({"expired_licence": "has expired by that date", "suspended_or_revoked": "is suspended or revoked",
+                        "licence_not_valid_yet": "was not yet granted or is still pending on that date",
+                        "licence_dates_inconsistent": "has an expiry date before its grant date",
+                        "licence_dates_unknown": "may or may not be valid on that date: its validity cannot be told "
+                                                 "from the record, so it legalises nothing until the record is fixed"}[row.status])
             unknown = row.status == "licence_dates_unknown"
             add(row, geom, flag_type="site_licence_undetermined" if unknown else "site_in_expired_licence",
                 severity="medium", other_layer="concessions",
                 other_id=",".join(around), distance_m=row.nearest_distance_m,
                 rule=(f"status {row.status}: a licence around the site has an undetermined validity; {rule}" if unknown
                       else f"status {row.status}: every licence around the site is not valid on its date; {rule}"),
-                reason=f"{label} lies {'in' if row.licences_inside else 'near'} {', '.join(details) or ','.join(around)}, "
-                       f"which {why}; {_nearest_text(row)}.")
+                reason=t("{site} lies in {licences}, which {why}; {nearest}." if row.licences_inside
+                         else "{site} lies near {licences}, which {why}; {nearest}.", site=label,
+                         licences=", ".join(details) or ",".join(around), why=why, nearest=_nearest_text(row)))
         elif row.status == "mineral_not_licensed":
             add(row, geom, flag_type="site_mineral_not_licensed", severity="medium", other_layer="concessions",
                 other_id=row.licences_inside,
                 rule=f"status mineral_not_licensed: the valid licence(s) around the site do not list its mineral; {rule}",
-                reason=f"{label} lies in {row.licences_inside}, valid on that date, but "
-                       f"{'it does' if ',' not in row.licences_inside else 'they do'} not cover "
-                       f"{row.minerals.replace(',', ', ')} ({_licence_minerals(licence, row.licences_inside)}).")
+                reason=t("{site} lies in {licences}, valid on that date, but it does not cover {minerals} ({listed})."
+                         if "," not in row.licences_inside else
+                         "{site} lies in {licences}, valid on that date, but they do not cover {minerals} ({listed}).",
+                         site=label, licences=row.licences_inside, minerals=row.minerals.replace(",", ", "),
+                         listed=_licence_minerals(licence, row.licences_inside)))
         if row.declared_mismatch:
-            where = (f"lies in {row.licences_inside}" if row.licences_inside else "lies in no licence")
-            legal = ", which legalises it" if row.legalised_by and row.legalised_by == row.licences_inside else ""
+            legal = bool(row.legalised_by and row.legalised_by == row.licences_inside)
+
             add(row, geom, flag_type="site_declared_licence_mismatch",
                 severity="low" if row.status in LEGAL else "medium", other_layer="concessions",
                 other_id=row.declared_licence_id,
                 rule=f"declared_licence_id not among the licences containing the site or within the GPS tolerance; {rule}",
-                reason=f"{label} declares licence {row.declared_licence_id} but {where}{legal}.")
+                reason=t("{site} declares licence {declared} but lies in no licence." if not row.licences_inside else
+                         "{site} declares licence {declared} but lies in {licences}, which legalises it." if legal else
+                         "{site} declares licence {declared} but lies in {licences}.", site=label,
+                         declared=row.declared_licence_id, licences=row.licences_inside))
         if row.in_protected_area:
             strict = any(protection.get(t) == "strict" for t in row.in_protected_area.split(","))
             add(row, geom, flag_type="site_in_protected_area", severity="high" if strict else "medium",
                 other_layer="tenure", other_id=row.in_protected_area,
                 rule="site inside a protected_area tenure parcel",
-                reason=f"{label} lies in the protected area {row.tenure_names or row.in_protected_area}; status {row.status.replace('_', ' ')}.")
+                reason=t("{site} lies in the protected area {area}; status {status}.", site=label,
+                         area=row.tenure_names or row.in_protected_area, status=code_words(row.status)))
         if row.on_indigenous_land:
             add(row, geom, flag_type="site_on_indigenous_land", severity="high" if row.status not in LEGAL else "medium",
                 other_layer="tenure", other_id=row.on_indigenous_land,
                 rule="site inside an indigenous_territory tenure parcel",
-                reason=f"{label} lies on indigenous land ({row.tenure_names or row.on_indigenous_land}); status {row.status.replace('_', ' ')}.")
+                reason=t("{site} lies on indigenous land ({land}); status {status}.", site=label,
+                         land=row.tenure_names or row.on_indigenous_land, status=code_words(row.status)))
         if row.watercourse_id and row.watercourse_distance_m <= rules.watercourse_distance_m:
-            downstream = f"; downstream within {rules.downstream_km:g} km: {row.downstream_tenure}" if row.downstream_tenure else ""
+            downstream = (t("; downstream within {km:g} km: {tenure}", km=float(rules.downstream_km), tenure=row.downstream_tenure)
+                          if row.downstream_tenure else "")
             add(row, geom, flag_type="site_near_watercourse", severity="medium" if row.status not in LEGAL else "low",
                 other_layer="rivers", other_id=row.watercourse_id, distance_m=row.watercourse_distance_m,
                 rule=f"distance to watercourse <= watercourse_distance_m={rules.watercourse_distance_m:g}",
-                reason=f"{label} is {row.watercourse_distance_m:,.0f} m from watercourse {row.watercourse_id} "
-                       f"(within {rules.watercourse_distance_m:g} m): mercury and siltation risk{downstream}.")
+                reason=t("{site} is {distance:,.0f} m from watercourse {river} (within {limit:g} m): mercury and "
+                         "siltation risk{downstream}.", site=label, distance=float(row.watercourse_distance_m),
+                         river=row.watercourse_id, limit=float(rules.watercourse_distance_m), downstream=downstream))
     if not records:
         return empty_flags(status.crs)
     return make_flags(pd.DataFrame(records), geoms, status.crs)
@@ -513,5 +530,5 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
 def _licence_minerals(licence: pd.DataFrame | None, ids: str) -> str:
     if licence is None:
         return ""
-    parts = [f"{lid}: {licence.loc[lid].minerals.replace(',', ', ') or 'none listed'}" for lid in ids.split(",") if lid in licence.index]
+    parts = [f"{lid}: {licence.loc[lid].minerals.replace(',', ', ') or word('none listed')}" for lid in ids.split(",") if lid in licence.index]
     return "; ".join(parts)

@@ -18,7 +18,11 @@ from asmgeo.mapview import (  # noqa: F401
     display_tolerance_m, encode_payload, flag_index, flag_lines, hectares, metres, missing, offline_assets, payload_of,
     payload_of_html, percent, render_html, worded,
 )
-from asmgeo.labels import CONFLICT_CLASSES, FLAG_TYPES, LICENCE_TYPES, flag_label
+from asmgeo.i18n import number, t, word
+from asmgeo.labels import (
+    CONFLICT_CLASSES, FLAG_TYPES, LICENCE_TYPES, LOSS_SOURCES, OVERLAP_KINDS, code_words, flag_label, severity_label,
+    worded_list,
+)
 # every colour comes from asmgeo.palette, which the QGIS styles read too
 from asmgeo.palette import (  # noqa: F401
     EXCLUSION_COLOURS, LICENCE_STATE_COLOURS, OTHER_COLOUR, SEVERITY_COLOURS, SITE_STATUS_COLOURS, SITE_STATUS_SHAPES,
@@ -88,7 +92,7 @@ def licence_states(concessions: gpd.GeoDataFrame, as_of: str) -> gpd.GeoDataFram
     out = concessions.copy()
     validity = licence_validity(concessions, dt.date.fromisoformat(as_of))
     out["state"] = validity["state"].to_numpy()
-    out["validity"] = [f"{a or '?'} to {b or '?'}" for a, b in zip(out["granted_on"].fillna(""), out["expires_on"].fillna(""))]
+    out["validity"] = [t("{start} to {end}", start=a or "?", end=b or "?") for a, b in zip(out["granted_on"].fillna(""), out["expires_on"].fillna(""))]
     out.attrs["as_of"] = as_of  # the map's 'as of' slider starts here
     return out
 
@@ -137,8 +141,8 @@ SITE_FIELDS = [
     Field("Judged on", "judged_on"), Field("Licences it lies in", "licences_inside"),
     Field("Legalised by", "legalised_by"), Field("Declared licence", "declared_licence_id"),
     Field("Nearest valid licence", "nearest_valid_licence"), Field("Its holder", "nearest_holder"),
-    Field("Distance to it", "nearest_distance_m", metres), Field("Direction", "nearest_direction"),
-    Field("Tenure", "tenure_names"), Field("Tenure types", "tenure_types"),
+    Field("Distance to it", "nearest_distance_m", metres), Field("Direction", "nearest_direction", lambda v: "" if missing(v) else word(str(v))),
+    Field("Tenure", "tenure_names"), Field("Tenure types", "tenure_types", lambda v: worded_list(v, TENURE_COLOURS)),
     Field("Nearest watercourse", "watercourse_id"), Field("Watercourse distance", "watercourse_distance_m", metres),
     Field("Tenure downstream", "downstream_tenure"), Field("Cooperative", "cooperative"),
     Field("Minerals", "minerals"), Field("Flags", "flags"),
@@ -156,7 +160,7 @@ def site_layer(sites: gpd.GeoDataFrame, flags: pd.DataFrame, cluster: bool = Tru
 
 
 OVERLAP_FIELDS = [
-    Field("Overlap", "overlap_kind"), Field("Severity", "severity", lambda v: worded(v, SEVERITY_COLOURS)),
+    Field("Overlap", "overlap_kind", lambda v: worded(v, OVERLAP_KINDS)), Field("Severity", "severity", lambda v: worded(v, SEVERITY_COLOURS)),
     Field("Conflict / flag", "conflict", lambda v: "" if missing(v) else flag_label(v) if v in FLAG_TYPES
           else worded(v, CONFLICT_CLASSES)),
     Field("Party A", "party_a"), Field("Holder A", "holder_a"), Field("Type A", "type_a"), Field("Validity A", "valid_a"),
@@ -181,7 +185,8 @@ def overlap_table(concession_overlaps: gpd.GeoDataFrame, tenure_overlaps: gpd.Ge
         party_b=_text(tenure_overlaps["tenure_name"]) + " (" + _text(tenure_overlaps["tenure_id"]) + ")",
         holder_a=tenure_overlaps["holder"], type_a=tenure_overlaps["licence_type"], valid_a=tenure_overlaps["valid"],
         holder_b=tenure_overlaps["tenure_holder"],
-        type_b=_text(tenure_overlaps["tenure_type"]) + " (protection: " + _text(tenure_overlaps["protection"], "none") + ")",
+        type_b=[t("{type} (protection: {protection})", type=worded(a, TENURE_COLOURS), protection=code_words(b) if b else word("none"))
+                for a, b in zip(_text(tenure_overlaps["tenure_type"]), _text(tenure_overlaps["protection"]))],
         valid_b="", share_a_pct=tenure_overlaps["share_licence_pct"], share_b_pct=tenure_overlaps["share_tenure_pct"],
         conflict=tenure_overlaps["flag_type"], flag_other=tenure_overlaps["tenure_id"])
     columns = ["overlap_kind", "severity", "conflict", "party_a", "holder_a", "type_a", "valid_a", "party_b",
@@ -199,13 +204,13 @@ def overlap_layer(overlaps: gpd.GeoDataFrame, key: str = "overlaps", name: str =
     return Layer(key, name, overlaps, "polygon", OVERLAP_FIELDS, "severity", SEVERITY_COLOURS, "severity",
                  show=show, headline="reason", style={"fillOpacity": 0.6, "weight": 2},
                  flag_match=("concessions", "party_a", "flag_other"),
-                 filters=[("severity", "Severity"), ("overlap_kind", "Overlap"),
+                 filters=[("severity", "Severity"), ("overlap_kind", "Overlap", OVERLAP_KINDS),
                           ("conflict", "Conflict", CONFLICT_CLASSES + [(k, v[0], "") for k, v in FLAG_TYPES.items()]),
                           ("holder_a", "Holder")])
 
 
 PATCH_FIELDS = [
-    Field("Patch", "patch_id"), Field("Source", "source"), Field("Year", "year"), Field("Loss from", "loss_from"),
+    Field("Patch", "patch_id"), Field("Source", "source", lambda v: worded(v, LOSS_SOURCES)), Field("Year", "year"), Field("Loss from", "loss_from"),
     Field("Loss to", "loss_to"), Field("Area", "area_ha", hectares), Field("Mean NDVI drop", "ndvi_drop"),
     Field("After the cutoff", "after_cutoff"), Field("Licences", "licences"),
     Field("Share in valid licences", "licensed_share_pct", percent), Field("Nearest site", "nearest_site"),
@@ -220,12 +225,12 @@ def patch_layers(patches: gpd.GeoDataFrame) -> tuple[Layer, Layer]:
     """Loss patches coloured by year, and the unexplained clearings with their rank drawn on the map."""
     frame = patches.copy()
     unexplained = frame["unexplained"].fillna(False).astype(bool)
-    short = frame["source"].map({"lossyear": "LY", "ndvi": "NDVI"}).fillna(frame["source"])
+    short = frame["source"].map({"lossyear": word("LY"), "ndvi": "NDVI"}).fillna(frame["source"])
     frame["unexplained_rank_text"] = np.where(unexplained, short + " #" + frame["unexplained_rank"].astype(str), "")
     by_year = Layer("loss", "Forest loss patches by year", frame, "polygon", PATCH_FIELDS, "year",
                     sequential_colours(frame["year"].tolist()), "year of loss", search=["patch_id"],
                     style={"fillOpacity": 0.65, "weight": 1}, flag_match=("forest_patches", "patch_id", None),
-                    filters=[("source", "Source")], time=("year", "Loss up to the year"))
+                    filters=[("source", "Source", LOSS_SOURCES)], time=("year", "Loss up to the year"))
     leads = Layer("unexplained", "Unexplained clearings (leads, ranked)", frame[unexplained].reset_index(drop=True),
                   "polygon", PATCH_FIELDS, None, [("", "no valid licence or known site explains it", "#b30000")],
                   "rank within its source", label_column="unexplained_rank_text",
@@ -258,9 +263,10 @@ def zone_layer(zones: gpd.GeoDataFrame, show: bool = True) -> Layer:
 def exclusion_layer(excluded: gpd.GeoDataFrame) -> Layer:
     """Excluded planning cells, merged by the first rule that excludes them (candidates.gpkg 'excluded')."""
     merged = excluded.copy()
-    merged["explanation"] = "Cells excluded first by: " + merged["reason"].astype(str) + " (see candidates/method.json for the rule)"
+    merged["explanation"] = [t("Cells excluded first by: {rule} (see candidates/method.json for the rule)",
+                                 rule=worded(r, EXCLUSION_COLOURS)) for r in merged["reason"].astype(str)]
     return Layer("exclusions", "Excluded cells (first reason)", merged, "polygon",
-                 [Field("Excluded by", "reason"), Field("Cells", "cells"), Field("Explanation", "explanation")],
+                 [Field("Excluded by", "reason", lambda v: worded(v, EXCLUSION_COLOURS)), Field("Cells", "cells"), Field("Explanation", "explanation")],
                  "reason", EXCLUSION_COLOURS, "first exclusion rule", style={"fillOpacity": 0.3, "weight": 0.5})
 
 
@@ -290,7 +296,7 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, lice
     involved_tenure = tenure[tenure["tenure_id"].isin(set(tenure_ids))]
     same = same_holder.assign(overlap_kind="same holder", party_a=same_holder.get("licence_a"),
                               party_b=same_holder.get("licence_b"), flag_other=same_holder.get("licence_b"))
-    labels = [f"{s.upper()}: {a} x {b}, {a_ha:,.2f} ha" for s, a, b, a_ha in
+    labels = [f"{severity_label(s).upper()}: {a} x {b}, {number(a_ha, 2)} ha" for s, a, b, a_ha in
               zip(overlaps["severity"], overlaps["party_a"], overlaps["party_b"], overlaps["area_ha"])]
     layers = [*ground, licence_layer(involved, outline_only=True, name="Licences in an overlap (outline)"),
               tenure_layer(involved_tenure, outline_only=True, name="Tenure parcels in an overlap (outline)"),
@@ -324,7 +330,7 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
     protected = tenure[tenure["tenure_type"] == "protected_area"]
     layers = [*ground, tenure_layer(protected, name="Protected areas", key="protected"),
               licence_layer(licences, outline_only=True),
-              Layer("buffers", f"Site buffers ({site_radius_m:g} m)", buffers, "polygon",
+              Layer("buffers", t("Site buffers ({radius:g} m)", radius=float(site_radius_m)), buffers, "polygon",
                     [Field("Site", "site_id"), Field("Radius", "radius_m", metres)], None,
                     [("", "attribution radius around a registered site", "#555555")], "", show=False,
                     style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"},
@@ -373,8 +379,8 @@ def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: g
     layers.append(zone_layer(zones))
     if sites is not None and len(sites):
         layers.append(site_layer(sites, flags if flags is not None else pd.DataFrame(columns=["layer", "id"])))
-    labels = [f"#{r}: {z}, score {s:.2f}, {a:,.0f} ha" for r, z, s, a in
-              zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
+    labels = [t("#{rank}: {zone}, score {score:.2f}, {area:,.0f} ha", rank=str(r), zone=z, score=float(s), area=float(a))
+              for r, z, s, a in zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
     panel = Panel("zones", "Candidate zones, best first", np.argsort(zones["rank"].to_numpy(), kind="stable").tolist(),
                   labels, empty="No zone meets the criteria.")
     fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=True,
@@ -391,7 +397,7 @@ def planner_payload(zones: gpd.GeoDataFrame, weights: dict | None, threshold: fl
     has_roads = "crit_near_roads" in zones.columns and bool((zones["crit_near_roads"].astype(float) > 0).any())
     criteria = [c for c in criteria if c != "near_roads" or has_roads]
     weights = weights or {}
-    return {"layer": "zones", "criteria": criteria,
+    return {"layer": "zones", "criteria": criteria, "labels": {c: word(c.replace("_", " ")) for c in criteria},
             "weights": {c: float(weights.get(c, 0.0)) for c in criteria},
             "threshold": float(threshold if threshold is not None else 0.0),
             "crit": {c: [round(float(v), 4) for v in zones[f"crit_{c}"]] for c in criteria},

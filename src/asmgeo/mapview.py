@@ -17,9 +17,11 @@ built in :mod:`asmgeo.maps`.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
@@ -32,7 +34,8 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from asmgeo.labels import SEVERITIES, flag_label, value_label
+from asmgeo.i18n import SEPARATORS, current, number, number_text, t, word
+from asmgeo.labels import flag_label, severity_label, value_label
 from asmgeo.mappage import decode_payload, encode_payload, payload_of_html  # noqa: F401 (part of this API)
 from asmgeo.palette import OTHER_COLOUR
 
@@ -89,15 +92,15 @@ class Panel:
 
 
 def hectares(value: Any) -> str:
-    return "" if missing(value) else f"{float(value):,.2f} ha"
+    return "" if missing(value) else number(value, 2) + " ha"
 
 
 def percent(value: Any) -> str:
-    return "" if missing(value) else f"{float(value):.2f}%"
+    return "" if missing(value) else number(value, 2, grouping=False) + "%"
 
 
 def metres(value: Any) -> str:
-    return "" if missing(value) else f"{float(value):,.0f} m"
+    return "" if missing(value) else number(value, 0) + " m"
 
 
 def missing(value: Any) -> bool:
@@ -117,9 +120,9 @@ def cell_text(value: Any) -> str:
     if missing(value):
         return ""
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return word("yes") if value else word("no")
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+        return number_text(f"{float(value):.2f}".rstrip("0").rstrip("."))
     return str(value)
 
 
@@ -190,15 +193,15 @@ def _pack_geometry(geoms: np.ndarray, kind: str) -> dict:
 
 def _colour_index(layer: Layer) -> tuple[list[int], list[list[str]]]:
     """Legend entries (only those present, plus 'other') and each feature's entry index."""
-    entries = [[str(v), label, colour] for v, label, colour in layer.colours]
+    entries = [[str(v), word(label), colour] for v, label, colour in layer.colours]
     if layer.colour_column is None or len(layer.frame) == 0:
-        return [0] * len(layer.frame), entries[:1] or [["", layer.name, OTHER_COLOUR]]
+        return [0] * len(layer.frame), entries[:1] or [["", word(layer.name), OTHER_COLOUR]]
     values = layer.frame[layer.colour_column].map(lambda v: "" if missing(v) else str(v))
     lookup = {e[0]: k for k, e in enumerate(entries)}
     unknown = sorted(set(values) - set(lookup))
     for v in unknown:  # a value without a colour still gets a legend line naming it
         lookup[v] = len(entries)
-        entries.append([v, v or "(none)", OTHER_COLOUR])
+        entries.append([v, v or word("(none)"), OTHER_COLOUR])
     index = values.map(lookup).to_numpy()
     present = sorted(set(index.tolist()))
     remap = {old: new for new, old in enumerate(present)}
@@ -226,12 +229,12 @@ def filter_spec(frame: pd.DataFrame, column: str, label: str, entries: Sequence[
     if len(values) < 2:  # nothing to choose between
         return None
     index = {v: k for k, v in enumerate(values)}
-    words = {str(v): lab for v, lab, _ in entries}
+    words = {str(v): word(lab) for v, lab, _ in entries}
     if cells is None:
         members = text.map(index).fillna(-1).astype(int).tolist()
     else:
         members = [index[c[0]] if len(c) == 1 else [index[v] for v in c] if c else -1 for c in cells]
-    return {"label": label, "values": [words.get(str(v), str(v)) for v in values], "counts": [int(counts[v]) for v in values],
+    return {"label": word(label), "values": [words.get(str(v), str(v)) for v in values], "counts": [int(counts[v]) for v in values],
             "members": members, "text": len(values) > MAX_CHIPS}
 
 
@@ -246,9 +249,9 @@ def pack_layer(layer: Layer, tolerance_m: float) -> dict:
     colours, entries = _colour_index(layer)
     field_index = {f.column: k for k, f in enumerate(layer.fields)}
     packed = {
-        "key": layer.key, "name": layer.name, "kind": layer.kind, "show": layer.show,
-        "cluster": layer.cluster, "fields": [f.label for f in layer.fields], "rows": rows,
-        "colors": colours, "legend": {"title": layer.legend_title, "entries": entries},
+        "key": layer.key, "name": word(layer.name), "kind": layer.kind, "show": layer.show,
+        "cluster": layer.cluster, "fields": [word(f.label) for f in layer.fields], "rows": rows,
+        "colors": colours, "legend": {"title": word(layer.legend_title), "entries": entries},
         "search": [field_index[c] for c in layer.search if c in field_index], "style": layer.style,
         "geometry": _pack_geometry(_display_geometry(frame, layer.kind, tolerance_m), layer.kind)
         if len(frame) else {"coords": [], "ring_sizes": [], "feature_sizes": [], "poly_sizes": []},
@@ -263,10 +266,12 @@ def pack_layer(layer: Layer, tolerance_m: float) -> dict:
     if layer.time and layer.time[0] in frame and len(frame):
         years = pd.to_numeric(frame[layer.time[0]], errors="coerce")
         if years.notna().any() and years.nunique() > 1:
-            packed["time"] = {"label": layer.time[1], "values": [None if pd.isna(v) else int(v) for v in years],
+            packed["time"] = {"label": word(layer.time[1]), "values": [None if pd.isna(v) else int(v) for v in years],
                               "min": int(years.min()), "max": int(years.max())}
     if layer.timeline is not None:
-        packed["timeline"] = layer.timeline
+        line = layer.timeline
+        packed["timeline"] = {**line, "label": word(line["label"]), "note": word(line.get("note", "")),
+                              "entries": [[v, word(lab), c] for v, lab, c in line["entries"]]}
     return packed
 
 
@@ -375,14 +380,19 @@ def _overview_outlines(layers: Sequence[Layer]) -> list:
     return hulls
 
 
+# the names of the schema's default basemaps, shown in the run's language (a name the config gives is shown as given)
+BASEMAP_NAMES = ("Street map (OpenStreetMap)", "Satellite (Esri World Imagery)", "Basemap")
+
+
 def basemap_list(tiles: dict | Sequence[dict] | None) -> list[dict]:
     """Online basemaps as ``[{"name", "url", "attribution", "max_zoom"}]`` from one dict, a list, or
     None (no basemap: the page requests nothing)."""
     if not tiles:
         return []
     items = [tiles] if isinstance(tiles, dict) else list(tiles)
-    return [{"name": str(t.get("name") or "Basemap"), "url": str(t["url"]), "attribution": str(t.get("attribution") or ""),
-             "max_zoom": int(t.get("max_zoom") or 19)} for t in items if t.get("url")]
+    names = [str(t.get("name") or "Basemap") for t in items]
+    return [{"name": word(name) if name in BASEMAP_NAMES else name, "url": str(t["url"]), "attribution": str(t.get("attribution") or ""),
+             "max_zoom": int(t.get("max_zoom") or 19)} for t, name in zip(items, names) if t.get("url")]
 
 
 def reference_layers(bounds: list[list[float]], language: str = "en") -> list[Layer]:
@@ -397,7 +407,7 @@ def reference_layers(bounds: list[list[float]], language: str = "en") -> list[La
     towns = places(bounds)
     if len(towns):
         layers.append(Layer("places", "Places (offline reference)", towns, "point",
-                            [Field("Place", "name"), Field("Population", "population", lambda v: f"{int(v):,}")],
+                            [Field("Place", "name"), Field("Population", "population", lambda v: number(v))],
                             None, [("", PLACES_SOURCE, "#252525")], "", search=["name"], label_column="name",
                             style={"radius": 3, "fillOpacity": 1.0, "weight": 1, "outline": "#ffffff",
                                    "labelClass": "asmgeo-place-label", "labelCollide": "hide"}))
@@ -420,9 +430,10 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     bounds = _bounds(layers)
     basemaps = basemap_list(tiles)
     if reference:
-        layers = reference_layers(bounds) + list(layers)
+        layers = reference_layers(bounds, language=current()) + list(layers)
     payload = {
-        "title": title, "caption": list(caption), "scale": COORD_SCALE, "bounds": bounds,
+        "title": title, "caption": list(caption), "strings": viewer_strings(),
+        "decimal": SEPARATORS[current()][1], "scale": COORD_SCALE, "bounds": bounds,
         "basemaps": basemaps, "search": search, "minimap": minimap,
         "layers": [pack_layer(layer, tolerance) for layer in layers], "overview": _overview_outlines(layers),
         "panel": None, "flags": flag_index(layers, flags), "images": [image.payload() for image in images],
@@ -433,8 +444,8 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     if planner is not None:
         payload["planner"] = planner
     if panel is not None:
-        payload["panel"] = {"layer": panel.layer, "title": panel.title, "order": panel.order,
-                            "labels": panel.labels, "empty": panel.empty}
+        payload["panel"] = {"layer": panel.layer, "title": word(panel.title), "order": panel.order,
+                            "labels": panel.labels, "empty": word(panel.empty)}
     figure = Figure(title="asmgeo map")  # a fixed page title: the run's title is in the caption
     # phones lay the page out at their own width (without it they draw a 980 px page shrunk to fit)
     figure.header.add_child(Element('<meta name="viewport" content="width=device-width, initial-scale=1">'),
@@ -456,12 +467,36 @@ def payload_of(fmap: folium.Map) -> dict:
     raise ValueError("not an asmgeo map: no packed layers")
 
 
+_TR_CALL = re.compile(r'\btr\(\s*((?:"(?:[^"\\]|\\.)*"\s*\+?\s*)+)')
+_LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+@lru_cache(maxsize=1)
+def viewer_templates() -> tuple[str, ...]:
+    """The English templates the viewer script words its own controls with (its ``tr("...")`` calls)."""
+    script = _asset("asmgeo", "static/asmgeo-map.js").decode("utf-8")
+    found = []
+    for call in _TR_CALL.finditer(script):
+        text = "".join(json.loads(f'"{part}"') for part in _LITERAL.findall(call.group(1)))
+        if text not in found:
+            found.append(text)
+    return tuple(found)
+
+
+def viewer_strings() -> dict[str, str]:
+    """The viewer's templates in the current language (empty in English: the script's own words)."""
+    if current() == "en":
+        return {}
+    return {text: word(text) for text in viewer_templates()}
+
+
 def flag_lines(flags: pd.DataFrame) -> pd.Series:
     """Each flag as one line a person reads: 'Label (High severity): reason'."""
     if not len(flags):
         return pd.Series(dtype=object)
-    return (flags["flag_type"].map(flag_label) + " (" + flags["severity"].map(SEVERITIES).fillna(flags["severity"])
-            + " severity): " + flags["reason"].fillna(""))
+    severity = {s: t("{severity} severity", severity=severity_label(s)) for s in flags["severity"].astype(str).unique()}
+    return (flags["flag_type"].map(flag_label) + " (" + flags["severity"].astype(str).map(severity)
+            + "): " + flags["reason"].fillna(""))
 
 
 _RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")

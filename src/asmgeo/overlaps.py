@@ -18,8 +18,12 @@ import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
+from asmgeo.i18n import current, t, word
+from asmgeo.labels import code_words
 from asmgeo.logs import Progress
-from asmgeo.validity import ALWAYS, NEVER, UNKNOWN, licence_validity, period_text, valid_on  # noqa: F401 (re-exported)
+from asmgeo.validity import (  # noqa: F401 (re-exported)
+    ALWAYS, NEVER, UNKNOWN, licence_validity, period_text, unknown_text, valid_on,
+)
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +281,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
          | ((table.conflict == "undetermined") & ~table.same_holder & (va.state != "expired") & (vb.state != "expired"))],
         ["low", "high", "medium"], default="low")
     party = np.full(len(conc), "", dtype=object)
-    party[involved] = [_party(lid, h, t, p) for lid, h, t, p in zip(conc.licence_id.to_numpy(dtype=object)[involved],
+    party[involved] = [_party(lid, h, lt, p) for lid, h, lt, p in zip(conc.licence_id.to_numpy(dtype=object)[involved],
                                                                     holders[involved],
                                                                     conc.licence_type.to_numpy(dtype=object)[involved],
                                                                     period[involved])]
@@ -293,8 +297,9 @@ def _sentence(text: str) -> str:
 
 
 def _party(licence: str, holder: object, ltype: str, period: str) -> str:
-    holder_text = holder if isinstance(holder, str) and holder else "holder unknown"
-    return f"licence {licence} ({holder_text}, {str(ltype).replace('_', ' ')}, {period})"
+    holder_text = holder if isinstance(holder, str) and holder else word("holder unknown")
+    return t("licence {licence} ({holder}, {type}, {period})", licence=licence, holder=holder_text,
+             type=code_words(ltype), period=period)
 
 
 def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party: np.ndarray,
@@ -306,19 +311,19 @@ def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party
     conflict = table.conflict.to_numpy(dtype=object)
     since = table.concurrent_from.to_numpy(dtype=object)
     until = table.concurrent_to.to_numpy(dtype=object)
-    when = np.full(n, "their validity periods never overlapped, a historic overlap", dtype=object)
+    when = np.full(n, word("their validity periods never overlapped, a historic overlap"), dtype=object)
     live = np.flatnonzero(conflict == "live")
-    when[live] = [(f"both valid since {s}" if s else "both valid at the same time") + (f" until {u}" if u else "")
-                  for s, u in zip(since[live], until[live])]
+    when[live] = [(t("both valid since {date}", date=s) if s else word("both valid at the same time"))
+                  + (t(" until {date}", date=u) if u else "") for s, u in zip(since[live], until[live])]
     past = np.flatnonzero(conflict == "past")
-    when[past] = [f"both were valid from {s or 'an unknown date'} to {u}, a past conflict"
+    when[past] = [t("both were valid from {start} to {end}, a past conflict", start=s or word("an unknown date"), end=u)
                   for s, u in zip(since[past], until[past])]
-    when[conflict == "dormant"] = "one of them is suspended or revoked: the conflict revives if it is reinstated"
+    when[conflict == "dormant"] = word("one of them is suspended or revoked: the conflict revives if it is reinstated")
     why_a, why_b = va.unknown_reason.to_numpy(dtype=object), vb.unknown_reason.to_numpy(dtype=object)
     for k in np.flatnonzero(conflict == "undetermined"):
-        parts = [f"{lid}: {why}" for lid, why in ((a[k], why_a[k]), (b[k], why_b[k])) if why]
-        when[k] = ("whether both were valid at the same time cannot be told (" + "; ".join(parts)
-                   + "), an undetermined conflict: check the licence record")
+        parts = [f"{lid}: {unknown_text(why)}" for lid, why in ((a[k], why_a[k]), (b[k], why_b[k])) if why]
+        when[k] = t("whether both were valid at the same time cannot be told ({why}), an undetermined conflict: check "
+                    "the licence record", why="; ".join(parts))
     state_a, state_b = va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object)
     from_a, from_b = va.valid_from.to_numpy(dtype=object), vb.valid_from.to_numpy(dtype=object)
     for k in np.flatnonzero(conflict == "priority"):
@@ -327,23 +332,32 @@ def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party
         else:
             pending, other, pending_from, other_from, other_state = b[k], a[k], from_b[k], from_a[k], state_a[k]
         if other_state == "pending":
-            when[k] = "two pending applications claim the same ground: a first-come-first-served priority question"
+            when[k] = word("two pending applications claim the same ground: a first-come-first-served priority question")
         else:
-            first = f"granted {other_from}" if other_from != NEVER else "granted (date unknown)"
-            applied = f"applied for {pending_from}" if pending_from != NEVER else "no application date given"
-            when[k] = (f"{pending} is a pending application ({applied}) over {other} ({first}, "
-                       f"{other_state.replace('_', ' ')}): a first-come-first-served priority question")
+            first = t("granted {date}", date=other_from) if other_from != NEVER else word("granted (date unknown)")
+            applied = (t("applied for {date}", date=pending_from) if pending_from != NEVER
+                       else word("no application date given"))
+            when[k] = t("{pending} is a pending application ({applied}) over {other} ({first}, {state}): a "
+                        "first-come-first-served priority question", pending=pending, applied=applied, other=other,
+                        first=first, state=code_words(other_state))
     relation = table.relation.to_numpy(dtype=object)
     inside = np.full(n, "", dtype=object)
     for kind, outer, inner in (("a_inside_b", b, a), ("b_inside_a", a, b)):
         at = np.flatnonzero(relation == kind)
-        inside[at] = [f"; {x} lies entirely inside {y}" for x, y in zip(inner[at], outer[at])]
-    inside[relation == "identical"] = "; the two outlines coincide"
-    same = np.where(table.same_holder.to_numpy(dtype=bool), " (same holder)", "")
+        inside[at] = [t("; {inner} lies entirely inside {outer}", inner=x, outer=y) for x, y in zip(inner[at], outer[at])]
+    inside[relation == "identical"] = word("; the two outlines coincide")
+    same = np.where(table.same_holder.to_numpy(dtype=bool), word(" (same holder)"), "")
     opening = np.full(len(party), "", dtype=object)
     first = np.unique(i)
     opening[first] = [_sentence(p) for p in party[first].tolist()]
     columns = (opening[i], party[j], table.area_ha, table.share_b_pct, b, table.share_a_pct, a, when, inside, same)
+    if current() != "en":
+        return np.array([t("{a} overlaps {b} by {area:.2f} ha: {share_b:.2f}% of {licence_b}, {share_a:.2f}% of "
+                           "{licence_a}; {when}{inside}{same}.", a=pa, b=pb, area=float(ha), share_b=float(sb), licence_b=lb, share_a=float(sa),
+                           licence_a=la, when=w, inside=ins, same=sh)
+                         for pa, pb, ha, sb, lb, sa, la, w, ins, sh in zip(*(np.asarray(c).tolist() for c in columns))],
+                        dtype=object)
+    # English, at national scale: one f-string per pair (the template above, written out)
     return np.array([f"{pa} overlaps {pb} by {ha:.2f} ha: {sb:.2f}% of {lb}, {sa:.2f}% of {la}; {w}{ins}{sh}."
                      for pa, pb, ha, sb, lb, sa, la, w, ins, sh in zip(*(np.asarray(c).tolist() for c in columns))],
                     dtype=object)
@@ -438,21 +452,23 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
 
 
 def _tenure_reason(r) -> str:
-    words = TENURE_WORDS.get(r.tenure_type, "tenure parcel")
+    words = word(TENURE_WORDS.get(r.tenure_type, "tenure parcel"))
     name = r.tenure_name if isinstance(r.tenure_name, str) and r.tenure_name else r.tenure_id
     details = [r.tenure_id] if name != r.tenure_id else []
     if r.tenure_type == "protected_area":
-        details.append(f"{str(r.protection).replace('_', ' ')} protection")
+        details.append(t("{level} protection", level=word(str(r.protection).replace("_", " "))))
     if isinstance(r.tenure_holder, str) and r.tenure_holder:
-        details.append(f"held by {r.tenure_holder}")
+        details.append(t("held by {holder}", holder=r.tenure_holder))
     detail = f" ({', '.join(details)})" if details else ""
-    text = (f"{_sentence(_party(r.licence_id, r.holder, r.licence_type, r.valid))} overlaps {words} "
-            f"{name}{detail} by {r.area_ha:.2f} ha: {r.share_licence_pct:.2f}% of the licence, "
-            f"{r.share_tenure_pct:.2f}% of the {words}")
+    text = t("{licence} overlaps {kind} {name}{detail} by {area:.2f} ha: {share_licence:.2f}% of the licence, "
+             "{share_tenure:.2f}% of the {kind}", licence=_sentence(_party(r.licence_id, r.holder, r.licence_type, r.valid)),
+             kind=words, name=name, detail=detail, area=float(r.area_ha), share_licence=float(r.share_licence_pct),
+             share_tenure=float(r.share_tenure_pct))
     if r.state == UNKNOWN:
-        text += "; whether the licence is valid on the run date cannot be told, so the overlap is undetermined"
+        text += word("; whether the licence is valid on the run date cannot be told, so the overlap is undetermined")
     elif r.state not in ("valid", "not_yet_valid", "pending"):
-        text += f"; the licence is {r.state.replace('_', ' ')} on the run date, so this is a historic overlap"
+        text += t("; the licence is {state} on the run date, so this is a historic overlap",
+                  state=code_words(r.state))
     return text + "."
 
 

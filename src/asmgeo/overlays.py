@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from asmgeo.i18n import t
+
 NODATA_RGBA = (150, 150, 150, 110)  # undetermined: where the raster says nothing
+NODATA_LABEL = "no data (undetermined)"
 
 
 @dataclass
@@ -30,8 +33,10 @@ class RasterImage:
     show: bool = False
 
     def payload(self) -> dict:
-        return {"key": self.key, "name": self.name, "url": self.uri, "bounds": self.bounds,
-                "legend": self.legend, "show": self.show}
+        from asmgeo.i18n import word
+
+        return {"key": self.key, "name": word(self.name), "url": self.uri, "bounds": self.bounds,
+                "legend": [[v, word(label), c] for v, label, c in self.legend], "show": self.show}
 
 
 def _png(rgba: np.ndarray) -> bytes:
@@ -89,7 +94,7 @@ def render(path: str, key: str, name: str, colourise, max_px: int = 1024, nodata
             rgba[band][hit] = colour[band]
     lons, lats = warp_points("EPSG:3857", "EPSG:4326", [west, east], [south, north])
     uri = "data:image/png;base64," + base64.b64encode(_png(rgba)).decode("ascii")
-    legend = legend + [["", "no data (undetermined)", "#969696"]]
+    legend = legend + [["", NODATA_LABEL, "#969696"]]
     return RasterImage(key, name, uri, [[lats[0], lons[0]], [lats[1], lons[1]]], legend)
 
 
@@ -126,7 +131,7 @@ def lossyear_raster(path: str, base_year: int = 2000, periods: dict | None = Non
             rgb = tuple(int(round(x)) for x in start + (end - start) * (i / max(1, len(values) - 1)))
             colours[value] = rgb + (210,)
             label = str(periods.get(value, periods.get(str(value), value))) if periods else str(base_year + value)
-            legend.append([str(value), f"loss in {label}", _hex(rgb)])
+            legend.append([str(value), t("loss in {period}", period=label), _hex(rgb)])
         return colours, legend
 
     return render(path, "lossyear_raster", "Loss-year raster (as read)", colourise, max_px, nodata)

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from asmgeo.i18n import parse_number, t
+
 log = logging.getLogger(__name__)
 
 WITHHELD = "[withheld]"
@@ -93,19 +95,21 @@ def scrub_frame(frame: pd.DataFrame, values: list[str]) -> pd.DataFrame:
     return out
 
 
-_DISTANCE = re.compile(r"(\d[\d,]*(?:\.\d+)?) ?m\b")
+# a number of metres as the run's language writes it: '3,157 m', '3 157 m' (narrow space), '3.157 m'
+_DISTANCE = re.compile("(\\d(?:[\\d,.\u202f\u00a0]*\\d)?) ?m\\b")
 
 
 def round_distances(text, cell_m: float):
-    """'3,157 m' -> 'about 5 km' for a 5 km cell: distances in a site's reason no finer than its cell."""
+    """'3,157 m' -> 'about 5 km' for a 5 km cell: distances in a site's reason no finer than its cell
+    (numbers read and written the run's language's way)."""
     if not isinstance(text, str):
         return text
 
     def repl(match):
-        metres = float(match.group(1).replace(",", ""))
+        metres = parse_number(match.group(1))
         step = cell_m
         rounded = max(step, round(metres / step) * step)
-        return f"about {rounded / 1000:g} km" if rounded >= 1000 else f"about {rounded:g} m"
+        return (t("about {km:g} km", km=rounded / 1000) if rounded >= 1000 else t("about {m:g} m", m=float(rounded)))
 
     return _DISTANCE.sub(repl, text)
 

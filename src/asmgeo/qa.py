@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from asmgeo import parse
+from asmgeo.i18n import t, word
 
 QA_COLUMNS = ["layer", "file", "row", "id", "field", "problem", "action"]
 REJECTED, REPAIRED, KEPT = "rejected", "repaired", "kept"
@@ -47,23 +48,23 @@ def forest_stage_note(rasters: dict | None) -> str | None:
     has_loss = bool(rasters.get("lossyear"))
     has_pair = len(rasters.get("images") or []) == 2
     if not has_loss and not has_pair:
-        return (f"{FOREST_NOT_RUN} (rasters.lossyear and rasters.images are empty): no forest flag is raised, "
-                "and forest loss, clearings and site activity are undetermined, not absent")
+        return word("forest stage not run: no rasters configured (rasters.lossyear and rasters.images are empty): no "
+                    "forest flag is raised, and forest loss, clearings and site activity are undetermined, not absent")
     if not has_loss:
-        return ("no loss-year raster configured (rasters.lossyear): loss per year and standing forest are "
-                "undetermined; only the two-date imagery is used")
+        return word("no loss-year raster configured (rasters.lossyear): loss per year and standing forest are "
+                    "undetermined; only the two-date imagery is used")
     if not has_pair:
-        return ("no two-date imagery configured (rasters.images): only the loss-year product is used")
+        return word("no two-date imagery configured (rasters.images): only the loss-year product is used")
     return None
 
 
 def crs_sentence(record: dict) -> str:
     """'Areas and distances are measured in X: largest error over the data a% (areas), d% (distances).'"""
     area, dist = record.get("max_area_distortion_pct"), record.get("max_distance_distortion_pct")
-    text = f"Areas and distances are measured in {record.get('name')}"
     if area is not None and dist is not None:
-        text += f"; its largest error over the data is {area:.3f}% for areas and {dist:.3f}% for distances"
-    return text
+        return t("Areas and distances are measured in {crs}; its largest error over the data is {area:.3f}% for areas "
+                 "and {distance:.3f}% for distances", crs=record.get("name"), area=float(area), distance=float(dist))
+    return t("Areas and distances are measured in {crs}", crs=record.get("name"))
 
 
 def run_warnings(issues: pd.DataFrame, counts: pd.DataFrame, rasters: dict | None = None,
@@ -76,15 +77,17 @@ def run_warnings(issues: pd.DataFrame, counts: pd.DataFrame, rasters: dict | Non
     if crs_record and max(crs_record.get("max_area_distortion_pct") or 0,
                           crs_record.get("max_distance_distortion_pct") or 0) > 0.1:
         exact = (crs_record.get("max_area_distortion_pct") or 0) < 0.001
-        out.append(crs_sentence(crs_record) + ": over the 0.1% goal, because the data spans too much for one "
-                   "projection to keep both within it" + ("; hectares are exact (equal-area projection), distances "
-                                                          "may be off by that much" if exact else ""))
+        out.append(crs_sentence(crs_record) + word(": over the 0.1% goal, because the data spans too much for one "
+                                                   "projection to keep both within it")
+                   + (word("; hectares are exact (equal-area projection), distances may be off by that much")
+                      if exact else ""))
     if len(counts):
         for row in counts.itertuples(index=False):
             rejected = int(row.rejected)
             if rejected > REJECTION_WARNING_ROWS:
-                out.append(f"{row.layer}: {rejected} of {int(row.rows_read)} rows of {row.file} were rejected "
-                           "(each is listed in qa_issues.csv with its row, id, field and the fix)")
+                out.append(t("{layer}: {rejected} of {rows} rows of {file} were rejected (each is listed in "
+                             "qa_issues.csv with its row, id, field and the fix)", layer=row.layer, rejected=rejected,
+                             rows=int(row.rows_read), file=row.file))
     if len(issues):
         layer_wide = issues[(issues["row"].astype(str) == "*") & issues["problem"].astype(str).str.startswith("WARNING: ")]
         for problem in layer_wide["problem"].astype(str):

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
 
 from asmgeo.flags import SEVERITY_ORDER
-from asmgeo.labels import flag_explanation, flag_label
+from asmgeo.i18n import current, number, number_text, t, word
+from asmgeo.labels import LOSS_SOURCES, code_words, flag_explanation, flag_label, severity_label, value_label
 from asmgeo.qa import crs_sentence
 from asmgeo.timing import period_label
 
@@ -43,6 +45,13 @@ svg { max-width: 100%; height: auto; } .wide { overflow-x: auto; } pre { white-s
 """
 
 
+# the columns the report's tables show, worded in the run's language (machine names in English)
+REPORT_COLUMNS = ("flag", "what it means", "flag_type", "severity", "flags", "area_ha", "loss_ha", "flag_id", "id",
+                  "other_id", "reason", "map", "rank", "zone_id", "score", "contrib_near_sites", "contrib_disturbed",
+                  "contrib_unlicensed_sites", "contrib_far_from_water", "contrib_near_roads", "layer", "file",
+                  "rows_read", "accepted", "repaired", "rejected", "path", "bytes", "sha256", "package", "version",
+                  "subject", "change", "detail")
+
 # the report is text, tables and links: no script runs and nothing is loaded from anywhere
 REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -60,7 +69,7 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
     column holding addresses to the text of its links (an empty address gives an empty cell). On a
     phone each row shows as a card, every value under its column's name."""
     css, links = css or {}, links or {}
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    head = "".join(f"<th>{esc(word(c))}</th>" for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False):
         cells = []
@@ -68,11 +77,12 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
             cls = "num" if column in numeric else css.get(column, "")
             if column == "severity":
                 cls = f"sev-{esc(value)}"
-            text = esc(value)
+                value = severity_label(value)
+            text = esc(number_text(str(value)) if isinstance(value, float) and current() != "en" else value)
             if column in links and text:
-                text = f'<a href="{text}">{esc(links[column])}</a>'
+                text = f'<a href="{text}">{esc(word(links[column]))}</a>'
             attrs = f' class="{cls}"' if cls else ""
-            cells.append(f'<td{attrs} data-label="{esc(column)}">{text}</td>')
+            cells.append(f'<td{attrs} data-label="{esc(word(column))}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<div class="wide"><table id="{esc(table_id)}" class="cards"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
@@ -81,7 +91,7 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
 def bar_chart(labels: Sequence[str], values: Sequence[float], unit: str, chart_id: str, colour: str = "#3182bd") -> str:
     """A horizontal bar chart as inline SVG, one bar per label with its value written beside it."""
     if not len(labels):
-        return f'<p id="{esc(chart_id)}" class="muted">Nothing to chart.</p>'
+        return f'<p id="{esc(chart_id)}" class="muted">' + esc(word("Nothing to chart.")) + "</p>"
     width, bar_h, label_w = 520, 20, 210
     top = max(float(v) for v in values) or 1.0
     height = bar_h * len(labels) + 8
@@ -98,12 +108,12 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], unit: str, chart_i
 
 def _unit(value: float, unit: str) -> str:
     """'1 site', '2 sites'; units that are not counted nouns (ha) stay as they are."""
-    return unit[:-1] if float(value) == 1 and unit in ("sites", "pairs", "flags") else unit
+    return word(unit[:-1] if float(value) == 1 and unit in ("sites", "pairs", "flags") else unit)
 
 
 def _number(value: float) -> str:
     value = float(value)
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return number(value, 0) if value == int(value) else number(value, 2)
 
 
 def flag_counts(flags: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +166,9 @@ TOP_FLAGS = 25
 def top_flags_note(total: int, n: int = TOP_FLAGS) -> str:
     """What the top-flags table shows of all the flags, so a cut-off list never looks complete."""
     if total <= n:
-        return f"All {total} flags, by severity then area."
-    return f"The first {n} of {total} flags, by severity then area; every flag is in flags.csv and flags.gpkg."
+        return t("All {total} flags, by severity then area.", total=total)
+    return t("The first {n} of {total} flags, by severity then area; every flag is in flags.csv and flags.gpkg.",
+             n=n, total=total)
 
 
 def top_flags(flags: pd.DataFrame, n: int = TOP_FLAGS, links: pd.Series | None = None) -> pd.DataFrame:
@@ -179,8 +190,8 @@ def built_text(manifest: dict) -> str:
     the manifest has one; otherwise the wall-clock time is in manifest.json only, so that identical
     runs write identical pages."""
     if manifest.get("created_from") == "SOURCE_DATE_EPOCH":
-        return f"built {manifest.get('created')}"
-    return "build time in manifest.json"
+        return t("built {when}", when=manifest.get("created"))
+    return word("build time in manifest.json")
 
 
 def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, site_status: pd.Series,
@@ -197,54 +208,78 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
     versions = pd.DataFrame(sorted(manifest.get("versions", {}).items()), columns=["package", "version"])
     qa = qa_summary.copy()
     periods = loss_by_year["period"] if "period" in loss_by_year else loss_by_year.get("year", pd.Series(dtype=int)).astype(int)
-    loss_labels = [f"{p} ({s})" for p, s in zip(periods, loss_by_year.get("source", []))]
+    loss_labels = [f"{p} ({value_label(s, LOSS_SOURCES)})" for p, s in zip(periods, loss_by_year.get("source", []))]
     sections = [
         f"<h1>{esc(title)}</h1>",
-        f'<p class="muted">Run <b>{esc(config.get("run_name"))}</b>, situation on <b>{esc(config.get("as_of"))}</b>, '
-        f'{esc(built_text(manifest))}. {len(flags)} flags in <code>flags.csv</code>.</p>',
+        '<p class="muted">' + rich(t("Run {run}, situation on {date}, {built}. {n} flags in flags.csv.",
+                                    run=config.get("run_name"), date=config.get("as_of"), built=built_text(manifest),
+                                    n=len(flags))) + '</p>',
         _warnings_section(warnings),
         changes,
         (f'<p id="analysis-crs">{esc(crs_sentence(crs_record))} (<code>analysis_crs.json</code>).</p>'
          if crs_record and not any(w.startswith(crs_sentence(crs_record)) for w in warnings) else ""),
-        "<h2>Maps</h2><div class=\"maps\">" + "".join(
-            f'<a href="{esc(href)}">{esc(name)}</a><span class="muted">{esc(audience)}</span><br>'
+        f"<h2>{esc(word('Maps'))}</h2><div class=\"maps\">" + "".join(
+            f'<a href="{esc(href)}">{esc(word(name))}</a><span class="muted"> {esc(word(audience.strip()))}</span><br>'
             for href, name, audience in maps) + "</div>",
-        "<h2>Flags by type and severity</h2>",
-        "<p>Hectares are the overlap or patch areas the flags carry (area_ha) and the forest loss they "
-        "count (loss_ha); a hectare can appear under more than one flag.</p>",
-        "<p class=\"muted\">A blank area or loss: no flag of that row measures it (a site flag has no area).</p>",
+        _h2("Flags by type and severity"),
+        _p("Hectares are the overlap or patch areas the flags carry (area_ha) and the forest loss they "
+           "count (loss_ha); a hectare can appear under more than one flag."),
+        _p("A blank area or loss: no flag of that row measures it (a site flag has no area).", "muted"),
         table(counts, "flag-counts", numeric=["flags", "area_ha", "loss_ha"]),
-        "<h2>Charts</h2><div class=\"charts\">",
-        "<figure><figcaption>Site licence status</figcaption>"
-        + bar_chart(list(site_status.index), list(site_status.values), "sites", "chart-site-status") + "</figure>",
-        "<figure><figcaption>Licence overlaps by conflict class</figcaption>"
-        + bar_chart(list(overlap_classes.index), list(overlap_classes.values), "pairs", "chart-overlaps", "#d7301f") + "</figure>",
-        "<figure><figcaption>Forest loss per year in patches above the minimum mapping unit</figcaption>"
+        _h2("Charts") + "<div class=\"charts\">",
+        _figcaption("Site licence status")
+        + bar_chart([code_words(v) for v in site_status.index], list(site_status.values), "sites", "chart-site-status")
+        + "</figure>",
+        _figcaption("Licence overlaps by conflict class")
+        + bar_chart([code_words(v) for v in overlap_classes.index], list(overlap_classes.values), "pairs",
+                    "chart-overlaps", "#d7301f") + "</figure>",
+        _figcaption("Forest loss per year in patches above the minimum mapping unit")
         + bar_chart(loss_labels, list(loss_by_year.get("area_ha", [])), "ha", "chart-loss", "#238b45") + "</figure>",
         footprint_chart(territories),
         "</div>",
         water_sentence(config, became_water),
-        f"<h2>Top flags</h2><p class=\"muted\">{top_flags_note(len(flags))}</p>",
+        _h2("Top flags") + f"<p class=\"muted\">{rich(top_flags_note(len(flags)))}</p>",
         table(top_flags(flags, links=links), "top-flags", css={"reason": "reason"}, links={"map": "open on the map"}),
-        "<h2>Candidate zones</h2>",
+        _h2("Candidate zones"),
         f'<p id="sensitivity">{esc(verdict)}</p>' if verdict else "",
-        "<p>Each criterion's contribution to the zone's score (weight x criterion, averaged over the zone's cells); "
-        "the contributions add up to the score.</p>",
+        _p("Each criterion's contribution to the zone's score (weight x criterion, averaged over the zone's cells); "
+           "the contributions add up to the score."),
         table(zones, "zones", numeric=["rank", "area_ha", "score", *[c for c in zones.columns if c.startswith("contrib_")]],
               css={"reason": "reason"}),
-        "<h2>Input quality (rows read, repaired, rejected)</h2>",
-        "<p>Every rejected or repaired row is listed with its file, row and field in <code>qa_issues.csv</code>.</p>",
+        _h2("Input quality (rows read, repaired, rejected)"),
+        _p("Every rejected or repaired row is listed with its file, row and field in qa_issues.csv."),
         table(qa, "qa-summary", numeric=["rows_read", "accepted", "repaired", "rejected"]),
-        "<h2>What was run</h2><h3>Inputs</h3>",
+        _h2("What was run") + f"<h3>{esc(word('Inputs'))}</h3>",
         table(inputs, "inputs", numeric=["bytes"]),
-        "<h3>Versions</h3>", table(versions, "versions"),
-        "<details><summary>Configuration</summary><pre>" + esc(json.dumps(config, indent=2, sort_keys=True))
+        f"<h3>{esc(word('Versions'))}</h3>", table(versions, "versions"),
+        f"<details><summary>{esc(word('Configuration'))}</summary><pre>" + esc(json.dumps(config, indent=2, sort_keys=True))
         + "</pre></details>",
     ]
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return (f"<!DOCTYPE html><html lang=\"{current()}\"><head><meta charset=\"utf-8\">"
             f"<meta http-equiv=\"Content-Security-Policy\" content=\"{REPORT_POLICY}\">"
-            f"<meta name=\"viewport\" content=\"width=device-width\"><title>{esc(title)}: asmgeo report</title>"
+            f"<meta name=\"viewport\" content=\"width=device-width\"><title>{esc(t('{title}: asmgeo report', title=title))}</title>"
             f"<style>{STYLE}</style></head><body>" + "\n".join(sections) + "</body></html>\n")
+
+
+_FILE_NAME = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w.-]+\.(?:csv|gpkg|json)|history/)(?![\w/])")
+
+
+def rich(text: str) -> str:
+    """Escaped text with the file names it mentions set as code (the words come from a template,
+    so a translation keeps its file names)."""
+    return _FILE_NAME.sub(r"<code>\1</code>", esc(text))
+
+
+def _h2(text: str) -> str:
+    return f"<h2>{esc(word(text))}</h2>"
+
+
+def _p(text: str, cls: str = "") -> str:
+    return f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{rich(word(text))}</p>'
+
+
+def _figcaption(text: str) -> str:
+    return f"<figure><figcaption>{esc(word(text))}</figcaption>"
 
 
 def sensitivity_verdict(table: pd.DataFrame) -> str:
@@ -257,11 +292,13 @@ def sensitivity_verdict(table: pd.DataFrame) -> str:
     if len(changes) == 0:
         return ""
     if (firsts == base).all():
-        return f"{base} stays first under every \u00b150% change of one weight ({len(changes)} changes tried)."
+        return t("{zone} stays first under every \u00b150% change of one weight ({n} changes tried).", zone=base,
+                 n=len(changes))
     moved = changes[firsts != base]
-    which = "; ".join(f"{r.criterion} {r.change}: {str(r.top_zones).split(', ')[0]} first" for r in moved.itertuples())
-    return (f"{base} is first in {int((firsts == base).sum())} of {len(changes)} single-weight changes of \u00b150% "
-            f"(candidates/sensitivity.csv); it is not first under {which}.")
+    which = "; ".join(t("{criterion} {change}: {zone} first", criterion=word(str(r.criterion).replace("_", " ")),
+                          change=r.change, zone=str(r.top_zones).split(", ")[0]) for r in moved.itertuples())
+    return t("{zone} is first in {k} of {n} single-weight changes of \u00b150% (candidates/sensitivity.csv); it is "
+             "not first under {which}.", zone=base, k=int((firsts == base).sum()), n=len(changes), which=which)
 
 
 CHANGES_SHOWN = 25
@@ -274,17 +311,18 @@ def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
     from asmgeo.history import counts_sentence, since_text
 
     if not summary.get("baseline"):
-        return ('<section id="changes"><h2>What changed</h2><p class="muted">No earlier run of this run name to compare '
-                "with: this run is the baseline the next run is compared with (kept in <code>history/</code>).</p></section>")
+        return ('<section id="changes">' + _h2("What changed")
+                + _p("No earlier run of this run name to compare with: this run is the baseline the next run is "
+                     "compared with (kept in history/).", "muted") + "</section>")
     counts = summary.get("counts") or {}
-    head = f'<section id="changes"><h2>What changed since {esc(since_text(summary))}</h2>'
+    head = '<section id="changes"><h2>' + esc(t("What changed since {when}", when=since_text(summary))) + "</h2>"
     if not counts:
-        return head + "<p>Nothing changed: the same flags, licences and site statuses.</p></section>"
+        return head + _p("Nothing changed: the same flags, licences and site statuses.") + "</section>"
     listed = esc(counts_sentence(counts))
     shown = changes.head(CHANGES_SHOWN)[["subject", "change", "id", "flag_type", "detail"]] if changes is not None else None
-    note = (f"The first {CHANGES_SHOWN} of {len(changes)} changes; all in <code>changes.csv</code>."
-            if changes is not None and len(changes) > CHANGES_SHOWN else "Every change is also in <code>changes.csv</code>.")
-    return (head + f"<p>{listed}.</p><p class=\"muted\">{note}</p>"
+    note = (t("The first {n} of {total} changes; all in changes.csv.", n=CHANGES_SHOWN, total=len(changes))
+            if changes is not None and len(changes) > CHANGES_SHOWN else word("Every change is also in changes.csv."))
+    return (head + f"<p>{listed}.</p><p class=\"muted\">{rich(note)}</p>"
             + (table(shown, "changes-table", css={"detail": "reason"}) if shown is not None else "") + "</section>")
 
 
@@ -294,18 +332,20 @@ def water_sentence(config: dict, became_water: pd.DataFrame | None) -> str:
     if len(rasters.get("images") or []) != 2:
         return ""
     if not rasters.get("green_band") and not rasters.get("water_mask"):
-        return ('<p id="water">Water is not told apart from clearing in the two-date change: no green band '
-                "(<code>rasters.green_band</code>) and no water mask (<code>rasters.water_mask</code>) are "
-                "configured, so a river that moved counts as cleared.</p>")
+        return ('<p id="water">' + rich(word(
+            "Water is not told apart from clearing in the two-date change: no green band (rasters.green_band) and no "
+            "water mask (rasters.water_mask) are configured, so a river that moved counts as cleared.")) + "</p>")
     rules = []
     if rasters.get("green_band"):
-        index = "MNDWI (green, SWIR)" if rasters.get("swir_band") else "NDWI (green, NIR)"
-        rules.append(f"{index} above {(config.get('forest') or {}).get('water_index_min', 0):g} after and not before")
+        index = word("MNDWI (green, SWIR)") if rasters.get("swir_band") else word("NDWI (green, NIR)")
+        rules.append(t("{index} above {value:g} after and not before", index=index,
+                       value=float((config.get("forest") or {}).get("water_index_min", 0))))
     if rasters.get("water_mask"):
-        rules.append(f"inside the water mask {html.escape(Path(str(rasters['water_mask'])).name)}")
+        rules.append(t("inside the water mask {file}", file=Path(str(rasters["water_mask"])).name))
     area = float(became_water["area_ha"].sum()) if became_water is not None and len(became_water) else 0.0
-    return (f'<p id="water">{area:,.2f} ha became water between the two images ({" or ".join(rules)}): reported '
-            "apart (<code>forest/change_patches.gpkg</code>, layer <code>became_water</code>), never as clearing.</p>")
+    return ('<p id="water">' + rich(t(
+        "{area:,.2f} ha became water between the two images ({rules}): reported apart (forest/change_patches.gpkg, "
+        "layer became_water), never as clearing.", area=area, rules=(" " + word("or") + " ").join(rules))) + "</p>")
 
 
 def footprint_chart(territories: pd.DataFrame | None) -> str:
@@ -313,16 +353,17 @@ def footprint_chart(territories: pd.DataFrame | None) -> str:
     if territories is None or not len(territories):
         return ""
     names = [f"{i} ({v})" for i, v in zip(territories.tenure_id, territories.vintage)]
-    return ("<figure><figcaption>Detected mining footprints per territory and vintage</figcaption>"
+    return (_figcaption("Detected mining footprints per territory and vintage")
             + bar_chart(names, list(territories.footprint_ha.astype(float)), "ha", "chart-footprints", "#d95f02")
             + "</figure>")
 
 
 def _warnings_section(warnings: Sequence[str]) -> str:
     if not warnings:
-        return '<p id="warnings" class="muted">No warning about this run.</p>'
+        return '<p id="warnings" class="muted">' + esc(word("No warning about this run.")) + "</p>"
     items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
-    return (f'<section id="warnings" class="warnings"><h2>Read this first: {len(warnings)} warning(s)</h2>'
+    return ('<section id="warnings" class="warnings"><h2>' + esc(t("Read this first: {n} warning(s)", n=len(warnings)))
+            + "</h2>"
             f"<ul>{items}</ul></section>")
 
 

@@ -57,7 +57,9 @@ def period_label(start: str, end: str) -> str:
     """'2019' for a whole year, '2013-2017' for a range of whole years, else 'start to end'."""
     if start[5:] == "01-01" and end[5:] == "12-31":
         return start[:4] if start[:4] == end[:4] else f"{start[:4]}-{end[:4]}"
-    return f"{start} to {end}"
+    from asmgeo.i18n import t
+
+    return t("{start} to {end}", start=start, end=end)
 
 
 def relation(start: str, end: str, valid_from: str, valid_to: str, undetermined: bool = False) -> str:
@@ -91,6 +93,7 @@ def licence_timing(frame, concessions, as_of, start: str = "seen_from", end: str
     import pandas as pd
     import shapely
 
+    from asmgeo.i18n import word
     from asmgeo.overlaps import intersecting_pairs
     from asmgeo.validity import ALWAYS, NEVER, UNKNOWN, licence_validity
 
@@ -114,5 +117,5 @@ def licence_timing(frame, concessions, as_of, start: str = "seen_from", end: str
     ids = conc["licence_id"].to_numpy()[c]
     for k in np.unique(d):
         pick = d == k
-        out.iat[k] = "; ".join(f"{lid} {rel}" for lid, rel in sorted(zip(ids[pick], said[pick])))
+        out.iat[k] = "; ".join(f"{lid} {word(rel)}" for lid, rel in sorted(zip(ids[pick], said[pick])))
     return out

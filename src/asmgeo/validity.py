@@ -16,10 +16,12 @@ Dates are ISO text; open interval ends are sentinels that compare correctly as t
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
 
+from asmgeo.i18n import t, word
 from asmgeo.schema import DATE_PROBLEMS
 
 NEVER, ALWAYS = "0001-01-01", "9999-12-31"
@@ -158,15 +160,29 @@ def period_text(row) -> str:
     start = "" if row.valid_from == NEVER else row.valid_from
     end = "" if row.valid_to == ALWAYS else row.valid_to
     if row.state == "pending":
-        return "pending application" + (f" of {start}" if start else "")
+        return t("pending application of {date}", date=start) if start else word("pending application")
     if row.state in ("suspended", "revoked"):
-        return f"{row.state}" + (f", granted {start}" if start else "")
+        state = word(row.state)
+        return t("{state}, granted {date}", state=state, date=start) if start else state
     if row.state == "invalid_dates":
-        return f"inconsistent dates: granted {start}, expires {end}"
+        return t("inconsistent dates: granted {start}, expires {end}", start=start, end=end)
     if row.unknown_reason:
-        known = "expired on the run date, " if row.expired_by else ""
-        return f"{known}validity undetermined: {row.unknown_reason}"
-    period = f"{start or 'an unknown date'} to {end or 'no expiry date given (taken as open-ended)'}"
+        return t("expired on the run date, validity undetermined: {why}" if row.expired_by
+                 else "validity undetermined: {why}", why=unknown_text(row.unknown_reason))
+    period = t("{start} to {end}", start=start or word("an unknown date"),
+               end=end or word("no expiry date given (taken as open-ended)"))
     if row.status == "unknown":
-        return f"status unknown, dated {period}"
-    return f"valid {period}"
+        return t("status unknown, dated {period}", period=period)
+    return t("valid {period}", period=period)
+
+
+def unknown_text(reason: str) -> str:
+    """Why a licence's validity cannot be told, in the run's language (the date problems found at
+    ingest keep the words they were recorded with)."""
+    match = _EXPIRED_NOT_BEFORE.fullmatch(reason)
+    if match:
+        return t("status expired although expires_on {end} is not before the run date {day}", end=match[1], day=match[2])
+    return word(reason)
+
+
+_EXPIRED_NOT_BEFORE = re.compile(r"status expired although expires_on (\S+) is not before the run date (\S+)")

@@ -170,7 +170,7 @@ def test_overlap_table_orders_by_severity_then_area():
     table = maps.overlap_table(pairs, tenure)
     assert table["reason"].tolist() == ["r3", "r2", "r1"]
     assert table.loc[0, "party_b"] == "Park (T1)"
-    assert table.loc[0, "type_b"] == "protected_area (protection: strict)"
+    assert table.loc[0, "type_b"] == "protected area (protection: strict)"  # in words, not machine values
 
 
 def test_site_popups_carry_every_flag_and_its_reason():

@@ -1,7 +1,9 @@
+from asmgeo.i18n import set_language
 from asmgeo.logs import configure_logging
 from asmgeo.steps.forest import change_merge
 
 configure_logging(snakemake.log[0])
+set_language(snakemake.config.get("language"))
 change_merge(
     snakemake.input.masks,
     snakemake.input.drops,

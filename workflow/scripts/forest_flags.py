@@ -1,7 +1,9 @@
+from asmgeo.i18n import set_language
 from asmgeo.logs import configure_logging
 from asmgeo.steps.forest import forest_flags
 
 configure_logging(snakemake.log[0])
+set_language(snakemake.config.get("language"))
 forest_flags(
     snakemake.input.patches,
     snakemake.input.loss,

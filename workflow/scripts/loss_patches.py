@@ -1,7 +1,9 @@
+from asmgeo.i18n import set_language
 from asmgeo.logs import configure_logging
 from asmgeo.steps.forest import loss_patches
 
 configure_logging(snakemake.log[0])
+set_language(snakemake.config.get("language"))
 loss_patches(
     snakemake.input.get("lossyear"),
     snakemake.input.get("treecover"),

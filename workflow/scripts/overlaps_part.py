@@ -1,7 +1,9 @@
+from asmgeo.i18n import set_language
 from asmgeo.logs import configure_logging
 from asmgeo.steps.split_jobs import overlaps_part
 
 configure_logging(snakemake.log[0])
+set_language(snakemake.config.get("language"))
 overlaps_part(
     snakemake.input.split,
     snakemake.wildcards.part,

@@ -13,6 +13,18 @@
   var LEGEND_SECTIONS = {};  // layer key -> its legend section, shown while the layer is
   var SHEET = null;  // on a phone: the bottom sheet that shows a feature's details
   var FLAGS = {};  // layer key -> the flags its features show (payload.flags)
+  var STRINGS = {};  // the viewer's words in the run's language (payload.strings; English when absent)
+
+  // The viewer's own words: an English template looked up in the run's language, {name} fields
+  // filled in afterwards (so a value never becomes part of a template).
+  var DECIMAL = ".";  // the decimal mark of the run's language
+  function localNumber(text) { return String(text).replace(".", DECIMAL); }
+
+  function tr(template, fields) {
+    var text = STRINGS[template] || template;
+    if (!fields) return text;
+    return text.replace(/\{(\w+)\}/g, function (m, name) { return fields[name] === undefined ? m : String(fields[name]); });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -82,7 +94,7 @@
     box.appendChild(el("div", "asmgeo-popup-title", layer.name));
     var notes = flagNotes(layer, k);
     if (notes.length) {
-      box.appendChild(el("div", "asmgeo-popup-headline-label", notes.length === 1 ? "Flag" : notes.length + " flags"));
+      box.appendChild(el("div", "asmgeo-popup-headline-label", notes.length === 1 ? tr("Flag") : tr("{n} flags", {n: notes.length})));
       box.appendChild(el("p", "asmgeo-popup-headline", notes.join("\n\n")));
     }
     var lead = layer.headline;
@@ -260,7 +272,7 @@
     svg.appendChild(text);
     box.appendChild(svg);
     box.setAttribute("data-count", String(members.length));
-    box.title = members.length + " points: " + parts.join(", ") + ". Click to zoom in.";
+    box.title = tr("{n} points: {parts}. Click to zoom in.", {n: members.length, parts: parts.join(", ")});
     return box;
   }
 
@@ -269,7 +281,7 @@
     control.onAdd = function () {
       var box = el("details", "asmgeo-legend leaflet-control");
       box.open = !PHONE;
-      box.appendChild(el("summary", "asmgeo-legend-heading", "Legend"));
+      box.appendChild(el("summary", "asmgeo-legend-heading", tr("Legend")));
       payload.layers.forEach(function (layer) {
         var section = el("div", "asmgeo-legend-section");
         section.setAttribute("data-layer", layer.key);
@@ -324,7 +336,7 @@
     box.hidden = true;
     var close = el("button", "asmgeo-sheet-close", "\u00d7");
     close.type = "button";
-    close.setAttribute("aria-label", "Close");
+    close.setAttribute("aria-label", tr("Close"));
     var content = el("div", "asmgeo-sheet-content");
     box.appendChild(close);
     box.appendChild(content);
@@ -347,7 +359,7 @@
     control.onAdd = function () {
       var button = el("a", "asmgeo-button asmgeo-menu-button leaflet-bar", "\u2630");
       button.href = "#";
-      button.title = "Layers, legend, search and lists";
+      button.title = tr("Layers, legend, search and lists");
       button.setAttribute("role", "button");
       button.setAttribute("aria-expanded", "false");
       L.DomEvent.on(button, "click", function (e) {
@@ -383,7 +395,7 @@
       var button = el("a", "asmgeo-button leaflet-bar");
       button.appendChild(fullscreenIcon());
       button.href = "#";
-      button.title = "Full screen";
+      button.title = tr("Full screen");
       button.setAttribute("role", "button");
       L.DomEvent.on(button, "click", function (e) {
         L.DomEvent.preventDefault(e);
@@ -400,7 +412,7 @@
     var control = L.control({position: "bottomleft"});
     control.onAdd = function () {
       var box = el("div", "asmgeo-minimap leaflet-control");
-      box.title = "Overview: the rectangle is the part shown in the main map";
+      box.title = tr("Overview: the rectangle is the part shown in the main map");
       return box;
     };
     control.addTo(map);
@@ -424,8 +436,8 @@
       var box = el("div", "asmgeo-search leaflet-control");
       var input = el("input");
       input.type = "search";
-      input.placeholder = "Search site or licence id";
-      input.setAttribute("aria-label", "Search site or licence id");
+      input.placeholder = tr("Search site or licence id");
+      input.setAttribute("aria-label", tr("Search site or licence id"));
       var results = el("div", "asmgeo-search-results");
       box.appendChild(input);
       box.appendChild(results);
@@ -444,7 +456,7 @@
           });
           results.appendChild(item);
         });
-        if (!results.childNodes.length) results.appendChild(el("div", "asmgeo-search-none", "No match"));
+        if (!results.childNodes.length) results.appendChild(el("div", "asmgeo-search-none", tr("No match")));
       });
       return box;
     };
@@ -466,7 +478,7 @@
         swatch.style.background = layer.legend.entries[layer.colors[k]][2];
         item.appendChild(swatch);
         item.appendChild(el("span", null, spec.labels[k]));
-        item.title = "Zoom to this overlap";
+        item.title = tr("Zoom to this overlap");
         item.addEventListener("click", function () { api.open(spec.layer, k); });
         list.appendChild(item);
       });
@@ -522,15 +534,16 @@
       var baseIds = base.map(function (k) { return spec.ids[k]; });
       var entered = top.filter(function (z) { return baseIds.indexOf(z) < 0; });
       var left = baseIds.filter(function (z) { return top.indexOf(z) < 0; });
-      summary.textContent = "Top 5: " + (top.join(", ") || "none") +
-        (entered.length ? "; entered: " + entered.join(", ") : "") + (left.length ? "; left: " + left.join(", ") : "");
+      summary.textContent = tr("Top 5: {zones}", {zones: top.join(", ") || tr("none")}) +
+        (entered.length ? "; " + tr("entered: {zones}", {zones: entered.join(", ")}) : "") +
+        (left.length ? "; " + tr("left: {zones}", {zones: left.join(", ")}) : "");
       while (list.firstChild) list.removeChild(list.firstChild);
       result.order.forEach(function (k, r) {
-        var item = el("li", "asmgeo-panel-item", "#" + (r + 1) + ": " + spec.ids[k] + ", score " + result.scores[k].toFixed(2));
+        var item = el("li", "asmgeo-panel-item", tr("#{rank}: {zone}, score {score}", {rank: r + 1, zone: spec.ids[k], score: localNumber(result.scores[k].toFixed(2))}));
         item.addEventListener("click", function () { api.open(spec.layer, k); });
         list.appendChild(item);
       });
-      if (!result.order.length) list.appendChild(el("li", null, "No zone reaches the threshold."));
+      if (!result.order.length) list.appendChild(el("li", null, tr("No zone reaches the threshold.")));
       api.planner.last = {order: result.order.map(function (k) { return spec.ids[k]; }), scores: result.scores};
     }
     function slider(box, label, value, onChange) {
@@ -539,24 +552,24 @@
       var input = el("input");
       input.type = "range"; input.min = "0"; input.max = "1"; input.step = "0.05"; input.value = String(value);
       input.setAttribute("aria-label", label);
-      var out = el("span", "asmgeo-planner-value", Number(value).toFixed(2));
-      input.addEventListener("input", function () { out.textContent = Number(input.value).toFixed(2); onChange(Number(input.value)); update(); });
+      var out = el("span", "asmgeo-planner-value", localNumber(Number(value).toFixed(2)));
+      input.addEventListener("input", function () { out.textContent = localNumber(Number(input.value).toFixed(2)); onChange(Number(input.value)); update(); });
       row.appendChild(text); row.appendChild(input); row.appendChild(out);
       box.appendChild(row);
       return input;
     }
     control.onAdd = function () {
       var box = el("details", "asmgeo-planner leaflet-control");
-      box.appendChild(el("summary", "asmgeo-panel-title", "Weights (move to re-rank the zones)"));
+      box.appendChild(el("summary", "asmgeo-panel-title", tr("Weights (move to re-rank the zones)")));
       api.planner.inputs = {};
       spec.criteria.forEach(function (c) {
-        api.planner.inputs[c] = slider(box, c.replace(/_/g, " "), weights[c], function (v) { weights[c] = v; });
+        api.planner.inputs[c] = slider(box, (spec.labels && spec.labels[c]) || c.replace(/_/g, " "), weights[c], function (v) { weights[c] = v; });
       });
-      api.planner.inputs.threshold = slider(box, "minimum zone score", threshold, function (v) { threshold = v; });
-      box.appendChild(el("p", "asmgeo-planner-note", "Zones were drawn from cells scoring at least " +
-        Number(spec.threshold).toFixed(2) + " under the configured weights; here a zone is listed while its mean score " +
-        "under these weights reaches the minimum. A lower minimum adds no new zone: rerun with a lower " +
-        "candidates.score_threshold to draw more."));
+      api.planner.inputs.threshold = slider(box, tr("minimum zone score"), threshold, function (v) { threshold = v; });
+      box.appendChild(el("p", "asmgeo-planner-note", tr("Zones were drawn from cells scoring at least {threshold} " +
+        "under the configured weights; here a zone is listed while its mean score under these weights reaches the " +
+        "minimum. A lower minimum adds no new zone: rerun with a lower candidates.score_threshold to draw more.",
+        {threshold: localNumber(Number(spec.threshold).toFixed(2))})));
       summary = el("p", "asmgeo-planner-summary");
       list = el("ol", "asmgeo-panel-list");
       box.appendChild(summary); box.appendChild(list);
@@ -601,7 +614,7 @@
     }
     entry.shown = shown;
     document.querySelectorAll('.leaflet-control-layers span[data-layer="' + spec.key + '"]').forEach(function (span) {
-      span.textContent = spec.name + " (" + (shown === n ? n : shown + " of " + n) + ")";
+      span.textContent = spec.name + " (" + (shown === n ? n : tr("{shown} of {n}", {shown: shown, n: n})) + ")";
     });
     return shown;
   }
@@ -631,7 +644,7 @@
     var control = L.control({position: "topleft"});
     control.onAdd = function () {
       var box = el("details", "asmgeo-filters leaflet-control");
-      box.appendChild(el("summary", "asmgeo-panel-title", "Filters and dates"));
+      box.appendChild(el("summary", "asmgeo-panel-title", tr("Filters and dates")));
       entries.forEach(function (entry) {
         var spec = entry.spec, section = el("fieldset", "asmgeo-filter-layer");
         section.setAttribute("data-layer", spec.key);
@@ -642,8 +655,8 @@
           if (f.text) {
             var input = el("input");
             input.type = "search";
-            input.placeholder = f.label + " contains";
-            input.setAttribute("aria-label", spec.name + ": " + f.label + " contains");
+            input.placeholder = tr("{label} contains", {label: f.label});
+            input.setAttribute("aria-label", spec.name + ": " + tr("{label} contains", {label: f.label}));
             input.addEventListener("input", function () { entry.text[i] = input.value.trim().toLowerCase(); applyFilters(entry); });
             row.appendChild(input);
           } else {
@@ -707,6 +720,8 @@
     var scale = payload.scale, renderer = L.canvas({padding: 0.3, tolerance: 4});
     var overlays = {}, api = {layers: {}, counts: {}, payload: payload, map: map};
     FLAGS = payload.flags || {};
+    STRINGS = payload.strings || {};
+    DECIMAL = payload.decimal || ".";
     if (PHONE) {
       map.getContainer().classList.add("asmgeo-phone");
       SHEET = new Sheet(map);
@@ -723,15 +738,15 @@
       tiles.asmgeoCredit = basemap.attribution;
       tiles.on("tileerror", function () {
         if (api.tileNotice) return;
-        api.tileNotice = notice(map, "The basemap could not be loaded (no connection?): the map shows the " +
-          "offline reference layer and its own layers.");
+        api.tileNotice = notice(map, tr("The basemap could not be loaded (no connection?): the map shows the " +
+          "offline reference layer and its own layers."));
         setTimeout(function () { if (api.tileNotice) { api.tileNotice.remove(); } }, 6000);
       });
       bases[el("span", null, basemap.name).outerHTML] = tiles;
       if (i === 0) tiles.addTo(map);
     });
     if (payload.basemaps && payload.basemaps.length) {
-      bases[el("span", null, "No basemap").outerHTML] = L.layerGroup();
+      bases[el("span", null, tr("No basemap")).outerHTML] = L.layerGroup();
       credit = L.control({position: "bottomright"});
       credit.onAdd = function () { return el("div", "asmgeo-credit leaflet-control", payload.basemaps[0].attribution); };
       credit.addTo(map);
@@ -780,7 +795,7 @@
     api.images = {};
     (payload.images || []).forEach(function (image) {
       var overlay = L.imageOverlay(image.url, image.bounds, {opacity: 0.8, interactive: false});
-      var label = el("span", null, image.name + " (raster)");
+      var label = el("span", null, image.name + " (" + tr("raster") + ")");
       label.setAttribute("data-layer", image.key);
       overlays[label.outerHTML] = overlay;
       api.images[image.key] = overlay;
@@ -807,7 +822,7 @@
         if (at >= 0) { api.open(keys[i], index[keys[i]].features[at]); return true; }
       }
       if (api.missing) api.missing.remove();
-      api.missing = notice(map, "Flag " + id + " is not drawn on this map; every flag is listed in flags.csv and flags.gpkg.");
+      api.missing = notice(map, tr("Flag {id} is not drawn on this map; every flag is listed in flags.csv and flags.gpkg.", {id: id}));
       return false;
     };
     function fromHash() {
@@ -894,7 +909,7 @@
 
   window.asmgeoRender = function (map, base64) {
     render(map, base64).catch(function (error) {
-      var box = el("div", "asmgeo-error", "This map could not be drawn: " + error);
+      var box = el("div", "asmgeo-error", tr("This map could not be drawn: {error}", {error: error}));
       map.getContainer().appendChild(box);
       document.documentElement.setAttribute("data-asmgeo-ready", "error");
       throw error;

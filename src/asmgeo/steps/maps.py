@@ -17,6 +17,7 @@ import pyogrio
 
 from asmgeo import io, maps
 from asmgeo.flags import read_flags
+from asmgeo.i18n import t, word
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ def caption_lines(manifest: str | Path, as_of: str, run_name: str) -> list[str]:
     sources = [f"{Path(i['path']).name} (sha256 {i['sha256'][:12]})" for i in info.get("inputs", [])]
     from asmgeo.report import built_text
 
-    return [f"Run {run_name}, situation on {as_of}, {built_text(info)} with asmgeo "
-            f"{info.get('versions', {}).get('asmgeo', '')}",
-            "Data: " + ("; ".join(sources) if sources else "none listed")]
+    return [t("Run {run}, situation on {date}, {built} with asmgeo {version}", run=run_name, date=as_of,
+              built=built_text(info), version=info.get("versions", {}).get("asmgeo", "")),
+            t("Data: {sources}", sources="; ".join(sources) if sources else word("none listed"))]
 
 
 def tiles_setting(maps_config: dict | None) -> list[dict]:
@@ -48,7 +49,7 @@ def save_map(fmap: folium.Map, output: str | Path) -> None:
     from asmgeo.report import MAP_TITLES
 
     name = MAP_TITLES.get(Path(output).stem, (Path(output).stem,))[0]
-    title = f"{name}: {maps.payload_of(fmap)['title']}"
+    title = f"{word(name)}: {maps.payload_of(fmap)['title']}"
     with io.atomic_path(output) as tmp:
         Path(tmp).write_text(maps.render_html(fmap, title), encoding="utf-8")
     log.info("wrote %s (%.1f kB)", output, Path(output).stat().st_size / 1024)
@@ -88,8 +89,9 @@ def change_layer(changes: gpd.GeoDataFrame) -> maps.Layer:
     from asmgeo.palette import CHANGE_COLOURS
 
     frame = changes[(changes["subject"] == "flag") & changes["change"].isin(["new", "resolved"])].reset_index(drop=True)
-    fields = [maps.Field("Change", "change"), maps.Field("Flag", "flag_id"), maps.Field("Type", "flag_type"),
-              maps.Field("Severity", "severity"), maps.Field("Subject", "id"),
+    fields = [maps.Field("Change", "change", lambda v: maps.worded(v, CHANGE_COLOURS)), maps.Field("Flag", "flag_id"),
+              maps.Field("Type", "flag_type", lambda v: "" if maps.missing(v) else maps.flag_label(v)),
+              maps.Field("Severity", "severity", lambda v: maps.worded(v, maps.SEVERITY_COLOURS)), maps.Field("Subject", "id"),
               maps.Field("What changed", "detail")]
     return maps.Layer("changes", "Flags new or resolved since the previous run", frame, "point", fields, "change",
                       CHANGE_COLOURS, "since the previous run", show=bool(len(frame)), search=["flag_id", "id"],
@@ -141,7 +143,7 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
 
     layers = []
     if len(footprints):
-        frame = footprints.assign(vintage=footprints["vintage"].replace("", "undated"))
+        frame = footprints.assign(vintage=footprints["vintage"].replace("", word("undated")))
         vintages = sorted(set(frame["vintage"]))
         layers.append(maps.Layer(
             "footprints", "Detected mining footprints by vintage", frame, "polygon",
@@ -156,7 +158,7 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
         frame = growth.assign(pair=growth["from_vintage"] + " -> " + growth["to_vintage"])
         layers.append(maps.Layer(
             "footprint_growth", "Footprint growth between vintages", frame, "polygon",
-            [maps.Field("Change", "change"), maps.Field("Between", "pair"), maps.Field("Area", "area_ha", maps.hectares)],
+            [maps.Field("Change", "change", lambda v: maps.worded(v, GROWTH_COLOURS)), maps.Field("Between", "pair"), maps.Field("Area", "area_ha", maps.hectares)],
             "change", GROWTH_COLOURS, "between consecutive vintages", style={"fillOpacity": 0.5, "weight": 1}))
     return layers
 

@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 
 from asmgeo import io
+from asmgeo.i18n import word
 from asmgeo.qa import write_warnings
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,9 @@ def _plan(sites: str, site_status: str, concessions: str, tenure: str, rivers: s
     study = _study_area(bounds, area_geoms, site_layer, conc, rules.margin_m)
     blocking = conc[licence_validity(conc, dt.date.fromisoformat(as_of)).state.isin(["valid", "not_yet_valid", UNKNOWN]).to_numpy()] \
         if len(conc) else conc
-    avoided = {"strict protected area": ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")][["tenure_id", "geometry"]],
-               "indigenous territory": ten[ten.tenure_type == "indigenous_territory"][["tenure_id", "geometry"]],
-               "licence": blocking[["licence_id", "geometry"]]} if len(ten) else {"licence": blocking[["licence_id", "geometry"]]}
+    avoided = {word("strict protected area"): ten[(ten.tenure_type == "protected_area") & (ten.protection == "strict")][["tenure_id", "geometry"]],
+               word("indigenous territory"): ten[ten.tenure_type == "indigenous_territory"][["tenure_id", "geometry"]],
+               word("licence"): blocking[["licence_id", "geometry"]]} if len(ten) else {word("licence"): blocking[["licence_id", "geometry"]]}
     plan = _Plan(crs=crs, rules=rules, sites=site_layer, status=status, blocking=blocking, tenure=ten, rivers=riv,
                  roads=road, avoided=avoided, area_geoms=area_geoms, grid=None, forest=None, cutoff_year=cutoff_year)
     if study is None:
@@ -255,8 +256,8 @@ def candidates(sites: str, site_status: str, concessions: str, tenure: str, rive
                                 "near_roads": "1 - distance to the nearest road / near_road_max_m (only with a roads layer)"},
                    "rules": {**rule_values, "cutoff_date": cutoff_date, "as_of": as_of}}, out_method)
     notes = result.notes(rules) if result is not None else \
-        ["candidate zones: none; there are no sites or licences, and neither candidates.bounds nor candidates.area, "
-         "so there was no area to plan on"]
+        [word("candidate zones: none; there are no sites or licences, and neither candidates.bounds nor candidates.area, "
+              "so there was no area to plan on")]
     for line in notes:
         log.warning("%s", line)
     if out_warnings:
