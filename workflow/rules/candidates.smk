@@ -32,6 +32,7 @@ rule candidates:
         mem_mb=memory_mb(500 + config["candidates"]["max_memory_mb"], 0, ["crs"]),
         runtime=runtime_min(30),
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],
         base_year=config["rasters"]["loss_base_year"],
@@ -70,6 +71,7 @@ rule candidates_part:
         mem_mb=memory_mb(500 + config["candidates"]["max_memory_mb"], 0, ["crs"]),
         runtime=runtime_min(30),
     params:
+        language=LANGUAGE,
         parts=lambda w: len(candidate_part_files()),
         as_of=config["as_of"],
         cutoff_date=config["forest"]["cutoff_date"],

@@ -26,6 +26,8 @@ if _missing:
     sys.exit("asmgeo: error: " + "\nasmgeo: error: ".join(_missing))
 
 RUN_DIR = Path(config["output_dir"]) / config["run_name"]
+# the language of every text the steps write (outputs holding words are made again when it changes)
+LANGUAGE = config.get("language", "en")
 LOG_DIR = Path("logs") / config["run_name"]
 BENCH_DIR = Path("benchmarks") / "runs" / config["run_name"]
 LAYERS = ["sites", "concessions", "tenure", "rivers", "detections", "roads"]

@@ -13,5 +13,7 @@ rule flags:
         log_path("flags"),
     conda:
         "../../environment.yml"
+    params:
+        language=LANGUAGE,
     script:
         "../scripts/flags.py"

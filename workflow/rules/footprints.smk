@@ -23,6 +23,7 @@ rule footprints:
         mem_mb=memory_mb(1000, 20),
         runtime=runtime_min(10, 0.5),
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         rules=dict(config["footprints"], outside_share_pct=config["licensing"]["detection_outside_share_pct"]),
     script:

@@ -45,6 +45,7 @@ rule loss_patches:
         mem_mb=memory_mb(1500),
         runtime=runtime_min(15, 0.02, ["lossyear"]),
     params:
+        language=LANGUAGE,
         base_year=config["rasters"]["loss_base_year"],
         loss_periods=config["rasters"]["loss_periods"],
         nodata=config["rasters"]["loss_nodata"],
@@ -142,6 +143,7 @@ rule forest_flags:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         note=forest_stage_note(config["rasters"]),
         rules={

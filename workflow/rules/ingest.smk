@@ -82,6 +82,7 @@ rule qa_report:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         rasters=config["rasters"],
     script:
         "../scripts/qa_report.py"

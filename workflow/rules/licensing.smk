@@ -25,6 +25,7 @@ rule licensing:
         mem_mb=memory_mb(1000, 20),
         runtime=runtime_min(10, 0.5),
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         rules=config["licensing"],
     script:

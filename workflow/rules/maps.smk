@@ -21,6 +21,7 @@ rule map_overview:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         run=map_run_settings(),
     script:
         "../scripts/map_overview.py"
@@ -42,6 +43,7 @@ rule map_overlaps:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         run=map_run_settings(),
     script:
         "../scripts/map_overlaps.py"
@@ -63,6 +65,7 @@ rule map_sites:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         run=map_run_settings(),
     script:
         "../scripts/map_sites.py"
@@ -88,6 +91,7 @@ rule map_deforestation:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         run=map_run_settings(),
         site_radius_m=config["forest"]["site_radius_m"],
         loss_base_year=config["rasters"]["loss_base_year"],
@@ -114,6 +118,7 @@ rule map_candidates:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         run=map_run_settings(),
         planner={k: config["candidates"][k] for k in ("weights", "score_threshold")},
     script:

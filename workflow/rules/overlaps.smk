@@ -23,6 +23,7 @@ rule overlaps:
         mem_mb=memory_mb(1000, 30, ["concessions", "parts"]),
         runtime=runtime_min(10, 0.1, ["concessions", "parts"]),
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         rules=config["overlaps"],
     script:

@@ -25,6 +25,7 @@ rule publish:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         settings=config["publish"],
         forbidden=not_redistributable(),
         run=map_run_settings(),

@@ -24,6 +24,7 @@ rule report:
     conda:
         "../../environment.yml"
     params:
+        language=LANGUAGE,
         title=config["title"],
     script:
         "../scripts/report.py"

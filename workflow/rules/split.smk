@@ -45,6 +45,7 @@ rule overlaps_part:
         mem_mb=memory_mb(1000, 30, ["concessions", "tenure"]),
         runtime=runtime_min(10, 0.5, ["concessions", "tenure"]),
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         rules=config["overlaps"],
     script:
@@ -71,6 +72,7 @@ rule site_status_part:
         mem_mb=memory_mb(1000, 20),
         runtime=runtime_min(10, 0.5),
     params:
+        language=LANGUAGE,
         as_of=config["as_of"],
         rules=config["licensing"],
     script:
