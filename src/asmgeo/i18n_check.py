@@ -99,7 +99,7 @@ def table_texts() -> set[str]:
     found |= set(report.REPORT_COLUMNS) | {"open on the map", "ha", "site", "sites", "pair", "pairs", "flag", "flags"}
     found |= {detections.EVIDENCE_NOT_PROOF, reference.SOURCE, reference.PLACES_SOURCE, overlays.NODATA_LABEL}
     found |= set(licensing.DIRECTIONS) | {c.replace("_", " ") for c in candidates.CRITERIA}
-    found |= {v.replace("_", " ") for v in schema.ENUMS["protection"]}
+    found |= {v.replace("_", " ") for key in ("protection", "status") for v in schema.ENUMS[key]}
     found |= set(change.CHANGE_BAND.categories.values())
     from asmgeo.mapview import BASEMAP_NAMES
 

@@ -465,7 +465,7 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                                end=lic.expires_on or word("no expiry date given"))
                              + (f"; {word(problem)}" if isinstance(problem, str) and problem else ""))
                     details.append(t("{licence} ({holder}, status {status}, {dates})", licence=lid,
-                                     holder=lic.holder or word("holder unknown"), status=lic.status, dates=dates))
+                                     holder=lic.holder or word("holder unknown"), status=code_words(lic.status), dates=dates))
             why = word({"expired_licence": "has expired by that date", "suspended_or_revoked": "is suspended or revoked",
                         "licence_not_valid_yet": "was not yet granted or is still pending on that date",
                         "licence_dates_inconsistent": "has an expiry date before its grant date",
