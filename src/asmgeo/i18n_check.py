@@ -101,7 +101,7 @@ def table_texts() -> set[str]:
     found |= set(licensing.DIRECTIONS) | {c.replace("_", " ") for c in candidates.CRITERIA}
     found |= {v.replace("_", " ") for key in ("protection", "status") for v in schema.ENUMS[key]}
     found |= set(change.CHANGE_BAND.categories.values())
-    from asmgeo.mapview import BASEMAP_NAMES
+    from asmgeo.basemaps import BASEMAP_NAMES
 
     found |= set(BASEMAP_NAMES)
     # machine values shown as words (asmgeo.labels.code_words)

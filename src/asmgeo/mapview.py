@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable, Sequence
-from urllib.parse import urlsplit
 
 import folium
 import geopandas as gpd
@@ -34,6 +33,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from asmgeo.basemaps import BASEMAP_NAMES, basemap_list, content_security_policy  # noqa: F401 (part of this API)
 from asmgeo.i18n import SEPARATORS, current, number, number_text, t, word
 from asmgeo.labels import flag_label, severity_label, value_label
 from asmgeo.mappage import decode_payload, encode_payload, payload_of_html  # noqa: F401 (part of this API)
@@ -380,21 +380,6 @@ def _overview_outlines(layers: Sequence[Layer]) -> list:
     return hulls
 
 
-# the names of the schema's default basemaps, shown in the run's language (a name the config gives is shown as given)
-BASEMAP_NAMES = ("Street map (OpenStreetMap)", "Satellite (Esri World Imagery)", "Basemap")
-
-
-def basemap_list(tiles: dict | Sequence[dict] | None) -> list[dict]:
-    """Online basemaps as ``[{"name", "url", "attribution", "max_zoom"}]`` from one dict, a list, or
-    None (no basemap: the page requests nothing)."""
-    if not tiles:
-        return []
-    items = [tiles] if isinstance(tiles, dict) else list(tiles)
-    names = [str(t.get("name") or "Basemap") for t in items]
-    return [{"name": word(name) if name in BASEMAP_NAMES else name, "url": str(t["url"]), "attribution": str(t.get("attribution") or ""),
-             "max_zoom": int(t.get("max_zoom") or 19)} for t, name in zip(items, names) if t.get("url")]
-
-
 def reference_layers(bounds: list[list[float]], language: str = "en") -> list[Layer]:
     """The offline reference around ``bounds``: country borders and the towns, named on the map."""
     from asmgeo.reference import PLACES_SOURCE, SOURCE, country_borders, places
@@ -500,23 +485,6 @@ def flag_lines(flags: pd.DataFrame) -> pd.Series:
 
 
 _RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}\b")
-
-
-def content_security_policy(tiles: dict | Sequence[dict] | None = None) -> str:
-    """What a map page may load: its own inline and data: code and styles, and images from data:
-    only, or also from the configured basemaps' hosts. Nothing else, so a script or image injected
-    from elsewhere is refused by the browser."""
-    img = "data: blob:"
-    for basemap in basemap_list(tiles):
-        parts = urlsplit(basemap["url"].replace("{s}.", "a."))
-        if parts.scheme in ("http", "https") and parts.netloc:
-            host = parts.netloc.replace("{", "").replace("}", "")
-            if "{s}." in basemap["url"]:
-                host = "*." + host.split(".", 1)[1]
-            if f" {parts.scheme}://{host}" not in img:
-                img += f" {parts.scheme}://{host}"
-    return ("default-src 'none'; script-src 'unsafe-inline' data:; style-src 'unsafe-inline' data:; "
-            f"img-src {img}; font-src data:; connect-src data: blob:; base-uri 'none'; form-action 'none'")
 
 
 def render_html(fmap: folium.Map, page_title: str | None = None) -> str:

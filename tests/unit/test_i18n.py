@@ -82,7 +82,7 @@ def test_the_source_scan_finds_reasons_labels_and_viewer_words():
 def test_the_default_basemaps_names_are_worded():
     import yaml
 
-    from asmgeo.mapview import BASEMAP_NAMES
+    from asmgeo.basemaps import BASEMAP_NAMES
 
     schema = yaml.safe_load((resources.files("asmgeo").parent.parent / "workflow" / "schemas" /
                              "config.schema.yaml").read_text(encoding="utf-8"))
