@@ -1,7 +1,9 @@
 """Screenshots of the demo's maps and report at desktop (1366 x 768) and phone (390 x 844) size.
 
 Run after `make run`: `python docs/screenshots.py [run folder]` writes docs/screenshots/<page>-<width>.png
-with Debian's Chromium (headless, the network blocked: what a map shows offline).
+with Debian's Chromium (headless, the network blocked: what a map shows offline). A run in another
+language: `python docs/screenshots.py data/processed/demo_fr fr` writes <page>-<width>-fr.png of the
+report and the sites map.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ HERE = Path(__file__).resolve().parent
 SIZES = [(1366, 768), (390, 844)]
 
 
-def main(run: Path) -> None:
-    pages = [run / "report.html"] + [run / "maps" / f"{m}.html" for m in
-                                     ("overview", "overlaps", "sites", "deforestation", "candidates")]
+def main(run: Path, suffix: str = "") -> None:
+    maps = ("sites",) if suffix else ("overview", "overlaps", "sites", "deforestation", "candidates")
+    pages = [run / "report.html"] + [run / "maps" / f"{m}.html" for m in maps]
     out = HERE / "screenshots"
     out.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -33,7 +35,7 @@ def main(run: Path) -> None:
                     page.wait_for_selector("html[data-asmgeo-ready]", state="attached", timeout=60_000)
                     page.evaluate("document.querySelectorAll('.asmgeo-notice').forEach(n => n.remove())")
                 page.wait_for_timeout(300)
-                page.screenshot(path=str(out / f"{path.stem}-{width}.png"))
+                page.screenshot(path=str(out / f"{path.stem}-{width}{'-' + suffix if suffix else ''}.png"))
                 page.close()
             context.close()
         browser.close()
@@ -41,4 +43,4 @@ def main(run: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/processed/demo"))
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("data/processed/demo"), sys.argv[2] if len(sys.argv) > 2 else "")

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from asmgeo.errors import AsmgeoError
+from asmgeo.i18n import number, t, word
+from asmgeo.labels import code_words
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +49,14 @@ def _num(value) -> float:
 
 def _ha(value) -> str:
     value = _num(value)
-    return "" if np.isnan(value) else f"{value:,.2f} ha"
+    return "" if np.isnan(value) else number(value, 2) + " ha"
 
 
 def _measure_text(row) -> str:
-    parts = [str(row.get("severity") or "")]
+    parts = [code_words(row.get("severity")) if row.get("severity") else ""]
     for column in ("area_ha", "loss_ha"):
         if not np.isnan(_num(row.get(column))):
-            parts.append(f"{column} {_ha(row.get(column))}")
+            parts.append(f"{word(column)} {_ha(row.get(column))}")
     return ", ".join(p for p in parts if p)
 
 
@@ -79,29 +81,33 @@ def compare_flags(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame, area_to
     rows, geoms = [], []
     for fid in after.index.difference(before.index, sort=False):
         row = after.loc[fid]
-        rows.append(_flag_row("new", row, "", _measure_text(row), f"New flag: {row['reason']}"))
+        rows.append(_flag_row("new", row, "", _measure_text(row), t("New flag: {reason}", reason=row["reason"])))
         geoms.append(row.geometry)
     for fid in before.index.difference(after.index, sort=False):
         row = before.loc[fid]
         rows.append(_flag_row("resolved", row, _measure_text(row), "",
-                              f"No longer raised (was {row['severity']}); it said: {row['reason']}"))
+                              t("No longer raised (was {severity}); it said: {reason}",
+                                severity=code_words(row["severity"]), reason=row["reason"])))
         geoms.append(row.geometry)
     for fid in after.index.intersection(before.index, sort=False):
         old, new = before.loc[fid], after.loc[fid]
         what = []
         if str(old["severity"]) != str(new["severity"]):
-            what.append(f"severity {old['severity']} -> {new['severity']}")
+            what.append(t("severity {before} -> {after}", before=code_words(old["severity"]),
+                          after=code_words(new["severity"])))
         for column in ("area_ha", "loss_ha"):
             if _differs(old.get(column), new.get(column), area_tolerance_ha):
-                what.append(f"{column} {_ha(old.get(column)) or 'blank'} -> {_ha(new.get(column)) or 'blank'}")
+                what.append(f"{word(column)} {_ha(old.get(column)) or word('blank')} -> {_ha(new.get(column)) or word('blank')}")
         if str(old.get("other_id", "")) != str(new.get("other_id", "")):
-            what.append(f"other party {old.get('other_id') or 'none'} -> {new.get('other_id') or 'none'}")
+            what.append(t("other party {before} -> {after}", before=old.get("other_id") or word("none"),
+                          after=new.get("other_id") or word("none")))
         if _differs(old.get("distance_m"), new.get("distance_m"), 1.0):
-            what.append(f"distance {_num(old.get('distance_m')):,.0f} m -> {_num(new.get('distance_m')):,.0f} m")
+            what.append(t("distance {before:,.0f} m -> {after:,.0f} m", before=_num(old.get("distance_m")),
+                          after=_num(new.get("distance_m"))))
         if str(old["reason"]) != str(new["reason"]):
-            what.append("reason reworded")
+            what.append(word("reason reworded"))
         if what:
-            detail = "Changed: " + "; ".join(what) + f". Now: {new['reason']}"
+            detail = t("Changed: {what}. Now: {reason}", what="; ".join(what), reason=new["reason"])
             rows.append(_flag_row("changed", new, _measure_text(old), _measure_text(new), detail))
             geoms.append(new.geometry)
     return _frame(rows, geoms, crs)
@@ -148,29 +154,34 @@ def compare_licences(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame, prev
     for lid in after.index.difference(before.index, sort=False):
         row = after.loc[lid]
         add("granted", lid, "", new_state[lid],
-            f"Licence {lid} ({row['holder'] or 'holder not given'}, {row['licence_type']}) is new in the export; "
-            f"state on {as_of}: {new_state[lid]}.", row.geometry)
+            t("Licence {licence} ({holder}, {type}) is new in the export; state on {date}: {state}.", licence=lid,
+              holder=row["holder"] or word("holder not given"), type=code_words(row["licence_type"]), date=as_of,
+              state=code_words(new_state[lid])), row.geometry)
     for lid in before.index.difference(after.index, sort=False):
         row = before.loc[lid]
         add("removed", lid, old_state[lid], "",
-            f"Licence {lid} ({row['holder'] or 'holder not given'}) is no longer in the export (it was "
-            f"{old_state[lid]} on {previous_as_of}).", row.geometry)
+            t("Licence {licence} ({holder}) is no longer in the export (it was {state} on {date}).", licence=lid,
+              holder=row["holder"] or word("holder not given"), state=code_words(old_state[lid]), date=previous_as_of),
+            row.geometry)
     for lid in after.index.intersection(before.index, sort=False):
         old, new = before.loc[lid], after.loc[lid]
         s0, s1 = old_state[lid], new_state[lid]
         if s0 != s1:
             change = s1 if s1 in ("expired", "revoked") else "state_changed"
-            add(change, lid, s0, s1, f"Licence {lid} was {s0} on {previous_as_of} and is {s1} on {as_of}"
-                f" (expires_on {new['expires_on'] or 'not given'}, status {new['status']}).", new.geometry)
+            add(change, lid, s0, s1, t("Licence {licence} was {before} on {previous} and is {after} on {date} (expires_on "
+                                       "{expires}, status {status}).", licence=lid, before=code_words(s0),
+                                       previous=previous_as_of, after=code_words(s1), date=as_of,
+                                       expires=new["expires_on"] or word("not given"), status=code_words(new["status"])),
+                new.geometry)
         moved = float(old.geometry.symmetric_difference(new.geometry).area) if old.geometry is not None \
             and new.geometry is not None else 0.0
         if moved > redraw_tolerance_m2:
             add("redrawn", lid, f"{old.geometry.area / 1e4:,.2f} ha", f"{new.geometry.area / 1e4:,.2f} ha",
-                f"Licence {lid} was redrawn: {moved / 1e4:,.2f} ha lie in one outline and not the other "
-                f"(tolerance {redraw_tolerance_m2:g} m2).", new.geometry)
+                t("Licence {licence} was redrawn: {area:,.2f} ha lie in one outline and not the other (tolerance "
+                  "{tolerance:g} m2).", licence=lid, area=moved / 1e4, tolerance=float(redraw_tolerance_m2)), new.geometry)
         if str(old["holder"] or "") != str(new["holder"] or ""):
             add("holder_changed", lid, str(old["holder"] or ""), str(new["holder"] or ""),
-                f"Licence {lid} changed holder.", new.geometry)
+                t("Licence {licence} changed holder.", licence=lid), new.geometry)
     return _frame(rows, geoms, crs)
 
 
@@ -185,7 +196,8 @@ def compare_sites(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame) -> gpd.
         s0, s1 = before.at[sid, "status"], after.at[sid, "status"]
         if s0 != s1:
             rows.append({"subject": "site", "change": "status_changed", "id": str(sid), "before": s0, "after": s1,
-                         "detail": f"Site {sid} was {s0} and is now {s1}."})
+                         "detail": t("Site {site} was {before} and is now {after}.", site=sid, before=code_words(s0),
+                                     after=code_words(s1))})
             geoms.append(after.at[sid, "geometry"])
     for change, ids, frame in (("new", after.index.difference(before.index, sort=False), after),
                                ("removed", before.index.difference(after.index, sort=False), before)):
@@ -193,8 +205,9 @@ def compare_sites(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame) -> gpd.
             status = frame.at[sid, "status"]
             rows.append({"subject": "site", "change": change, "id": str(sid),
                          "before": status if change == "removed" else "", "after": status if change == "new" else "",
-                         "detail": f"Site {sid} is {'new in' if change == 'new' else 'no longer in'} the site "
-                                   f"register (status {status})."})
+                         "detail": t("Site {site} is new in the site register (status {status})." if change == "new"
+                                     else "Site {site} is no longer in the site register (status {status}).",
+                                     site=sid, status=code_words(status))})
             geoms.append(frame.at[sid, "geometry"])
     return _frame(rows, geoms, crs)
 
@@ -234,7 +247,7 @@ def counts_sentence(counts: dict[str, int]) -> str:
     for key, n in ordered:
         subject, change = key.split(" ", 1)
         one, many = CHANGE_WORDS.get((subject, change), (key, key))
-        parts.append(f"{n} {one if n == 1 else many}")
+        parts.append(f"{number(n)} {word(one if n == 1 else many)}")
     return ", ".join(parts)
 
 
@@ -331,7 +344,7 @@ def since_text(summary: dict) -> str:
     """'the run of 2026-11-02T10:00:00+00:00 (situation on 2026-10-31)', or '' for a first run."""
     if not summary.get("baseline"):
         return ""
-    return f"the run of {summary['baseline_built']} (situation on {summary['baseline_as_of']})"
+    return t("the run of {built} (situation on {date})", built=summary["baseline_built"], date=summary["baseline_as_of"])
 
 
 def changes_step(run_dir: str | Path, outputs: dict[str, str | Path], previous: str | Path | None = None,

@@ -88,7 +88,7 @@ def table_texts() -> set[str]:
     from asmgeo.overlaps import TENURE_WORDS
 
     found = {text for pair in labels.FLAG_TYPES.values() for text in pair}
-    found |= set(labels.SEVERITIES.values())
+    found |= set(labels.SEVERITIES.values()) | set(labels.SEVERITIES)
     for entries in (labels.LICENCE_TYPES, labels.CONFLICT_CLASSES, labels.OVERLAP_KINDS, labels.LOSS_SOURCES,
                     palette.SEVERITY_COLOURS, palette.SITE_STATUS_COLOURS, palette.LICENCE_STATE_COLOURS,
                     palette.TENURE_COLOURS, palette.EXCLUSION_COLOURS, palette.CHANGE_COLOURS, palette.GROWTH_COLOURS):
@@ -102,6 +102,9 @@ def table_texts() -> set[str]:
     found |= {v.replace("_", " ") for key in ("protection", "status") for v in schema.ENUMS[key]}
     found |= set(change.CHANGE_BAND.categories.values())
     from asmgeo.basemaps import BASEMAP_NAMES
+    from asmgeo.history import CHANGE_WORDS
+
+    found |= {text for pair in CHANGE_WORDS.values() for text in pair}
 
     found |= set(BASEMAP_NAMES)
     # machine values shown as words (asmgeo.labels.code_words)

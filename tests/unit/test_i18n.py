@@ -97,3 +97,12 @@ def test_a_missing_translation_is_reported_not_hidden(tmp_path, monkeypatch):
         assert word("A label nobody translated") == "A label nobody translated"
         assert word("2021") == "2021"  # numbers and ids are not words
     assert out.read_text(encoding="utf-8") == "pt\tA label nobody translated\n"
+
+
+def test_what_changed_since_the_last_run_in_french():
+    from asmgeo.history import counts_sentence, since_text
+
+    with use_language("fr"):
+        assert counts_sentence({"flag new": 2, "licence expired": 1}) == "1 permis expiré, 2 nouveaux signalements"
+        assert since_text({"baseline": "x", "baseline_built": "2026-11-02", "baseline_as_of": "2026-10-31"}) == \
+            "l'analyse du 2026-11-02 (situation au 2026-10-31)"
