@@ -16,7 +16,7 @@ import pandas as pd
 
 from asmgeo.flags import SEVERITY_ORDER
 from asmgeo.i18n import current, number, number_text, t, word
-from asmgeo.labels import LOSS_SOURCES, code_words, flag_explanation, flag_label, severity_label, value_label
+from asmgeo.labels import LOSS_SOURCES, code_words, flag_explanation, flag_label, value_label
 from asmgeo.qa import crs_sentence
 from asmgeo.timing import period_label
 
@@ -77,7 +77,7 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
             cls = "num" if column in numeric else css.get(column, "")
             if column == "severity":
                 cls = f"sev-{esc(value)}"
-                value = severity_label(value)
+                value = code_words(value)
             text = esc(number_text(str(value)) if isinstance(value, float) and current() != "en" else value)
             if column in links and text:
                 text = f'<a href="{text}">{esc(word(links[column]))}</a>'
