@@ -19,7 +19,6 @@ import contextvars
 import csv
 import numbers
 import re
-import string
 from functools import lru_cache
 from importlib import resources
 
@@ -71,16 +70,17 @@ def number_text(text: str, language: str | None = None) -> str:
     return text.replace(",", "\0").replace(".", decimal).replace("\0", group)
 
 
-class _Formatter(string.Formatter):
-    def __init__(self, language: str):
-        super().__init__()
-        self.language = language
+class _Number:
+    """A number in a template's fields: formatted as asked (``{area:,.2f}``), then written the
+    language's way. str.format calls it, so filling a template stays C-speed."""
 
-    def format_field(self, value, format_spec):
-        out = super().format_field(value, format_spec)
-        if isinstance(value, numbers.Number) and not isinstance(value, bool):
-            return number_text(out, self.language)
-        return out
+    __slots__ = ("value", "language")
+
+    def __init__(self, value, language: str):
+        self.value, self.language = value, language
+
+    def __format__(self, spec: str) -> str:
+        return number_text(format(self.value, spec), self.language)
 
 
 def _lookup(text: str, language: str) -> str:
@@ -111,10 +111,20 @@ def t(template: str, /, **fields) -> str:
     language's way). A template without a translation stays English (and is reported, see
     :func:`_missing`); tests/unit/test_i18n.py checks that every template has one."""
     language = current()
-    if language == "en":
-        return _Formatter(language).format(template, **fields) if fields else template
+    if language == "en":  # the template as written: str.format, as fast as an f-string
+        return template.format(**fields) if fields else template
     template = _lookup(template, language)
-    return Translated(_Formatter(language).format(template, **fields) if fields else template)
+    if not fields:
+        return Translated(template)
+    return Translated(template.format(**{k: _Number(v, language) if isinstance(v, numbers.Number) and not isinstance(v, bool)
+                                         else v for k, v in fields.items()}))
+
+
+def templates(*texts: str) -> list[str]:
+    """The templates ``texts`` in the current language, looked up once for a loop that fills them
+    with ``str.format`` (for fields without numbers: a number there would keep English marks)."""
+    language = current()
+    return list(texts) if language == "en" else [_lookup(text, language) for text in texts]
 
 
 def word(text: str) -> str:

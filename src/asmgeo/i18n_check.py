@@ -50,7 +50,7 @@ def _label_strings(node: ast.Call, name: str) -> list[str]:
 
 
 def source_templates() -> set[str]:
-    """The literal first arguments of ``t()`` and ``word()`` in every module of the package, and
+    """The literal first arguments of ``t()`` and ``word()`` (and all of ``templates()``) in every module, and
     the labels given to maps' fields, layers and panels and to the report's headings."""
     found: set[str] = set()
     root = resources.files("asmgeo")
@@ -64,6 +64,8 @@ def source_templates() -> set[str]:
                     if isinstance(node.func, ast.Attribute) else ""
                 if name in ("t", "word"):
                     found.update(s for s in _strings(node.args[0]) if any(c.isalpha() for c in s))
+                elif name == "templates":  # templates("...", "...") looked up together for a loop
+                    found.update(s for arg in node.args for s in _strings(arg) if any(c.isalpha() for c in s))
                 elif name in LABEL_CALLS:
                     found.update(_label_strings(node, name))
             elif isinstance(node, (ast.FunctionDef, ast.Lambda)):  # def f(..., name: str = "Licences by state")

@@ -18,11 +18,11 @@ import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
-from asmgeo.i18n import current, t, word
+from asmgeo.i18n import current, t, templates, word
 from asmgeo.labels import code_words
 from asmgeo.logs import Progress
 from asmgeo.validity import (  # noqa: F401 (re-exported)
-    ALWAYS, NEVER, UNKNOWN, licence_validity, period_text, unknown_text, valid_on,
+    ALWAYS, NEVER, UNKNOWN, licence_validity, period_text, period_texts, unknown_text, valid_on,
 )
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     at = np.zeros(len(conc), dtype=np.int64)
     at[involved] = np.arange(len(involved))
     period = np.full(len(conc), "", dtype=object)
-    period[involved] = [period_text(r) for r in _rows(validity)]
+    period[involved] = period_texts(_rows(validity))
     a, b = conc.iloc[i].reset_index(drop=True), conc.iloc[j].reset_index(drop=True)
     va, vb = validity.iloc[at[i]].reset_index(drop=True), validity.iloc[at[j]].reset_index(drop=True)
     table = pd.DataFrame({
@@ -281,10 +281,8 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
          | ((table.conflict == "undetermined") & ~table.same_holder & (va.state != "expired") & (vb.state != "expired"))],
         ["low", "high", "medium"], default="low")
     party = np.full(len(conc), "", dtype=object)
-    party[involved] = [_party(lid, h, lt, p) for lid, h, lt, p in zip(conc.licence_id.to_numpy(dtype=object)[involved],
-                                                                    holders[involved],
-                                                                    conc.licence_type.to_numpy(dtype=object)[involved],
-                                                                    period[involved])]
+    party[involved] = _parties(conc.licence_id.to_numpy(dtype=object)[involved], holders[involved],
+                               conc.licence_type.to_numpy(dtype=object)[involved], period[involved])
     table["reason"] = _pair_reasons(table, va, vb, party, i, j)
     overlaps = gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
@@ -297,9 +295,17 @@ def _sentence(text: str) -> str:
 
 
 def _party(licence: str, holder: object, ltype: str, period: str) -> str:
-    holder_text = holder if isinstance(holder, str) and holder else word("holder unknown")
-    return t("licence {licence} ({holder}, {type}, {period})", licence=licence, holder=holder_text,
-             type=code_words(ltype), period=period)
+    return _parties([licence], [holder], [ltype], [period])[0]
+
+
+def _parties(licences, holders, types, periods) -> list[str]:
+    """'licence L (holder, type, validity)' for each licence: the words looked up once, each type
+    worded once (this runs once per licence in a pair of a national cadastre)."""
+    template, unknown = templates("licence {licence} ({holder}, {type}, {period})", "holder unknown")
+    kinds: dict = {}
+    return [template.format(licence=lid, holder=h if isinstance(h, str) and h else unknown,
+                            type=kinds[lt] if lt in kinds else kinds.setdefault(lt, code_words(lt)), period=p)
+            for lid, h, lt, p in zip(licences, holders, types, periods)]
 
 
 def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party: np.ndarray,
@@ -312,12 +318,14 @@ def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party
     since = table.concurrent_from.to_numpy(dtype=object)
     until = table.concurrent_to.to_numpy(dtype=object)
     when = np.full(n, word("their validity periods never overlapped, a historic overlap"), dtype=object)
+    since_text, together, until_text, past_text, unknown_date = templates(
+        "both valid since {date}", "both valid at the same time", " until {date}",
+        "both were valid from {start} to {end}, a past conflict", "an unknown date")
     live = np.flatnonzero(conflict == "live")
-    when[live] = [(t("both valid since {date}", date=s) if s else word("both valid at the same time"))
-                  + (t(" until {date}", date=u) if u else "") for s, u in zip(since[live], until[live])]
+    when[live] = [(since_text.format(date=s) if s else together) + (until_text.format(date=u) if u else "")
+                  for s, u in zip(since[live], until[live])]
     past = np.flatnonzero(conflict == "past")
-    when[past] = [t("both were valid from {start} to {end}, a past conflict", start=s or word("an unknown date"), end=u)
-                  for s, u in zip(since[past], until[past])]
+    when[past] = [past_text.format(start=s or unknown_date, end=u) for s, u in zip(since[past], until[past])]
     when[conflict == "dormant"] = word("one of them is suspended or revoked: the conflict revives if it is reinstated")
     why_a, why_b = va.unknown_reason.to_numpy(dtype=object), vb.unknown_reason.to_numpy(dtype=object)
     for k in np.flatnonzero(conflict == "undetermined"):
@@ -429,7 +437,7 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
     keep = (area > 0) & ~sliver
     i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
     all_validity = licence_validity(conc, rules.as_of)
-    period = np.array([period_text(r) for r in _rows(all_validity)], dtype=object)
+    period = np.array(period_texts(_rows(all_validity)), dtype=object)
     validity = all_validity.iloc[i].reset_index(drop=True)
     lic, par = conc.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({

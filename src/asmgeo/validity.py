@@ -21,7 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from asmgeo.i18n import t, word
+from asmgeo.i18n import t, templates, word
 from asmgeo.schema import DATE_PROBLEMS
 
 NEVER, ALWAYS = "0001-01-01", "9999-12-31"
@@ -157,23 +157,36 @@ def valid_during(validity: pd.DataFrame, lic_idx: np.ndarray, starts: np.ndarray
 
 def period_text(row) -> str:
     """One line on a licence's validity, for reasons and popups (``row`` of licence_validity)."""
-    start = "" if row.valid_from == NEVER else row.valid_from
-    end = "" if row.valid_to == ALWAYS else row.valid_to
-    if row.state == "pending":
-        return t("pending application of {date}", date=start) if start else word("pending application")
-    if row.state in ("suspended", "revoked"):
-        state = word(row.state)
-        return t("{state}, granted {date}", state=state, date=start) if start else state
-    if row.state == "invalid_dates":
-        return t("inconsistent dates: granted {start}, expires {end}", start=start, end=end)
-    if row.unknown_reason:
-        return t("expired on the run date, validity undetermined: {why}" if row.expired_by
-                 else "validity undetermined: {why}", why=unknown_text(row.unknown_reason))
-    period = t("{start} to {end}", start=start or word("an unknown date"),
-               end=end or word("no expiry date given (taken as open-ended)"))
-    if row.status == "unknown":
-        return t("status unknown, dated {period}", period=period)
-    return t("valid {period}", period=period)
+    return period_texts([row])[0]
+
+
+def period_texts(rows) -> list[str]:
+    """:func:`period_text` of many rows: the words looked up once, then one format per row (this runs
+    once per licence of a national cadastre)."""
+    (pending_of, pending, granted, inconsistent, expired_unknown, unknown, span, unknown_date, open_end, status_unknown,
+     valid, suspended, revoked) = templates(
+        "pending application of {date}", "pending application", "{state}, granted {date}",
+        "inconsistent dates: granted {start}, expires {end}", "expired on the run date, validity undetermined: {why}",
+        "validity undetermined: {why}", "{start} to {end}", "an unknown date",
+        "no expiry date given (taken as open-ended)", "status unknown, dated {period}", "valid {period}", "suspended",
+        "revoked")
+    states = {"suspended": suspended, "revoked": revoked}
+    out = []
+    for row in rows:
+        start = "" if row.valid_from == NEVER else row.valid_from
+        end = "" if row.valid_to == ALWAYS else row.valid_to
+        if row.state == "pending":
+            out.append(pending_of.format(date=start) if start else pending)
+        elif row.state in states:
+            out.append(granted.format(state=states[row.state], date=start) if start else states[row.state])
+        elif row.state == "invalid_dates":
+            out.append(inconsistent.format(start=start, end=end))
+        elif row.unknown_reason:
+            out.append((expired_unknown if row.expired_by else unknown).format(why=unknown_text(row.unknown_reason)))
+        else:
+            period = span.format(start=start or unknown_date, end=end or open_end)
+            out.append((status_unknown if row.status == "unknown" else valid).format(period=period))
+    return out
 
 
 def unknown_text(reason: str) -> str:
