@@ -273,7 +273,7 @@ def exclusion_layer(excluded: gpd.GeoDataFrame) -> Layer:
 def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame,
                  overlaps: gpd.GeoDataFrame, patches: gpd.GeoDataFrame | None, zones: gpd.GeoDataFrame | None,
                  flags: pd.DataFrame, title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None,
-                 extra: Sequence[Layer] = (), ground: Sequence[Layer] = ()) -> folium.Map:
+                 extra: Sequence[Layer] = (), ground: Sequence[Layer] = (), reference: bool | tuple = True) -> folium.Map:
     """Every layer, each a toggle: the GIS analyst's map (``extra`` layers drawn on top, ``ground``
     (watercourses, roads) under the others)."""
     layers = [*ground, tenure_layer(tenure), licence_layer(licences), overlap_layer(overlaps)]
@@ -282,13 +282,13 @@ def overview_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gp
     if zones is not None:
         layers.append(zone_layer(zones))
     layers.append(site_layer(sites, flags))
-    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True)
+    return build_map(layers + list(extra), title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=reference)
 
 
 def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                  tenure: gpd.GeoDataFrame, title: str, caption: Sequence[str], tiles: dict | None = None,
                  tolerance_m: float | None = None, flags: pd.DataFrame | None = None,
-                 ground: Sequence[Layer] = ()) -> folium.Map:
+                 ground: Sequence[Layer] = (), reference: bool | tuple = True) -> folium.Map:
     """Overlaps by severity over both parties' outlines, with a list sorted by severity."""
     parties = set(overlaps["party_a"]) | set(same_holder.get("licence_a", [])) | set(same_holder.get("licence_b", []))
     involved = licences[licences["licence_id"].isin(parties | set(overlaps["party_b"]))]
@@ -305,23 +305,23 @@ def overlaps_map(overlaps: gpd.GeoDataFrame, same_holder: gpd.GeoDataFrame, lice
         layers.append(overlap_layer(same, "same_holder", "Overlaps between one holder's own licences", show=False))
     panel = Panel("overlaps", "Overlaps, most severe first", list(range(len(overlaps))), labels,
                   empty="No overlapping claims.")
-    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=True)
+    return build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=reference)
 
 
 def sites_map(sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame, flags: pd.DataFrame,
               title: str, caption: Sequence[str], tiles: dict | None = None, tolerance_m: float | None = None,
-              ground: Sequence[Layer] = ()) -> folium.Map:
+              ground: Sequence[Layer] = (), reference: bool | tuple = True) -> folium.Map:
     """Sites by licence status (clustered) over licences, tenure and the watercourses they are flagged
     near, with every flag's reason in the popup."""
     layers = [*ground, tenure_layer(tenure), licence_layer(licences), site_layer(sites, flags)]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True)
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=reference)
 
 
 def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licences: gpd.GeoDataFrame,
                       tenure: gpd.GeoDataFrame, site_radius_m: float, title: str, caption: Sequence[str],
                       tiles: dict | None = None, tolerance_m: float | None = None,
                       extra: Sequence[Layer] = (), flags: pd.DataFrame | None = None,
-                      ground: Sequence[Layer] = (), images: Sequence = ()) -> folium.Map:
+                      ground: Sequence[Layer] = (), images: Sequence = (), reference: bool | tuple = True) -> folium.Map:
     """Loss by year, site buffers, licences and protected areas; unexplained clearings with their rank
     (``extra``: e.g. detected footprints by vintage and their growth)."""
     by_year, leads = patch_layers(patches)
@@ -336,7 +336,7 @@ def deforestation_map(patches: gpd.GeoDataFrame, sites: gpd.GeoDataFrame, licenc
                     style={"fillOpacity": 0.0, "weight": 1, "dashArray": "3 3", "outline": "#555555"},
                     flag_match=("sites", "site_id", None)),
               *extra, by_year, leads]
-    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=True,
+    return build_map(layers, title, caption, tiles, tolerance_m=tolerance_m, flags=flags, reference=reference,
                      images=images)
 
 
@@ -368,7 +368,7 @@ def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: g
                    tolerance_m: float | None = None, sites: gpd.GeoDataFrame | None = None,
                    flags: pd.DataFrame | None = None, rivers: gpd.GeoDataFrame | None = None,
                    weights: dict | None = None, threshold: float | None = None,
-                   roads: gpd.GeoDataFrame | None = None) -> folium.Map:
+                   roads: gpd.GeoDataFrame | None = None, reference: bool | tuple = True) -> folium.Map:
     """Ranked candidate zones with scores, contributions and reasons, over the exclusion layers,
     with the watercourses and the registered sites (with their cooperatives) they were scored on."""
     layers = [exclusion_layer(cells),
@@ -383,7 +383,7 @@ def candidates_map(zones: gpd.GeoDataFrame, cells: gpd.GeoDataFrame, licences: g
               for r, z, s, a in zip(zones["rank"], zones["zone_id"], zones["score"], zones["area_ha"])]
     panel = Panel("zones", "Candidate zones, best first", np.argsort(zones["rank"].to_numpy(), kind="stable").tolist(),
                   labels, empty="No zone meets the criteria.")
-    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=True,
+    fmap = build_map(layers, title, caption, tiles, panel=panel, tolerance_m=tolerance_m, flags=flags, reference=reference,
                      planner=planner_payload(zones, weights, threshold) if len(zones) else None)
     return fmap
 

@@ -380,16 +380,19 @@ def _overview_outlines(layers: Sequence[Layer]) -> list:
     return hulls
 
 
-def reference_layers(bounds: list[list[float]], language: str = "en") -> list[Layer]:
-    """The offline reference around ``bounds``: country borders and the towns, named on the map."""
+def reference_layers(bounds: list[list[float]] | None, language: str = "en",
+                     frames: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None = None) -> list[Layer]:
+    """The offline reference around ``bounds``: country borders and the towns, named on the map;
+    ``frames`` (borders, places), when given, are used as they are (a run reads them once, from
+    maps/reference.gpkg, instead of each map searching the packaged tables)."""
     from asmgeo.reference import PLACES_SOURCE, SOURCE, country_borders, places
 
     layers = []
-    borders = country_borders(bounds, language=language)
+    borders = frames[0] if frames is not None else country_borders(bounds, language=language)
     if len(borders):
         layers.append(Layer("reference", "Country borders (offline reference)", borders, "line", [Field("Country", "name")],
                             None, [("", SOURCE, "#4d4d4d")], "", style={"weight": 1.5, "dashArray": "8 4 2 4"}))
-    towns = places(bounds)
+    towns = frames[1] if frames is not None else places(bounds)
     if len(towns):
         layers.append(Layer("places", "Places (offline reference)", towns, "point",
                             [Field("Place", "name"), Field("Population", "population", lambda v: number(v))],
@@ -401,13 +404,14 @@ def reference_layers(bounds: list[list[float]], language: str = "en") -> list[La
 
 def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles: dict | Sequence[dict] | None = None,
               panel: Panel | None = None, search: bool = True, minimap: bool = True, planner: dict | None = None,
-              tolerance_m: float | None = None, flags: pd.DataFrame | None = None, reference: bool = False,
-              images: Sequence = ()) -> folium.Map:
+              tolerance_m: float | None = None, flags: pd.DataFrame | None = None,
+              reference: bool | tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] = False, images: Sequence = ()) -> folium.Map:
     """A folium.Map that draws ``layers`` offline, with legend, layer control, scale bar and caption.
 
     ``tiles``: the online basemaps (one ``{"name", "url", "attribution"}`` or a list; the first is
     shown, the others are a click away), or None for none (the page then requests nothing);
-    ``reference`` adds the offline country borders under the layers; ``flags`` (the flag table)
+    ``reference`` adds the offline country borders and places under the layers (True: found around
+    the layers; or the (borders, places) frames to draw); ``flags`` (the flag table)
     lets ``#flag=<flag_id>`` open the feature that shows each flag; ``images`` are rasters drawn
     as toggleable overlays (:class:`asmgeo.overlays.RasterImage`), off at first.
     """
@@ -415,7 +419,8 @@ def build_map(layers: Sequence[Layer], title: str, caption: Sequence[str], tiles
     bounds = _bounds(layers)
     basemaps = basemap_list(tiles)
     if reference:
-        layers = reference_layers(bounds, language=current()) + list(layers)
+        layers = reference_layers(bounds, language=current(),
+                                  frames=reference if isinstance(reference, tuple) else None) + list(layers)
     payload = {
         "title": title, "caption": list(caption), "strings": viewer_strings(),
         "decimal": SEPARATORS[current()][1], "scale": COORD_SCALE, "bounds": bounds,

@@ -81,3 +81,50 @@ def places(bounds: list[list[float]], margin_deg: float = 0.5, limit: int = MAX_
         return empty
     return gpd.GeoDataFrame({"name": [r[0] for r in rows], "population": [r[1] for r in rows]},
                             geometry=gpd.points_from_xy([r[2] for r in rows], [r[3] for r in rows]), crs=4326)
+
+
+def data_bounds(paths) -> list[list[float]] | None:
+    """[[south, west], [north, east]] in WGS84 of the layers' extents (each GeoPackage's own
+    metadata, nothing is read row by row); None when no layer has a feature."""
+    import pyogrio
+    from pyproj import Transformer
+
+    from asmgeo.io import data_layers
+
+    boxes = []
+    for path in paths:
+        for layer, kind in data_layers(path):
+            if kind is None:  # a table without geometry
+                continue
+            info = pyogrio.read_info(path, layer=layer, force_total_bounds=True)
+            if not info["features"] or info["total_bounds"] is None or not info["crs"]:
+                continue
+            west, south, east, north = Transformer.from_crs(info["crs"], 4326, always_xy=True).transform_bounds(
+                *info["total_bounds"])
+            boxes.append((west, south, east, north))
+    if not boxes:
+        return None
+    return [[min(b[1] for b in boxes), min(b[0] for b in boxes)], [max(b[3] for b in boxes), max(b[2] for b in boxes)]]
+
+
+def write_reference(bounds: list[list[float]] | None, path, language: str = "en") -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The borders and places around ``bounds`` as one GeoPackage (layers ``borders``, ``places``),
+    so that every map of a run reads them instead of searching the packaged tables again."""
+    from asmgeo import io
+
+    if bounds is None:
+        borders = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+        towns = gpd.GeoDataFrame({"name": [], "population": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    else:
+        borders, towns = country_borders(bounds, language=language), places(bounds)
+    io.write_gpkg({"borders": borders, "places": towns}, path,
+                  geometry_types={"borders": "MultiLineString", "places": "Point"}, styled=False)
+    log.info("offline reference: %d border lines, %d places", len(borders), len(towns))
+    return borders, towns
+
+
+def read_reference(path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """(borders, places) written by :func:`write_reference`."""
+    from asmgeo import io
+
+    return io.read_layer(path, "borders"), io.read_layer(path, "places")

@@ -1,6 +1,21 @@
 # Interactive maps (one per audience) and the summary report.
 
 
+rule map_reference:
+    input:
+        [run_path("clean", f"{layer}.gpkg") for layer in LAYERS],
+    output:
+        run_path("maps", "reference.gpkg"),
+    log:
+        log_path("map_reference"),
+    conda:
+        "../../environment.yml"
+    params:
+        language=LANGUAGE,
+    script:
+        "../scripts/map_reference.py"
+
+
 rule map_overview:
     input:
         site_status=run_path("site_status.gpkg"),
@@ -14,6 +29,7 @@ rule map_overview:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
+        reference=run_path("maps", "reference.gpkg"),
     output:
         report(run_path("maps", "overview.html"), caption="../report/map_overview.rst", category="Maps"),
     log:
@@ -36,6 +52,7 @@ rule map_overlaps:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
+        reference=run_path("maps", "reference.gpkg"),
     output:
         report(run_path("maps", "overlaps.html"), caption="../report/map_overlaps.rst", category="Maps"),
     log:
@@ -58,6 +75,7 @@ rule map_sites:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
+        reference=run_path("maps", "reference.gpkg"),
     output:
         report(run_path("maps", "sites.html"), caption="../report/map_sites.rst", category="Maps"),
     log:
@@ -84,6 +102,7 @@ rule map_deforestation:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
+        reference=run_path("maps", "reference.gpkg"),
     output:
         report(run_path("maps", "deforestation.html"), caption="../report/map_deforestation.rst", category="Maps"),
     log:
@@ -111,6 +130,7 @@ rule map_candidates:
         rivers=run_path("clean", "rivers.gpkg"),
         roads=run_path("clean", "roads.gpkg"),
         manifest=run_path("manifest.json"),
+        reference=run_path("maps", "reference.gpkg"),
     output:
         report(run_path("maps", "candidates.html"), caption="../report/map_candidates.rst", category="Maps"),
     log:

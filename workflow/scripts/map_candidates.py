@@ -5,5 +5,5 @@ from asmgeo.steps.maps import candidates_map
 configure_logging(snakemake.log[0])
 set_language(snakemake.config.get("language"))
 i = snakemake.input
-candidates_map(i.candidates, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest, **snakemake.params.planner),
+candidates_map(i.candidates, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest, reference=i.reference, **snakemake.params.planner),
                site_status=i.site_status, flags=i.flags, rivers=i.rivers, roads=i.roads)

@@ -5,5 +5,5 @@ from asmgeo.steps.maps import overlaps_map
 configure_logging(snakemake.log[0])
 set_language(snakemake.config.get("language"))
 i = snakemake.input
-overlaps_map(i.overlaps, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest),
+overlaps_map(i.overlaps, i.concessions, i.tenure, snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest, reference=i.reference),
              flags=i.flags, rivers=i.rivers, roads=i.roads)

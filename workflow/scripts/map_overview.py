@@ -6,5 +6,5 @@ configure_logging(snakemake.log[0])
 set_language(snakemake.config.get("language"))
 i = snakemake.input
 overview_map(i.site_status, i.concessions, i.tenure, i.overlaps, i.patches, i.zones, i.flags,
-             snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest), changes=i.changes,
+             snakemake.output[0], dict(snakemake.params.run, manifest=i.manifest, reference=i.reference), changes=i.changes,
              rivers=i.rivers, roads=i.roads)

@@ -6,4 +6,4 @@ configure_logging(snakemake.log[0])
 set_language(snakemake.config.get("language"))
 i = snakemake.input
 sites_map(i.site_status, i.concessions, i.tenure, i.flags, snakemake.output[0],
-          dict(snakemake.params.run, manifest=i.manifest), rivers=i.rivers, roads=i.roads)
+          dict(snakemake.params.run, manifest=i.manifest, reference=i.reference), rivers=i.rivers, roads=i.roads)

@@ -25,7 +25,7 @@ STEP_MODULES = {
     "change_tile": "forest", "change_merge": "forest", "change_patches": "forest", "forest_flags": "forest",
     "candidates_part": "planning", "candidates": "planning",
     "overview_map": "maps", "overlaps_map": "maps", "sites_map": "maps", "deforestation_map": "maps",
-    "candidates_map": "maps",
+    "candidates_map": "maps", "reference_file": "maps",
     "flags": "outputs", "qa_report": "outputs", "manifest": "outputs", "qgis_project": "outputs",
 }
 

@@ -79,6 +79,25 @@ def _context(run: dict) -> tuple[str, list[str], dict | None, float | None]:
             tiles_setting(run.get("maps")), (run.get("maps") or {}).get("simplify_m"))
 
 
+def reference_file(layers: list[str], output: str) -> None:
+    """maps/reference.gpkg: the offline country borders and places around every layer of the run,
+    found once in the packaged tables (Natural Earth, GeoNames) for all the run's maps."""
+    from asmgeo.i18n import current
+    from asmgeo.reference import data_bounds, write_reference
+
+    write_reference(data_bounds(layers), output, language=current())
+
+
+def _reference(run: dict) -> bool | tuple:
+    """The run's reference frames (maps/reference.gpkg) when the rule made them, else True (each
+    map finds its own: a notebook, a test)."""
+    if not run.get("reference"):
+        return True
+    from asmgeo.reference import read_reference
+
+    return read_reference(run["reference"])
+
+
 def _ground(rivers: str | None, roads: str | None) -> list[maps.Layer]:
     """The study's watercourses and roads, drawn under every map's own layers."""
     return maps.ground_layers(_read(rivers) if rivers else None, _read(roads) if roads else None)
@@ -109,7 +128,7 @@ def overview_map(site_status: str, concessions: str, tenure: str, overlaps: str,
                              _read(patches) if patches else None, _read(zones, "zones") if zones else None,
                              _flags(flags), title, caption, tiles, tolerance,
                              extra=[change_layer(io.dates_as_text(read_flags(changes, "changes")))] if changes else (),
-                             ground=_ground(rivers, roads))
+                             ground=_ground(rivers, roads), reference=_reference(run))
     save_map(fmap, output)
     return fmap
 
@@ -121,7 +140,7 @@ def overlaps_map(overlaps: str, concessions: str, tenure: str, output: str, run:
     pairs, same = _overlaps(overlaps)
     fmap = maps.overlaps_map(pairs, same, maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
                              title, caption, tiles, tolerance, flags=_flags(flags) if flags else None,
-                             ground=_ground(rivers, roads))
+                             ground=_ground(rivers, roads), reference=_reference(run))
     save_map(fmap, output)
     return fmap
 
@@ -131,7 +150,8 @@ def sites_map(site_status: str, concessions: str, tenure: str, flags: str, outpu
     """maps/sites.html: sites by status with their flags."""
     title, caption, tiles, tolerance = _context(run)
     fmap = maps.sites_map(_read(site_status), maps.licence_states(_read(concessions), run["as_of"]), _read(tenure),
-                          _flags(flags), title, caption, tiles, tolerance, ground=_ground(rivers, roads))
+                          _flags(flags), title, caption, tiles, tolerance, ground=_ground(rivers, roads),
+                          reference=_reference(run))
     save_map(fmap, output)
     return fmap
 
@@ -195,7 +215,8 @@ def deforestation_map(patches: str, sites: str, concessions: str, tenure: str, o
     fmap = maps.deforestation_map(_read(patches), _read(sites), maps.licence_states(_read(concessions), run["as_of"]),
                                   _read(tenure), site_radius_m, title, caption, tiles, tolerance, extra=extra,
                                   flags=_flags(flags) if flags else None, ground=_ground(rivers, roads),
-                                  images=raster_images(change, lossyear, loss_base_year, loss_periods, loss_nodata))
+                                  images=raster_images(change, lossyear, loss_base_year, loss_periods, loss_nodata),
+                                  reference=_reference(run))
     save_map(fmap, output)
     return fmap
 
@@ -211,6 +232,6 @@ def candidates_map(candidates: str, concessions: str, tenure: str, output: str, 
                                sites=_read(site_status) if site_status else None,
                                flags=_flags(flags) if flags else None, rivers=_read(rivers) if rivers else None,
                                weights=run.get("weights"), threshold=run.get("score_threshold"),
-                               roads=_read(roads) if roads else None)
+                               roads=_read(roads) if roads else None, reference=_reference(run))
     save_map(fmap, output)
     return fmap
