@@ -219,6 +219,8 @@ def publish_step(run_dir: str | Path, settings: dict, forbidden_sources: list[st
         io.write_gpkg(zones, work / "candidates.gpkg")
         io.write_gpkg({"change_patches": patches}, work / "patches.gpkg")
         context = dict(run, manifest=str(run_dir / "manifest.json"))
+        if (run_dir / "maps" / "reference.gpkg").exists():  # public data (Natural Earth, GeoNames): shared as it is
+            context["reference"] = str(run_dir / "maps" / "reference.gpkg")
         maps = public / "maps"
         ground = {name: str(run_dir / "clean" / f"{name}.gpkg") if (run_dir / "clean" / f"{name}.gpkg").exists() else None
                   for name in ("rivers", "roads")}

@@ -14,6 +14,7 @@ rule publish:
         candidates=run_path("candidates.gpkg"),
         patches=run_path("forest", "change_patches.gpkg"),
         manifest=run_path("manifest.json"),
+        reference=run_path("maps", "reference.gpkg"),
         qa_summary=run_path("qa_summary.csv"),
         warnings=[run_path("qa", "warnings.txt"), run_path("candidates", "warnings.txt")],
         sensitivity=run_path("candidates", "sensitivity.csv"),
