@@ -69,10 +69,12 @@ def _differs(a, b, tolerance: float) -> bool:
     return abs(a - b) > tolerance
 
 
-def compare_flags(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame, area_tolerance_ha: float = 0.01) -> gpd.GeoDataFrame:
+def compare_flags(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame, area_tolerance_ha: float = 0.01,
+                  compare_reasons: bool = True) -> gpd.GeoDataFrame:
     """Flags new (only in ``current``), resolved (only in ``previous``) and changed (same flag_id, other
-    severity, area_ha or loss_ha beyond the tolerance, or another reason). Geometry: the current flag's,
-    or the previous one's for a resolved flag."""
+    severity, area_ha or loss_ha beyond the tolerance, or another reason; ``compare_reasons=False``
+    when the two runs were written in different languages). Geometry: the current flag's, or the
+    previous one's for a resolved flag."""
     crs = current.crs or previous.crs
     if previous.crs is not None and crs is not None and previous.crs != crs:
         previous = previous.to_crs(crs)
@@ -104,7 +106,7 @@ def compare_flags(previous: gpd.GeoDataFrame, current: gpd.GeoDataFrame, area_to
         if _differs(old.get("distance_m"), new.get("distance_m"), 1.0):
             what.append(t("distance {before:,.0f} m -> {after:,.0f} m", before=_num(old.get("distance_m")),
                           after=_num(new.get("distance_m"))))
-        if str(old["reason"]) != str(new["reason"]):
+        if compare_reasons and str(old["reason"]) != str(new["reason"]):
             what.append(word("reason reworded"))
         if what:
             detail = t("Changed: {what}. Now: {reason}", what="; ".join(what), reason=new["reason"])
@@ -369,12 +371,16 @@ def changes_step(run_dir: str | Path, outputs: dict[str, str | Path], previous: 
     else:
         old_flags, old_licences, old_sites, old_manifest = _read_run(baseline)
         old_as_of = old_manifest.get("config", {}).get("as_of", as_of)
-        table = changes_table([compare_flags(old_flags, flags, area_tolerance_ha),
+        # a run in another language words every reason differently: that is not a change of the flag
+        old_language = old_manifest.get("config", {}).get("language") or "en"
+        language = manifest.get("config", {}).get("language") or "en"
+        table = changes_table([compare_flags(old_flags, flags, area_tolerance_ha,
+                                             compare_reasons=old_language == language),
                                compare_licences(old_licences, licences, old_as_of, as_of, redraw_tolerance_m2),
                                compare_sites(old_sites, sites)], flags.crs)
         summary.update(baseline=baseline.name if baseline.parent == history_dir else str(baseline),
                        baseline_built=old_manifest.get("created", ""), baseline_as_of=old_as_of,
-                       counts=change_counts(table))
+                       counts=change_counts(table), baseline_language=old_language if old_language != language else "")
         log.info("changes since %s: %s", since_text(summary),
                  ", ".join(f"{k} {v}" for k, v in summary["counts"].items()) or "none")
     write_flags(table, outputs["gpkg"], prefix="changes")

@@ -316,6 +316,12 @@ def changes_section(summary: dict | None, changes: pd.DataFrame | None) -> str:
                      "compared with (kept in history/).", "muted") + "</section>")
     counts = summary.get("counts") or {}
     head = '<section id="changes"><h2>' + esc(t("What changed since {when}", when=since_text(summary))) + "</h2>"
+    if summary.get("baseline_language"):
+        from asmgeo.i18n import LANGUAGE_NAMES
+
+        head += _p(t("The run compared with was written in {language}: reasons are not compared, only severities, "
+                     "measures and parties.", language=LANGUAGE_NAMES.get(summary["baseline_language"],
+                                                                          summary["baseline_language"])), "muted")
     if not counts:
         return head + _p("Nothing changed: the same flags, licences and site statuses.") + "</section>"
     listed = esc(counts_sentence(counts))

@@ -37,6 +37,17 @@ def test_flags_new_resolved_and_changed_by_stable_id():
     assert table.at["B", "detail"].startswith("No longer raised (was low)")
 
 
+def test_a_reason_in_another_language_is_not_a_change_of_the_flag():
+    rows = dict(flag_type="site_unlicensed", severity="high", layer="sites", id="S1", other_layer="concessions",
+                other_id="L1", distance_m=3157.0, geometry=shapely.Point(0, 0))
+    english = flags([dict(rows, reason="Site S1 lies in no licence valid on that date")])
+    french = flags([dict(rows, reason="Le site S1 ne se trouve dans aucun permis valide à cette date")])
+    assert history.compare_flags(english, french).iloc[0]["change"] == "changed"  # same language: reworded
+    assert len(history.compare_flags(english, french, compare_reasons=False)) == 0  # across languages: nothing
+    worse = flags([dict(rows, severity="medium", reason="Le site S1 ...")])
+    assert "severity high -> medium" in history.compare_flags(english, worse, compare_reasons=False).iloc[0].detail
+
+
 def test_a_new_nearest_licence_changes_the_evidence_not_the_flag_id():
     one = flag_id("site_unlicensed", "sites", "S1", "concessions", "L1")
     assert one == flag_id("site_unlicensed", "sites", "S1", "concessions", "L2")
