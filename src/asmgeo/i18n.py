@@ -18,7 +18,6 @@ import contextlib
 import contextvars
 import csv
 import numbers
-import re
 from functools import lru_cache
 from importlib import resources
 
@@ -137,9 +136,6 @@ def word(text: str) -> str:
 def number(value: float, decimals: int = 0, grouping: bool = True) -> str:
     """``value`` written with ``decimals`` decimals the current language's way."""
     return number_text(f"{float(value):{',' if grouping else ''}.{decimals}f}")
-
-
-_NUMBER = re.compile(r"\d[\d,.\u202f\u00a0]*\d|\d")
 
 
 def parse_number(text: str, language: str | None = None) -> float:

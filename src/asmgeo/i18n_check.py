@@ -103,6 +103,9 @@ def table_texts() -> set[str]:
     found |= set(licensing.DIRECTIONS) | {c.replace("_", " ") for c in candidates.CRITERIA}
     found |= {v.replace("_", " ") for key in ("protection", "status") for v in schema.ENUMS[key]}
     found |= set(change.CHANGE_BAND.categories.values())
+    from asmgeo.validity import NO_EXPIRY_REASON, NO_STATUS_REASON
+
+    found |= {NO_EXPIRY_REASON, NO_STATUS_REASON}
     from asmgeo.basemaps import BASEMAP_NAMES
     from asmgeo.history import CHANGE_WORDS
 

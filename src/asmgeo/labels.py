@@ -98,6 +98,7 @@ FLAG_TYPES: dict[str, tuple[str, str]] = {
 
 SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}
 
+
 def severity_label(severity: str) -> str:
     """'High', 'Medium', 'Low' in the run's language (an unknown value as it is)."""
     return word(SEVERITIES[severity]) if severity in SEVERITIES else str(severity)
@@ -107,6 +108,7 @@ def code_words(value) -> str:
     """A machine value (a status, a state, a type) as words: 'expired_licence' -> 'expired licence',
     in the run's language."""
     return word(str(value).replace("_", " "))
+
 
 # licence_type values (asmgeo.schema): (value, label, colour) like the palette's lists, so that
 # value_label and the maps' filters word them the same way

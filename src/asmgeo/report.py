@@ -78,7 +78,7 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
             if column == "severity":
                 cls = f"sev-{esc(value)}"
                 value = code_words(value)
-            text = esc(number_text(str(value)) if isinstance(value, float) and current() != "en" else value)
+            text = esc(number_text(str(value)) if isinstance(value, float) else value)
             if column in links and text:
                 text = f'<a href="{text}">{esc(word(links[column]))}</a>'
             attrs = f' class="{cls}"' if cls else ""
@@ -218,7 +218,7 @@ def build_report(manifest: dict, qa_summary: pd.DataFrame, flags: pd.DataFrame, 
         changes,
         (f'<p id="analysis-crs">{esc(crs_sentence(crs_record))} (<code>analysis_crs.json</code>).</p>'
          if crs_record and not any(w.startswith(crs_sentence(crs_record)) for w in warnings) else ""),
-        f"<h2>{esc(word('Maps'))}</h2><div class=\"maps\">" + "".join(
+        _h2("Maps") + "<div class=\"maps\">" + "".join(
             f'<a href="{esc(href)}">{esc(word(name))}</a><span class="muted"> {esc(word(audience.strip()))}</span><br>'
             for href, name, audience in maps) + "</div>",
         _h2("Flags by type and severity"),
@@ -275,7 +275,8 @@ def _h2(text: str) -> str:
 
 
 def _p(text: str, cls: str = "") -> str:
-    return f'<p{f" class={chr(34)}{cls}{chr(34)}" if cls else ""}>{rich(word(text))}</p>'
+    attrs = f' class="{cls}"' if cls else ""
+    return f"<p{attrs}>{rich(word(text))}</p>"
 
 
 def _figcaption(text: str) -> str:

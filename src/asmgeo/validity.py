@@ -25,6 +25,9 @@ from asmgeo.i18n import t, templates, word
 from asmgeo.schema import DATE_PROBLEMS
 
 NEVER, ALWAYS = "0001-01-01", "9999-12-31"
+# why a licence's validity cannot be told, besides the date problems found at ingest (worded by unknown_text)
+NO_EXPIRY_REASON = "status expired but no expiry date given"
+NO_STATUS_REASON = "no status and no expiry date given"
 FIXED_STATES = ("pending", "suspended", "revoked", "invalid_dates")
 # states in which a licence may hold ground (not legalising anything yet when not valid)
 UNKNOWN = "dates_unknown"
@@ -58,11 +61,11 @@ def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     reason = problems.copy()
     expired_status = status == "expired"
     lapsed_unknown = expired_status & (no_expiry | (end >= day)) & (reason == "")
-    reason[lapsed_unknown & no_expiry] = "status expired but no expiry date given"
+    reason[lapsed_unknown & no_expiry] = NO_EXPIRY_REASON
     for k in np.flatnonzero(lapsed_unknown & ~no_expiry):
         reason[k] = f"status expired although expires_on {end[k]} is not before the run date {day}"
     unknown_status = (status == "unknown") & no_expiry & (reason == "")
-    reason[unknown_status] = "no status and no expiry date given"
+    reason[unknown_status] = NO_STATUS_REASON
     unknown = reason != ""
     expired_by = np.where(expired_status & unknown, day, "")
     state = np.select(
@@ -191,11 +194,11 @@ def period_texts(rows) -> list[str]:
 
 def unknown_text(reason: str) -> str:
     """Why a licence's validity cannot be told, in the run's language (the date problems found at
-    ingest keep the words they were recorded with)."""
+    ingest keep the words they were recorded with, like the rest of the input checks)."""
     match = _EXPIRED_NOT_BEFORE.fullmatch(reason)
     if match:
         return t("status expired although expires_on {end} is not before the run date {day}", end=match[1], day=match[2])
-    return word(reason)
+    return word(reason) if reason in (NO_EXPIRY_REASON, NO_STATUS_REASON) else reason
 
 
 _EXPIRED_NOT_BEFORE = re.compile(r"status expired although expires_on (\S+) is not before the run date (\S+)")

@@ -106,3 +106,21 @@ def test_what_changed_since_the_last_run_in_french():
         assert counts_sentence({"flag new": 2, "licence expired": 1}) == "1 permis expiré, 2 nouveaux signalements"
         assert since_text({"baseline": "x", "baseline_built": "2026-11-02", "baseline_as_of": "2026-10-31"}) == \
             "l'analyse du 2026-11-02 (situation au 2026-10-31)"
+
+
+def test_why_a_licence_validity_is_undetermined_in_french():
+    import datetime as dt
+
+    import geopandas as gpd
+    import shapely
+
+    from asmgeo.validity import licence_validity, period_text
+
+    licences = gpd.GeoDataFrame({"licence_id": ["L1", "L2"], "granted_on": ["2020-01-01", "2019-01-01"],
+                                 "expires_on": [None, None], "status": [None, "expired"]},
+                                geometry=[shapely.box(0, 0, 1, 1)] * 2, crs=32735)
+    rows = list(licence_validity(licences, dt.date(2025, 6, 30)).itertuples())
+    assert period_text(rows[0]) == "validity undetermined: no status and no expiry date given"
+    with use_language("fr"):
+        assert period_text(rows[0]) == "validité indéterminée : ni statut ni date d'expiration indiqués"
+        assert "statut expiré mais aucune date d'expiration indiquée" in period_text(rows[1])

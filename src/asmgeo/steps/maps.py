@@ -110,7 +110,8 @@ def change_layer(changes: gpd.GeoDataFrame) -> maps.Layer:
     frame = changes[(changes["subject"] == "flag") & changes["change"].isin(["new", "resolved"])].reset_index(drop=True)
     fields = [maps.Field("Change", "change", lambda v: maps.worded(v, CHANGE_COLOURS)), maps.Field("Flag", "flag_id"),
               maps.Field("Type", "flag_type", lambda v: "" if maps.missing(v) else maps.flag_label(v)),
-              maps.Field("Severity", "severity", lambda v: maps.worded(v, maps.SEVERITY_COLOURS)), maps.Field("Subject", "id"),
+              maps.Field("Severity", "severity", lambda v: maps.worded(v, maps.SEVERITY_COLOURS)),
+              maps.Field("Subject", "id"),
               maps.Field("What changed", "detail")]
     return maps.Layer("changes", "Flags new or resolved since the previous run", frame, "point", fields, "change",
                       CHANGE_COLOURS, "since the previous run", show=bool(len(frame)), search=["flag_id", "id"],
@@ -178,7 +179,8 @@ def footprint_layers(footprints: gpd.GeoDataFrame, growth: gpd.GeoDataFrame) -> 
         frame = growth.assign(pair=growth["from_vintage"] + " -> " + growth["to_vintage"])
         layers.append(maps.Layer(
             "footprint_growth", "Footprint growth between vintages", frame, "polygon",
-            [maps.Field("Change", "change", lambda v: maps.worded(v, GROWTH_COLOURS)), maps.Field("Between", "pair"), maps.Field("Area", "area_ha", maps.hectares)],
+            [maps.Field("Change", "change", lambda v: maps.worded(v, GROWTH_COLOURS)), maps.Field("Between", "pair"),
+             maps.Field("Area", "area_ha", maps.hectares)],
             "change", GROWTH_COLOURS, "between consecutive vintages", style={"fillOpacity": 0.5, "weight": 1}))
     return layers
 
