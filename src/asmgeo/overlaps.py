@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -18,11 +19,12 @@ import pandas as pd
 import shapely
 
 from asmgeo.flags import empty_flags, make_flags
-from asmgeo.i18n import current, t, templates, word
+from asmgeo.i18n import t, word
 from asmgeo.labels import code_words
 from asmgeo.logs import Progress
+from asmgeo.overlap_words import pair_sentences, parties, party, sentence, when_clauses
 from asmgeo.validity import (  # noqa: F401 (re-exported)
-    ALWAYS, NEVER, UNKNOWN, licence_validity, period_text, period_texts, unknown_text, valid_on,
+    ALWAYS, NEVER, UNKNOWN, licence_validity, period_texts, valid_on,
 )
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,14 @@ def normalise_holder(holder: object) -> str:
 def intersecting_pairs(left: np.ndarray, right: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs whose geometries intersect (bulk STRtree query); for a self-join, each pair once with i < j."""
     tree = shapely.STRtree(left if right is None else right)
-    query = tree.query(left, predicate="intersects")
-    i, j = query[0], query[1]
+    if len(left) < 2 * CHUNK:
+        i, j = tree.query(left, predicate="intersects")
+    else:  # GEOS releases the GIL while it tests: halves of the query run on two cores
+        half = len(left) // 2
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            first, second = pool.map(lambda part: tree.query(left[part], predicate="intersects"),
+                                     (slice(0, half), slice(half, None)))
+        i, j = np.concatenate([first[0], second[0] + half]), np.concatenate([first[1], second[1]])
     if right is None:
         keep = i < j
         i, j = i[keep], j[keep]
@@ -139,7 +147,6 @@ def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str], threads:
     Chunks run on a thread pool: shapely releases the GIL inside GEOS, so the cores share the work.
     """
     import os
-    from concurrent.futures import ThreadPoolExecutor
 
     out = np.empty(len(a), dtype=object)
     failures: list[dict] = []
@@ -214,7 +221,13 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         i, j = i[keep], j[keep]
     log.info("licence pairs whose geometries intersect (touching included): %d", len(i))
     labels = PairLabels(ids[i], ids[j])
-    inter, failures = safe_intersections(geoms[i], geoms[j], labels)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        # GEOS intersects on worker threads (it releases the GIL) while this thread works out all that
+        # does not depend on the areas: each licence's validity and texts once, each pair's conflict
+        pending = background.submit(safe_intersections, geoms[i], geoms[j], labels)
+        each = _per_licence(conc, np.unique(np.concatenate([i, j])), rules.as_of)
+        terms = _pair_terms(each, ids, i, j, rules.as_of)
+        inter, failures = pending.result()
     area = shapely.area(inter)
     area_a, area_b = shapely.area(geoms[i]), shapely.area(geoms[j])
     smaller = np.minimum(area_a, area_b)
@@ -233,142 +246,85 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
             "field": "geometry", "problem": f["problem"], "action": "kept"} for n, f in enumerate(failures)]
     keep = positive & ~sliver
     i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
-    involved = np.unique(np.concatenate([i, j]))  # validity and texts once per licence in a pair
-    validity = licence_validity(conc.iloc[involved], rules.as_of)
-    at = np.zeros(len(conc), dtype=np.int64)
-    at[involved] = np.arange(len(involved))
-    period = np.full(len(conc), "", dtype=object)
-    period[involved] = period_texts(_rows(validity))
-    a, b = conc.iloc[i].reset_index(drop=True), conc.iloc[j].reset_index(drop=True)
-    va, vb = validity.iloc[at[i]].reset_index(drop=True), validity.iloc[at[j]].reset_index(drop=True)
-    table = pd.DataFrame({
-        "licence_a": a.licence_id, "licence_b": b.licence_id,
-        "area_ha": np.round(area / 1e4, 2),
-        "share_a_pct": np.round(100 * area / area_a, 2), "share_b_pct": np.round(100 * area / area_b, 2),
-        "holder_a": a.holder, "holder_b": b.holder, "type_a": a.licence_type, "type_b": b.licence_type,
-        "status_a": a.status, "status_b": b.status, "state_a": va.state, "state_b": vb.state,
-        "valid_a": period[i], "valid_b": period[j],
-    })
+    terms = {name: values[keep] for name, values in terms.items()}
+    sides = conc[["licence_id", "holder", "licence_type", "status"]]
+    a, b = sides.take(i).reset_index(drop=True), sides.take(j).reset_index(drop=True)
+    share_a, share_b = np.round(100 * area / area_a, 2), np.round(100 * area / area_b, 2)
     contained = rules.containment_share_pct
-    table["relation"] = np.select(
-        [(table.share_a_pct >= contained) & (table.share_b_pct >= contained), table.share_a_pct >= contained,
-         table.share_b_pct >= contained], ["identical", "a_inside_b", "b_inside_a"], default="partial")
-    holders = conc.holder.to_numpy(dtype=object)
-    keys = {h: normalise_holder(h) for h in pd.unique(holders[involved])}  # holders repeat: each name once
-    holder_key = np.full(len(conc), "", dtype=object)
-    holder_key[involved] = [keys[h] for h in holders[involved]]
-    table["same_holder"] = (holder_key[i] != "") & (holder_key[i] == holder_key[j])
-    # ISO dates compare correctly as text
-    fa, fb = va.valid_from.to_numpy(dtype="U10"), vb.valid_from.to_numpy(dtype="U10")
-    ta, tb = va.valid_to.to_numpy(dtype="U10"), vb.valid_to.to_numpy(dtype="U10")
-    start = np.where(fa >= fb, fa, fb)
-    end = np.where(ta <= tb, ta, tb)
-    concurrent = start <= end
-    table["concurrent_from"] = np.where(concurrent & (start != NEVER), start, "")
-    table["concurrent_to"] = np.where(concurrent & (end != ALWAYS), end, "")
-    as_of = rules.as_of.isoformat()
-    unknown = (va.unknown_reason.to_numpy(dtype=object) != "") | (vb.unknown_reason.to_numpy(dtype=object) != "")
-    table["conflict"] = pair_classes(va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object), concurrent,
-                                     end, as_of, unknown)
-    # a shared validity period means something only for licences that were or are valid
-    dated = table.conflict.isin(["live", "past"])
-    table.loc[~dated, ["concurrent_from", "concurrent_to"]] = ""
-    big = (np.maximum(table.share_a_pct, table.share_b_pct) >= rules.high_share_pct) | (table.area_ha >= rules.high_area_ha)
-    table["severity"] = np.select(
-        [(table.conflict == "live") & table.same_holder, (table.conflict == "live") & big,
-         table.conflict.isin(["live", "priority", "dormant"])
+    relation = np.select([(share_a >= contained) & (share_b >= contained), share_a >= contained, share_b >= contained],
+                         ["identical", "a_inside_b", "b_inside_a"], default="partial").astype(object)
+    conflict, same, state_a, state_b = terms["conflict"], terms["same_holder"], terms["state_a"], terms["state_b"]
+    area_ha = np.round(area / 1e4, 2)
+    big = (np.maximum(share_a, share_b) >= rules.high_share_pct) | (area_ha >= rules.high_area_ha)
+    severity = np.select(
+        [(conflict == "live") & same, (conflict == "live") & big,
+         np.isin(conflict, ["live", "priority", "dormant"])
          # undetermined: medium for review, unless one is known expired on the run date (no live conflict)
-         | ((table.conflict == "undetermined") & ~table.same_holder & (va.state != "expired") & (vb.state != "expired"))],
+         | ((conflict == "undetermined") & ~same & (state_a != "expired") & (state_b != "expired"))],
         ["low", "high", "medium"], default="low")
-    party = np.full(len(conc), "", dtype=object)
-    party[involved] = _parties(conc.licence_id.to_numpy(dtype=object)[involved], holders[involved],
-                               conc.licence_type.to_numpy(dtype=object)[involved], period[involved])
-    table["reason"] = _pair_reasons(table, va, vb, party, i, j)
-    overlaps = gpd.GeoDataFrame(table[PAIR_COLUMNS], geometry=list(inter), crs=concessions.crs)
+    _, _, _, _, party, opening = each
+    table = pd.DataFrame({
+        "licence_a": a.licence_id, "licence_b": b.licence_id, "area_ha": area_ha, "share_a_pct": share_a,
+        "share_b_pct": share_b, "relation": relation, "same_holder": same, "conflict": conflict, "severity": severity,
+        "holder_a": a.holder, "holder_b": b.holder, "type_a": a.licence_type, "type_b": b.licence_type,
+        "status_a": a.status, "status_b": b.status, "state_a": state_a, "state_b": state_b,
+        "valid_a": terms["valid_a"], "valid_b": terms["valid_b"], "concurrent_from": terms["concurrent_from"],
+        "concurrent_to": terms["concurrent_to"],
+        "reason": pair_sentences(opening[i], party[j], area_ha, share_a, share_b, ids[i], ids[j], terms["when"],
+                                 relation, same),
+    })
+    overlaps = gpd.GeoDataFrame(table, geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
              len(overlaps), int(sliver.sum()), len(failures))
     return overlaps, pd.DataFrame(qa, columns=["layer", "file", "row", "id", "field", "problem", "action"])
 
 
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
+def _per_licence(conc: pd.DataFrame, involved: np.ndarray, as_of: dt.date) -> tuple:
+    """What a pair's row and reason say of each of its licences, worked once per licence in a pair.
+
+    Returns the validity of the ``involved`` licences, each licence's row in it, and per licence of
+    ``conc`` (empty outside ``involved``): validity period text, normalised holder, party text, and
+    the party text opening a sentence."""
+    validity = licence_validity(conc.iloc[involved], as_of)
+    at = np.zeros(len(conc), dtype=np.int64)
+    at[involved] = np.arange(len(involved))
+    period = np.full(len(conc), "", dtype=object)
+    period[involved] = period_texts(validity)
+    holders = conc.holder.to_numpy(dtype=object)
+    codes, names = pd.factorize(holders[involved], use_na_sentinel=False)  # holders repeat: each name once
+    holder_key = np.full(len(conc), "", dtype=object)
+    holder_key[involved] = np.array([normalise_holder(h) for h in names], dtype=object)[codes]
+    party, opening = np.full(len(conc), "", dtype=object), np.full(len(conc), "", dtype=object)
+    party[involved] = parties(conc.licence_id.to_numpy(dtype=object)[involved], holders[involved],
+                              conc.licence_type.to_numpy(dtype=object)[involved], period[involved])
+    opening[involved] = [p[:1].upper() + p[1:] for p in party[involved].tolist()]  # as sentence() does
+    return validity, at, period, holder_key, party, opening
 
 
-def _party(licence: str, holder: object, ltype: str, period: str) -> str:
-    return _parties([licence], [holder], [ltype], [period])[0]
-
-
-def _parties(licences, holders, types, periods) -> list[str]:
-    """'licence L (holder, type, validity)' for each licence: the words looked up once, each type
-    worded once (this runs once per licence in a pair of a national cadastre)."""
-    template, unknown = templates("licence {licence} ({holder}, {type}, {period})", "holder unknown")
-    kinds: dict = {}
-    return [template.format(licence=lid, holder=h if isinstance(h, str) and h else unknown,
-                            type=kinds[lt] if lt in kinds else kinds.setdefault(lt, code_words(lt)), period=p)
-            for lid, h, lt, p in zip(licences, holders, types, periods)]
-
-
-def _pair_reasons(table: pd.DataFrame, va: pd.DataFrame, vb: pd.DataFrame, party: np.ndarray,
-                  i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """One sentence per pair: per-licence texts once, the clauses that vary only where they apply,
-    then one format per pair."""
-    n = len(table)
-    a, b = table.licence_a.to_numpy(dtype=object), table.licence_b.to_numpy(dtype=object)
-    conflict = table.conflict.to_numpy(dtype=object)
-    since = table.concurrent_from.to_numpy(dtype=object)
-    until = table.concurrent_to.to_numpy(dtype=object)
-    when = np.full(n, word("their validity periods never overlapped, a historic overlap"), dtype=object)
-    since_text, together, until_text, past_text, unknown_date = templates(
-        "both valid since {date}", "both valid at the same time", " until {date}",
-        "both were valid from {start} to {end}, a past conflict", "an unknown date")
-    live = np.flatnonzero(conflict == "live")
-    when[live] = [(since_text.format(date=s) if s else together) + (until_text.format(date=u) if u else "")
-                  for s, u in zip(since[live], until[live])]
-    past = np.flatnonzero(conflict == "past")
-    when[past] = [past_text.format(start=s or unknown_date, end=u) for s, u in zip(since[past], until[past])]
-    when[conflict == "dormant"] = word("one of them is suspended or revoked: the conflict revives if it is reinstated")
-    why_a, why_b = va.unknown_reason.to_numpy(dtype=object), vb.unknown_reason.to_numpy(dtype=object)
-    for k in np.flatnonzero(conflict == "undetermined"):
-        parts = [f"{lid}: {unknown_text(why)}" for lid, why in ((a[k], why_a[k]), (b[k], why_b[k])) if why]
-        when[k] = t("whether both were valid at the same time cannot be told ({why}), an undetermined conflict: check "
-                    "the licence record", why="; ".join(parts))
-    state_a, state_b = va.state.to_numpy(dtype=object), vb.state.to_numpy(dtype=object)
-    from_a, from_b = va.valid_from.to_numpy(dtype=object), vb.valid_from.to_numpy(dtype=object)
-    for k in np.flatnonzero(conflict == "priority"):
-        if state_a[k] == "pending":
-            pending, other, pending_from, other_from, other_state = a[k], b[k], from_a[k], from_b[k], state_b[k]
-        else:
-            pending, other, pending_from, other_from, other_state = b[k], a[k], from_b[k], from_a[k], state_a[k]
-        if other_state == "pending":
-            when[k] = word("two pending applications claim the same ground: a first-come-first-served priority question")
-        else:
-            first = t("granted {date}", date=other_from) if other_from != NEVER else word("granted (date unknown)")
-            applied = (t("applied for {date}", date=pending_from) if pending_from != NEVER
-                       else word("no application date given"))
-            when[k] = t("{pending} is a pending application ({applied}) over {other} ({first}, {state}): a "
-                        "first-come-first-served priority question", pending=pending, applied=applied, other=other,
-                        first=first, state=code_words(other_state))
-    relation = table.relation.to_numpy(dtype=object)
-    inside = np.full(n, "", dtype=object)
-    for kind, outer, inner in (("a_inside_b", b, a), ("b_inside_a", a, b)):
-        at = np.flatnonzero(relation == kind)
-        inside[at] = [t("; {inner} lies entirely inside {outer}", inner=x, outer=y) for x, y in zip(inner[at], outer[at])]
-    inside[relation == "identical"] = word("; the two outlines coincide")
-    same = np.where(table.same_holder.to_numpy(dtype=bool), word(" (same holder)"), "")
-    opening = np.full(len(party), "", dtype=object)
-    first = np.unique(i)
-    opening[first] = [_sentence(p) for p in party[first].tolist()]
-    columns = (opening[i], party[j], table.area_ha, table.share_b_pct, b, table.share_a_pct, a, when, inside, same)
-    if current() != "en":
-        return np.array([t("{a} overlaps {b} by {area:.2f} ha: {share_b:.2f}% of {licence_b}, {share_a:.2f}% of "
-                           "{licence_a}; {when}{inside}{same}.", a=pa, b=pb, area=float(ha), share_b=float(sb), licence_b=lb, share_a=float(sa),
-                           licence_a=la, when=w, inside=ins, same=sh)
-                         for pa, pb, ha, sb, lb, sa, la, w, ins, sh in zip(*(np.asarray(c).tolist() for c in columns))],
-                        dtype=object)
-    # English, at national scale: one f-string per pair (the template above, written out)
-    return np.array([f"{pa} overlaps {pb} by {ha:.2f} ha: {sb:.2f}% of {lb}, {sa:.2f}% of {la}; {w}{ins}{sh}."
-                     for pa, pb, ha, sb, lb, sa, la, w, ins, sh in zip(*(np.asarray(c).tolist() for c in columns))],
-                    dtype=object)
+def _pair_terms(each: tuple, ids: np.ndarray, i: np.ndarray, j: np.ndarray, as_of: dt.date) -> dict[str, np.ndarray]:
+    """What a pair's row says that does not depend on the overlap's area (per pair of ``i``, ``j``):
+    states, validity texts, same holder, the period both were valid, conflict class and the clause
+    on when they conflict."""
+    validity, at, period, holder_key, _, _ = each
+    column = {c: validity[c].to_numpy(dtype=object) for c in ("state", "unknown_reason", "valid_from")}
+    a = {"id": ids[i], **{c: values[at[i]] for c, values in column.items()}}
+    b = {"id": ids[j], **{c: values[at[j]] for c, values in column.items()}}
+    # ISO dates compare correctly as text
+    fa, fb = validity.valid_from.to_numpy(dtype="U10")[at[i]], validity.valid_from.to_numpy(dtype="U10")[at[j]]
+    ta, tb = validity.valid_to.to_numpy(dtype="U10")[at[i]], validity.valid_to.to_numpy(dtype="U10")[at[j]]
+    start = np.where(fa >= fb, fa, fb)
+    end = np.where(ta <= tb, ta, tb)
+    concurrent = start <= end
+    unknown = (a["unknown_reason"] != "") | (b["unknown_reason"] != "")
+    conflict = pair_classes(a["state"], b["state"], concurrent, end, as_of.isoformat(), unknown)
+    # a shared validity period means something only for licences that were or are valid
+    dated = concurrent & np.isin(conflict, ["live", "past"])
+    since = np.where(dated & (start != NEVER), start, "").astype(object)
+    until = np.where(dated & (end != ALWAYS), end, "").astype(object)
+    return {"state_a": a["state"], "state_b": b["state"], "valid_a": period[i], "valid_b": period[j],
+            "same_holder": (holder_key[i] != "") & (holder_key[i] == holder_key[j]),
+            "concurrent_from": since, "concurrent_to": until, "conflict": conflict,
+            "when": when_clauses(conflict, since, until, a, b)}
 
 
 # ------------------------------------------------------------------------------------------
@@ -437,7 +393,7 @@ def find_tenure_overlaps(concessions: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame
     keep = (area > 0) & ~sliver
     i, j, inter, area, area_l, area_t = i[keep], j[keep], inter[keep], area[keep], area_l[keep], area_t[keep]
     all_validity = licence_validity(conc, rules.as_of)
-    period = np.array(period_texts(_rows(all_validity)), dtype=object)
+    period = np.array(period_texts(all_validity), dtype=object)
     validity = all_validity.iloc[i].reset_index(drop=True)
     lic, par = conc.iloc[i].reset_index(drop=True), ten.iloc[j].reset_index(drop=True)
     table = pd.DataFrame({
@@ -469,7 +425,7 @@ def _tenure_reason(r) -> str:
         details.append(t("held by {holder}", holder=r.tenure_holder))
     detail = f" ({', '.join(details)})" if details else ""
     text = t("{licence} overlaps {kind} {name}{detail} by {area:.2f} ha: {share_licence:.2f}% of the licence, "
-             "{share_tenure:.2f}% of the {kind}", licence=_sentence(_party(r.licence_id, r.holder, r.licence_type, r.valid)),
+             "{share_tenure:.2f}% of the {kind}", licence=sentence(party(r.licence_id, r.holder, r.licence_type, r.valid)),
              kind=words, name=name, detail=detail, area=float(r.area_ha), share_licence=float(r.share_licence_pct),
              share_tenure=float(r.share_tenure_pct))
     if r.state == UNKNOWN:

@@ -163,33 +163,49 @@ def period_text(row) -> str:
     return period_texts([row])[0]
 
 
-def period_texts(rows) -> list[str]:
-    """:func:`period_text` of many rows: the words looked up once, then one format per row (this runs
-    once per licence of a national cadastre)."""
-    (pending_of, pending, granted, inconsistent, expired_unknown, unknown, span, unknown_date, open_end, status_unknown,
-     valid, suspended, revoked) = templates(
+_PERIOD_FIELDS = ("state", "valid_from", "valid_to", "unknown_reason", "expired_by", "status")
+
+
+def period_texts(validity) -> list[str]:
+    """:func:`period_text` of each row of ``validity`` (a frame from :func:`licence_validity`, or
+    rows): the words looked up once and each distinct validity worded once (this runs once per
+    licence of a national cadastre, where many licences share their dates)."""
+    if isinstance(validity, pd.DataFrame):
+        keys = zip(*(validity[c].to_numpy(dtype=object) for c in _PERIOD_FIELDS))
+    else:
+        keys = (tuple(getattr(row, c) for c in _PERIOD_FIELDS) for row in validity)
+    words = templates(
         "pending application of {date}", "pending application", "{state}, granted {date}",
         "inconsistent dates: granted {start}, expires {end}", "expired on the run date, validity undetermined: {why}",
         "validity undetermined: {why}", "{start} to {end}", "an unknown date",
         "no expiry date given (taken as open-ended)", "status unknown, dated {period}", "valid {period}", "suspended",
         "revoked")
-    states = {"suspended": suspended, "revoked": revoked}
+    worded: dict[tuple, str] = {}
     out = []
-    for row in rows:
-        start = "" if row.valid_from == NEVER else row.valid_from
-        end = "" if row.valid_to == ALWAYS else row.valid_to
-        if row.state == "pending":
-            out.append(pending_of.format(date=start) if start else pending)
-        elif row.state in states:
-            out.append(granted.format(state=states[row.state], date=start) if start else states[row.state])
-        elif row.state == "invalid_dates":
-            out.append(inconsistent.format(start=start, end=end))
-        elif row.unknown_reason:
-            out.append((expired_unknown if row.expired_by else unknown).format(why=unknown_text(row.unknown_reason)))
-        else:
-            period = span.format(start=start or unknown_date, end=end or open_end)
-            out.append((status_unknown if row.status == "unknown" else valid).format(period=period))
+    for key in keys:
+        text = worded.get(key)
+        if text is None:
+            text = worded[key] = _period_words(*key, words=words)
+        out.append(text)
     return out
+
+
+def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, status, words) -> str:
+    (pending_of, pending, granted, inconsistent, expired_unknown, unknown, span, unknown_date, open_end, status_unknown,
+     valid, suspended, revoked) = words
+    start = "" if valid_from == NEVER else valid_from
+    end = "" if valid_to == ALWAYS else valid_to
+    if state == "pending":
+        return pending_of.format(date=start) if start else pending
+    if state in ("suspended", "revoked"):
+        said = suspended if state == "suspended" else revoked
+        return granted.format(state=said, date=start) if start else said
+    if state == "invalid_dates":
+        return inconsistent.format(start=start, end=end)
+    if unknown_reason:
+        return (expired_unknown if expired_by else unknown).format(why=unknown_text(unknown_reason))
+    period = span.format(start=start or unknown_date, end=end or open_end)
+    return (status_unknown if status == "unknown" else valid).format(period=period)
 
 
 def unknown_text(reason: str) -> str:
