@@ -72,13 +72,6 @@ DIRECTIONS = ("north", "north-east", "east", "south-east", "south", "south-west"
 CHUNK = 100_000  # sites per batch where each site makes a temporary geometry
 
 
-def shared_text(values: np.ndarray) -> np.ndarray:
-    """Text values as an object array holding one text object per distinct value (memory: a date or a
-    status repeated over a million rows is stored once)."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    return np.asarray(uniques, dtype=object)[codes]
-
-
 def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """Compass words for the direction (dx east, dy north) from a site to a point."""
     names = np.array(DIRECTIONS,
@@ -92,11 +85,16 @@ def _state_on(validity: pd.DataFrame, lic_idx: np.ndarray, days: np.ndarray) -> 
     return state_on(validity, lic_idx, days)
 
 
-def judgement_dates(sites: pd.DataFrame, as_of: dt.date) -> np.ndarray:
-    """Each site's observation date, or ``as_of`` where it has none (ISO text)."""
-    observed = sites["observed_on"].to_numpy(dtype=object)
+def judgement_dates(sites: pd.DataFrame, as_of: dt.date, source: bool = False):
+    """Each site's observation date (its date part), or ``as_of`` where it has none: ISO text, one
+    shared string per distinct date (a million sites hold a few hundred dates, not a million strings).
+
+    With ``source``, also whether each site was judged on its own date (else on ``as_of``)."""
+    codes, dates = pd.factorize(sites["observed_on"].to_numpy(dtype=object), use_na_sentinel=False)
+    own = np.array([isinstance(d, str) and d != "" for d in dates], dtype=bool)
     day = as_of.isoformat()
-    return np.array([d if isinstance(d, str) and d else day for d in observed], dtype="U10")
+    texts = np.array([d[:10] if dated else day for d, dated in zip(dates, own)], dtype=object)
+    return (texts[codes], own[codes]) if source else texts[codes]
 
 
 def _covers(site_minerals: np.ndarray, licence_minerals: np.ndarray) -> np.ndarray:
@@ -153,8 +151,8 @@ def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame
     days_all = judgement_dates(sites, rules.as_of)
     todo = result["site"].to_numpy()
     best = (np.full(len(points), -1, dtype=int), np.full(len(points), np.nan))
-    dates, inverse, counts = np.unique(days_all[todo], return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
+    inverse, dates = pd.factorize(days_all[todo])  # hashed: sorting a million date texts costs more
+    counts = np.bincount(inverse, minlength=len(dates))
     # a tree of the licences valid on a date pays for itself from this many sites on that date
     common = counts >= max(COMMON_DATE_SITES, len(polygons) // 100)
     everyone = np.arange(len(polygons))
@@ -283,13 +281,8 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
         status = np.full(n, NO_LICENCE_DATA, dtype=object)
 
     out = sites  # this function's own frame (dates_as_text + reset_index made it): no copy of a million rows
-    dates = sites["observed_on"].to_numpy(dtype=object)
-    observed = np.array([isinstance(d, str) and d != "" for d in dates])
-    # the site's own text where it has a date, else one shared as-of text (the values of judgement_dates)
-    judged = np.where(observed, dates, rules.as_of.isoformat())
-    longer = np.array([len(d) > 10 for d in judged], dtype=bool)
-    judged[longer] = [d[:10] for d in judged[longer]]  # as judgement_dates reads them: the date part
-    out["judged_on"] = shared_text(judged)
+    judged, observed = judgement_dates(sites, rules.as_of, source=True)
+    out["judged_on"] = judged
     out["date_source"] = np.array(["as_of", "observed_on"], dtype=object)[observed.astype(int)]
     out["status"] = status
     out["licences_inside"] = ids_by_site(inside)
