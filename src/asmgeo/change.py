@@ -27,6 +27,7 @@ from rasterio.features import shapes
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
+from asmgeo.allocator import keep_freed_memory
 from asmgeo.errors import InputError
 from asmgeo.io import atomic_path
 from asmgeo.logs import Progress
@@ -239,36 +240,13 @@ def _blocks(window: Window, max_block_mb: float) -> list[Window]:
             for r in range(0, window.height, side) for c in range(0, window.width, side)]
 
 
-def _keep_freed_memory() -> None:
-    """Ask glibc to keep freed blocks instead of returning them to the OS at once.
-
-    Every window allocates its band arrays and outputs (about 11 MB at 1024 px); with glibc's
-    defaults each comes back as fresh pages from the kernel, and page faults cost time (with the
-    rule in numpy: 17 -> 4 ns per pixel; with the compiled kernel about 5%). The memory bound is
-    unchanged: the same blocks are reused.
-    """
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if not name:
-        return
-    try:
-        libc = ctypes.CDLL(name)
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        libc.mallopt(m_mmap_threshold, 256 * 1024 * 1024)
-        libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
-    except (OSError, AttributeError):  # not glibc: leave the allocator alone
-        log.debug("mallopt not available; allocator left as is")
-
-
 def detect_change_tile(before: str, after: str, tile: int, tile_px: int, out_mask: str | Path, out_drop: str | Path,
                        rules: ChangeRules | None = None, before_mask: str | None = None,
                        after_mask: str | None = None) -> dict:
     """Clearing mask (uint8) and NDVI drop (int16, x DROP_SCALE) for one tile of the earlier image's grid."""
     rules = rules or ChangeRules()
     stats = {"tile": tile, "pixels": 0, "valid": 0, "cleared": 0, "became_water": 0}
-    _keep_freed_memory()
+    keep_freed_memory()  # every window allocates its band arrays and outputs (about 11 MB at 1024 px)
     # Every input block is read once (windows are block-aligned) and every output block written
     # once, so a large block cache only touches fresh pages before it recycles any (measured on
     # 10^8 px: 0.42 s with 256 MB, 0.34 s with 32 MB); 32 MB still holds the source blocks a

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from asmgeo.allocator import release_freed_memory
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.i18n import t, word
 from asmgeo.labels import code_words
@@ -70,6 +71,13 @@ def join_by(index: np.ndarray, values: np.ndarray, n: int, sep: str = ",") -> np
 
 DIRECTIONS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 CHUNK = 100_000  # sites per batch where each site makes a temporary geometry
+
+
+def blank_text(frame: pd.DataFrame) -> pd.Series:
+    """An empty text column for ``frame``, to set as several columns: under copy-on-write pandas
+    shares one Series between the columns until one of them is written, so a column that stays
+    empty costs a million-row frame nothing (setting ``""`` costs 8 MB per column)."""
+    return pd.Series("", index=frame.index, dtype="str")
 
 
 def _bearing(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
@@ -134,21 +142,22 @@ def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, r
 
 
 def nearest_valid_licence(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
-                          which: np.ndarray, validity: pd.DataFrame | None = None) -> pd.DataFrame:
+                          which: np.ndarray, validity: pd.DataFrame | None = None,
+                          days: np.ndarray | None = None) -> pd.DataFrame:
     """For the sites selected by ``which``: the nearest licence valid on each site's date within
     ``nearest_search_m`` (ties: the first licence in the layer), searching outward in rings of
     growing radius. Returns site index, licence index, distance.
 
     Sites judged on a common date (most are judged on ``as_of``) search a tree of the licences
     valid on that date alone; sites on rarer dates search every licence and keep the valid ones.
-    Both give the same licence and distance."""
+    Both give the same licence and distance. ``days``: :func:`judgement_dates`, when the caller has them."""
     result = pd.DataFrame({"site": np.flatnonzero(which)}).assign(licence=-1, distance_m=np.nan)
     if result.empty or concessions.empty:
         return result
     points = sites.geometry.to_numpy()
     polygons = concessions.geometry.to_numpy()
     validity = licence_validity(concessions, rules.as_of) if validity is None else validity
-    days_all = judgement_dates(sites, rules.as_of)
+    days_all = judgement_dates(sites, rules.as_of) if days is None else days
     todo = result["site"].to_numpy()
     best = (np.full(len(points), -1, dtype=int), np.full(len(points), np.nan))
     inverse, dates = pd.factorize(days_all[todo])  # hashed: sorting a million date texts costs more
@@ -260,6 +269,7 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
         declared_found[pairs.site[pairs["declared"]].to_numpy(dtype=int)] = True
     del pairs  # its two halves (inside, near) are what the rest reads: a million-row table less at the peak
     mismatch = (declared != "") & ~declared_found
+    del declared, declared_found
 
     inside_valid_uncovered = any_by_site(inside, inside.state.eq("valid") & ~inside.covers)
     inside_expired = any_by_site(inside, inside.state.eq("expired"))
@@ -273,51 +283,40 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     names = np.array(["declared_licence_mismatch", "licensed", "licensed_near_boundary", "licence_dates_unknown",
                       "mineral_not_licensed", "expired_licence", "suspended_or_revoked", "licence_not_valid_yet",
                       "licence_dates_inconsistent", "unlicensed"], dtype=object)
-    status = names[np.select(
-        [has_legal & mismatch, has_legal, has_near_legal, inside_unknown, inside_valid_uncovered, inside_expired,
-         inside_suspended, inside_not_yet, inside_bad_dates], np.arange(9), default=9)]
+    code = np.select([has_legal & mismatch, has_legal, has_near_legal, inside_unknown, inside_valid_uncovered,
+                      inside_expired, inside_suspended, inside_not_yet, inside_bad_dates], np.arange(9), default=9)
+    status, legal = names[code], code <= 2  # the first three are LEGAL
     if (conc.empty if licences_exist is None else not licences_exist):
         # no licence layer (or every licence rejected): whether a site is licensed is undetermined
-        status = np.full(n, NO_LICENCE_DATA, dtype=object)
+        status, legal = np.full(n, NO_LICENCE_DATA, dtype=object), np.zeros(n, dtype=bool)
 
     out = sites  # this function's own frame (dates_as_text + reset_index made it): no copy of a million rows
     judged, observed = judgement_dates(sites, rules.as_of, source=True)
     out["judged_on"] = judged
     out["date_source"] = np.array(["as_of", "observed_on"], dtype=object)[observed.astype(int)]
     out["status"] = status
+    del status  # the frame holds its own copy
     out["licences_inside"] = ids_by_site(inside)
     out["licences_near"] = ids_by_site(near)
     out["legalised_by"] = legal_pick.lid.reindex(range(n), fill_value="").to_numpy(dtype=object)
     boundary = np.full(n, np.nan)
     if len(legal_pick):
         k = legal_pick.index.to_numpy(dtype=int)
-        lic = legal_pick.licence.to_numpy(dtype=int)
-        used, back = np.unique(lic, return_inverse=True)  # each licence's boundary made once, not once per site
+        # each licence's boundary made once, not once per site
+        used, back = np.unique(legal_pick.licence.to_numpy(dtype=int), return_inverse=True)
         boundary[k] = shapely.distance(sites.geometry.to_numpy()[k], shapely.boundary(conc.geometry.to_numpy()[used])[back])
+        del k, used, back
     out["legal_boundary_distance_m"] = np.round(boundary, 1)
     out["declared_mismatch"] = mismatch
-    del inside, near, legal_pick  # the pair tables are done with before the nearest-licence search
+    # the pair tables and the per-site working arrays are done with before the nearest-licence search
+    del inside, near, legal_pick, boundary, code, mismatch, has_legal, has_near_legal, inside_valid_uncovered
+    del inside_expired, inside_suspended, inside_not_yet, inside_bad_dates, inside_unknown, observed
+    release_freed_memory()  # their pages, so that the search and the columns to come start from what is in use
 
-    nearest = nearest_valid_licence(sites, conc, rules, ~np.isin(status, LEGAL), validity)
-    # whole columns built as arrays, then set once (row-wise .loc setting copies object columns)
-    nearest_id, nearest_holder, direction = (np.full(n, "", dtype=object) for _ in range(3))
-    nearest_m = np.full(n, np.nan)
-    hit = nearest[nearest.licence >= 0]
-    if len(hit):
-        k, lic = hit.site.to_numpy(dtype=int), hit.licence.to_numpy(dtype=int)
-        nearest_id[k] = ids[lic]
-        nearest_holder[k] = conc.holder.to_numpy(dtype=object)[lic]
-        nearest_m[k] = np.round(hit.distance_m.to_numpy(), 1)
-        points, polygons = sites.geometry.to_numpy(), conc.geometry.to_numpy()
-        for at in range(0, len(k), CHUNK):  # in chunks: the lines and points made here are temporary
-            ks, ls = k[at:at + CHUNK], lic[at:at + CHUNK]
-            ends = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(points[ks], polygons[ls]), 1))
-            starts = shapely.get_coordinates(points[ks])
-            direction[ks] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
-    out["nearest_valid_licence"] = nearest_id
-    out["nearest_holder"] = nearest_holder
-    out["nearest_distance_m"] = nearest_m
-    out["nearest_direction"] = direction
+    nearest = _nearest_columns(sites, conc, ids, rules, ~legal, validity, judged)
+    for column in ("nearest_valid_licence", "nearest_holder", "nearest_distance_m", "nearest_direction"):
+        out[column] = nearest.pop(column)  # each array freed as soon as the frame holds its copy
+    release_freed_memory()  # the search's working tables
 
     # out is this function's own frame: the context columns are added to it, not to copies of it
     out = add_tenure_context(out, tenure, copy=False)
@@ -326,16 +325,41 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     return out
 
 
+def _nearest_columns(sites: gpd.GeoDataFrame, conc: gpd.GeoDataFrame, ids: np.ndarray, rules: LicensingRules,
+                     which: np.ndarray, validity: pd.DataFrame | None, days: np.ndarray) -> dict[str, np.ndarray]:
+    """The nearest valid licence of each site of ``which`` (:func:`nearest_valid_licence`): its id,
+    holder, distance and compass direction, as whole columns (empty for the other sites)."""
+    n = len(sites)
+    nearest = nearest_valid_licence(sites, conc, rules, which, validity, days)
+    # whole columns built as arrays, then set once (row-wise .loc setting copies object columns)
+    nearest_id, nearest_holder, direction = (np.full(n, "", dtype=object) for _ in range(3))
+    nearest_m = np.full(n, np.nan)
+    hit = nearest.licence.to_numpy() >= 0
+    k, lic = nearest.site.to_numpy(dtype=int)[hit], nearest.licence.to_numpy(dtype=int)[hit]
+    nearest_m[k] = np.round(nearest.distance_m.to_numpy()[hit], 1)
+    del nearest, hit  # the search's table, before the lines below are made
+    if len(k):
+        nearest_id[k] = ids[lic]
+        nearest_holder[k] = conc.holder.to_numpy(dtype=object)[lic]
+        points, polygons = sites.geometry.to_numpy(), conc.geometry.to_numpy()
+        step = CHUNK // 5  # in small chunks: the lines and points made here are temporary (GEOS memory)
+        for at in range(0, len(k), step):
+            ks, ls = k[at:at + step], lic[at:at + step]
+            ends = shapely.get_coordinates(shapely.get_point(shapely.shortest_line(points[ks], polygons[ls]), 1))
+            starts = shapely.get_coordinates(points[ks])
+            direction[ks] = _bearing(ends[:, 0] - starts[:, 0], ends[:, 1] - starts[:, 1])
+    return {"nearest_valid_licence": nearest_id, "nearest_holder": nearest_holder, "nearest_distance_m": nearest_m,
+            "nearest_direction": direction}
+
+
 def add_tenure_context(sites: gpd.GeoDataFrame, tenure: gpd.GeoDataFrame | None, copy: bool = True) -> gpd.GeoDataFrame:
     """The tenure parcels each site lies in (ids, types, names), and protected / indigenous markers
     (``copy=False``: the columns are added to ``sites`` itself)."""
     out = sites.copy() if copy else sites
     n = len(out)
-    out["tenure_ids"] = ""
-    out["tenure_types"] = ""
-    out["tenure_names"] = ""
-    out["in_protected_area"] = ""
-    out["on_indigenous_land"] = ""
+    blank = blank_text(out)
+    for column in ("tenure_ids", "tenure_types", "tenure_names", "in_protected_area", "on_indigenous_land"):
+        out[column] = blank
     if tenure is None or tenure.empty or n == 0:
         return out
     ten = tenure.reset_index(drop=True)
@@ -362,9 +386,10 @@ def add_watercourse_distance(sites: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame |
     convention); it is the next ``downstream_km`` of the river after the site's projection on it.
     """
     out = sites.copy() if copy else sites  # copy=False: the columns are added to sites itself
-    out["watercourse_id"] = ""
+    blank = blank_text(out)
+    out["watercourse_id"] = blank
     out["watercourse_distance_m"] = np.nan
-    out["downstream_tenure"] = ""
+    out["downstream_tenure"] = blank
     if rivers is None or rivers.empty or out.empty:
         return out
     riv = rivers.reset_index(drop=True)
