@@ -139,6 +139,37 @@ def test_nan_coordinates_never_reach_the_spatial_index(tmp_path):
         lic.classify_sites(poisoned, licences({"licence_id": "L1", "geometry": SQUARE}), rules=RULES)
 
 
+def test_empty_context_columns_are_independent_once_written():
+    # the empty tenure and watercourse columns share one blank Series until written (memory at a
+    # million sites): writing one of them in place must leave the others empty
+    got = lic.classify_sites(sites({"site_id": "A", "geometry": shapely.Point(50, 50)},
+                                   {"site_id": "B", "geometry": shapely.Point(60, 60)}),
+                             licences({"licence_id": "L1", "geometry": SQUARE}), rules=RULES)
+    blank = ["tenure_ids", "tenure_types", "tenure_names", "in_protected_area", "on_indigenous_land",
+             "watercourse_id", "downstream_tenure"]
+    assert all(got[c].tolist() == ["", ""] for c in blank)
+    got.loc[0, "tenure_ids"] = "PA-1"
+    got.iloc[1, got.columns.get_loc("watercourse_id")] = "R-9"
+    assert got.tenure_ids.tolist() == ["PA-1", ""] and got.watercourse_id.tolist() == ["", "R-9"]
+    assert all(got[c].tolist() == ["", ""] for c in blank if c not in ("tenure_ids", "watercourse_id"))
+
+
+def test_judgement_dates_share_one_text_per_date_and_keep_the_date_part():
+    frame = pd.DataFrame({"observed_on": ["2024-06-01", None, "", "2024-06-01T10:30:00", float("nan"), "2024-06-01"]})
+    days, own = lic.judgement_dates(frame, dt.date(2025, 6, 30), source=True)
+    assert days.tolist() == ["2024-06-01", "2025-06-30", "2025-06-30", "2024-06-01", "2025-06-30", "2024-06-01"]
+    assert own.tolist() == [True, False, False, True, False, True]
+    assert days[0] is days[5] and days[1] is days[2]  # one text object per distinct date
+
+
+def test_release_freed_memory_is_safe_to_call():
+    from asmgeo.allocator import keep_freed_memory, release_freed_memory
+
+    release_freed_memory()
+    keep_freed_memory()
+    release_freed_memory()
+
+
 def test_tenure_context_and_flags():
     tenure = gpd.GeoDataFrame({"tenure_id": ["PA", "IT"], "tenure_type": ["protected_area", "indigenous_territory"],
                                "name": ["Park", "Ancestral land"], "holder": [None, None], "protection": ["strict", "none"]},
