@@ -239,7 +239,7 @@ def _layer_specific_checks(frame: pd.DataFrame, layer: str, path: str, rows: pd.
         no_expiry = frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
         for status, column, text in (
                 ("active", "expires_on", "active licences have no expiry date and are taken as open-ended (e.g. {id}); "
-                                         "every reason that relies on it says 'no expiry date given'"),
+                                         "every reason that relies on it says that no expiry date was given"),
                 ("unknown", "status", "licences have no status and no expiry date (e.g. {id}): their validity is "
                                       "undetermined, so they legalise no site and their overlaps are 'undetermined'; "
                                       "map a status column (columns.status) or set constants.status")):
