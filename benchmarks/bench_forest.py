@@ -29,10 +29,11 @@ import sys, numpy as np, rasterio
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 n, out = int(sys.argv[1]), sys.argv[2]
+compress = sys.argv[3] if len(sys.argv) > 3 else ""
 t = from_origin(200000, 9000000 + n * 10, 10, 10)
 rng = np.random.default_rng(1)
 common = dict(driver="GTiff", width=n, height=n, crs="EPSG:32735", transform=t, tiled=True, blockxsize=512,
-              blockysize=512, BIGTIFF="YES")
+              blockysize=512, BIGTIFF="YES", **({"compress": compress} if compress else {}))
 with rasterio.open(f"{out}/before.tif", "w", count=4, dtype="uint16", nodata=0, **common) as b, \
      rasterio.open(f"{out}/after.tif", "w", count=4, dtype="uint16", nodata=0, **common) as a, \
      rasterio.open(f"{out}/lossyear.tif", "w", count=1, dtype="uint8", nodata=255, **common) as l:
@@ -169,6 +170,23 @@ def child(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def change_against_read(folder: Path, n: int, repeat: int, compress: str) -> dict:
+    """The change detection against its read floor, interleaved, medians of ``repeat``."""
+    runs = {"read": [], "change": []}
+    for _ in range(repeat):
+        runs["read"].append(child(READ, str(folder)))
+        runs["change"].append(child(CHANGE, str(folder)))
+    for f in folder.glob("[md]_*.tif"):
+        f.unlink()
+    read, change = (statistics.median(r["seconds"] for r in runs[k]) for k in ("read", "change"))
+    load = statistics.median(r["kernel_load_s"] for r in runs["change"])
+    return {"size": n, "step": "change_vs_read", "compress": compress or "none", "read_median_s": round(read, 3),
+            "read_runs_s": [round(r["seconds"], 3) for r in runs["read"]], "change_median_s": round(change, 3),
+            "change_runs_s": [round(r["seconds"], 3) for r in runs["change"]], "ratio_to_read": round(change / read, 2),
+            "kernel_load_s": round(load, 3), "ratio_to_read_with_load": round((change + load) / read, 2),
+            "peak_mb": round(max(r["peak_mb"] for r in runs["change"]))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000])
@@ -176,13 +194,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", default=str(HERE / "results" / "forest.json"))
     parser.add_argument("--zonal-only", action="store_true", help="only zonal loss against exactextract alone")
+    parser.add_argument("--change-only", action="store_true",
+                        help="only the read floor and the change detection, interleaved")
+    parser.add_argument("--compress", default="", help="images written with this GDAL compression (e.g. DEFLATE)")
     args = parser.parse_args()
     results = []
     for n in args.sizes:
-        folder = WORK / f"forest_{n}"
+        folder = WORK / (f"forest_{n}" + (f"_{args.compress.lower()}" if args.compress else ""))
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "lossyear.tif").exists():
-            subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder)], check=True)
+            subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder), args.compress], check=True)
+        if args.change_only:  # read floor and change detection interleaved, each in a fresh process
+            results.append(change_against_read(folder, n, args.repeat, args.compress))
+            print(json.dumps(results[-1]), flush=True)
+            continue
         # merge (tiles -> two COGs) and patches (vectorise, mean NDVI drop) follow the change
         # detection in the workflow; they are timed on the tiles the last change run left
         for name, code, extra in (() if args.zonal_only else (("read", READ, []), ("change", CHANGE, []),
