@@ -98,8 +98,9 @@ def _covers(site_minerals: np.ndarray, licence_minerals: np.ndarray) -> np.ndarr
 
 
 def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, rules: LicensingRules,
-                       validity: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every (site, licence) pair within the GPS tolerance, with distance, validity on the site's date and mineral cover."""
+                       validity: pd.DataFrame | None = None, days: np.ndarray | None = None) -> pd.DataFrame:
+    """Every (site, licence) pair within the GPS tolerance, with distance, validity on the site's date and
+    mineral cover. ``days``: :func:`judgement_dates`, when the caller has them."""
     points = sites.geometry.to_numpy()
     polygons = concessions.geometry.to_numpy()
     if len(points) == 0 or len(polygons) == 0:
@@ -109,7 +110,7 @@ def site_licence_pairs(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, r
     tree = shapely.STRtree(polygons)
     s, c = tree.query(points, predicate="dwithin", distance=rules.gps_tolerance_m)
     distance = shapely.distance(points[s], polygons[c])
-    days = judgement_dates(sites, rules.as_of)[s]
+    days = (judgement_dates(sites, rules.as_of) if days is None else days)[s]
     validity = licence_validity(concessions, rules.as_of) if validity is None else validity
     state = _state_on(validity, c, days)
     covers = _covers(sites["minerals"].to_numpy(dtype=object)[s], concessions["minerals"].to_numpy(dtype=object)[c])
@@ -216,7 +217,8 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
     n = len(sites)
     ids = conc["licence_id"].to_numpy(dtype=object) if len(conc) else np.array([], dtype=object)
     validity = licence_validity(conc, rules.as_of) if len(conc) else None
-    pairs = site_licence_pairs(sites, conc, rules, validity)
+    judged, observed = judgement_dates(sites, rules.as_of, source=True)  # each site's date, worked out once
+    pairs = site_licence_pairs(sites, conc, rules, validity, judged)
     declared = sites["declared_licence_id"].to_numpy(dtype=object)
     declared = np.array([d if isinstance(d, str) and d else "" for d in declared], dtype=object)
 
@@ -267,7 +269,6 @@ def classify_sites(sites: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenur
         status, legal = np.full(n, NO_LICENCE_DATA, dtype=object), np.zeros(n, dtype=bool)
 
     out = sites  # this function's own frame (dates_as_text + reset_index made it): no copy of a million rows
-    judged, observed = judgement_dates(sites, rules.as_of, source=True)
     out["judged_on"] = judged
     out["date_source"] = np.array(["as_of", "observed_on"], dtype=object)[observed.astype(int)]
     out["status"] = status

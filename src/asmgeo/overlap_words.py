@@ -16,7 +16,12 @@ from asmgeo.validity import NEVER, unknown_text
 
 def sentence(text: str) -> str:
     """``text`` with its first letter capitalised, to open a sentence."""
-    return text[:1].upper() + text[1:]
+    return sentences([text])[0]
+
+
+def sentences(texts) -> list[str]:
+    """:func:`sentence` of each text (one list comprehension: this runs once per licence in a pair)."""
+    return [text[:1].upper() + text[1:] for text in texts]
 
 
 def party(licence: str, holder: object, ltype: str, period: str) -> str:

@@ -12,6 +12,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +23,7 @@ from asmgeo.flags import empty_flags, make_flags
 from asmgeo.i18n import t, word
 from asmgeo.labels import code_words
 from asmgeo.logs import Progress
-from asmgeo.overlap_words import pair_sentences, parties, party, sentence, when_clauses
+from asmgeo.overlap_words import pair_sentences, parties, party, sentence, sentences, when_clauses
 from asmgeo.validity import (  # noqa: F401 (re-exported)
     ALWAYS, NEVER, UNKNOWN, licence_validity, period_texts, valid_on,
 )
@@ -225,8 +226,8 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         # GEOS intersects on worker threads (it releases the GIL) while this thread works out all that
         # does not depend on the areas: each licence's validity and texts once, each pair's conflict
         pending = background.submit(safe_intersections, geoms[i], geoms[j], labels)
-        each = _per_licence(conc, np.unique(np.concatenate([i, j])), rules.as_of)
-        terms = _pair_terms(each, ids, i, j, rules.as_of)
+        licences = _per_licence(conc, np.unique(np.concatenate([i, j])), rules.as_of)
+        terms = _pair_terms(licences, ids, i, j, rules.as_of)
         inter, failures = pending.result()
     area = shapely.area(inter)
     area_a, area_b = shapely.area(geoms[i]), shapely.area(geoms[j])
@@ -262,7 +263,6 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
          # undetermined: medium for review, unless one is known expired on the run date (no live conflict)
          | ((conflict == "undetermined") & ~same & (state_a != "expired") & (state_b != "expired"))],
         ["low", "high", "medium"], default="low")
-    _, _, _, _, party, opening = each
     table = pd.DataFrame({
         "licence_a": a.licence_id, "licence_b": b.licence_id, "area_ha": area_ha, "share_a_pct": share_a,
         "share_b_pct": share_b, "relation": relation, "same_holder": same, "conflict": conflict, "severity": severity,
@@ -270,8 +270,8 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         "status_a": a.status, "status_b": b.status, "state_a": state_a, "state_b": state_b,
         "valid_a": terms["valid_a"], "valid_b": terms["valid_b"], "concurrent_from": terms["concurrent_from"],
         "concurrent_to": terms["concurrent_to"],
-        "reason": pair_sentences(opening[i], party[j], area_ha, share_a, share_b, ids[i], ids[j], terms["when"],
-                                 relation, same),
+        "reason": pair_sentences(licences.opening[i], licences.party[j], area_ha, share_a, share_b, ids[i], ids[j],
+                                 terms["when"], relation, same),
     })
     overlaps = gpd.GeoDataFrame(table, geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
@@ -279,7 +279,18 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
     return overlaps, pd.DataFrame(qa, columns=["layer", "file", "row", "id", "field", "problem", "action"])
 
 
-def _per_licence(conc: pd.DataFrame, involved: np.ndarray, as_of: dt.date) -> tuple:
+class _Licences(NamedTuple):
+    """Per licence of a cadastre, what its pairs say of it (see :func:`_per_licence`)."""
+
+    validity: pd.DataFrame  # of the licences in a pair, in the order of ``involved``
+    at: np.ndarray  # each licence's row in ``validity``
+    period: np.ndarray  # validity period text
+    holder_key: np.ndarray  # normalised holder
+    party: np.ndarray  # 'licence L (holder, type, validity)'
+    opening: np.ndarray  # the party text opening a sentence
+
+
+def _per_licence(conc: pd.DataFrame, involved: np.ndarray, as_of: dt.date) -> _Licences:
     """What a pair's row and reason say of each of its licences, worked once per licence in a pair.
 
     Returns the validity of the ``involved`` licences, each licence's row in it, and per licence of
@@ -297,21 +308,22 @@ def _per_licence(conc: pd.DataFrame, involved: np.ndarray, as_of: dt.date) -> tu
     party, opening = np.full(len(conc), "", dtype=object), np.full(len(conc), "", dtype=object)
     party[involved] = parties(conc.licence_id.to_numpy(dtype=object)[involved], holders[involved],
                               conc.licence_type.to_numpy(dtype=object)[involved], period[involved])
-    opening[involved] = [p[:1].upper() + p[1:] for p in party[involved].tolist()]  # as sentence() does
-    return validity, at, period, holder_key, party, opening
+    opening[involved] = sentences(party[involved].tolist())
+    return _Licences(validity, at, period, holder_key, party, opening)
 
 
-def _pair_terms(each: tuple, ids: np.ndarray, i: np.ndarray, j: np.ndarray, as_of: dt.date) -> dict[str, np.ndarray]:
+def _pair_terms(licences: _Licences, ids: np.ndarray, i: np.ndarray, j: np.ndarray,
+                as_of: dt.date) -> dict[str, np.ndarray]:
     """What a pair's row says that does not depend on the overlap's area (per pair of ``i``, ``j``):
     states, validity texts, same holder, the period both were valid, conflict class and the clause
     on when they conflict."""
-    validity, at, period, holder_key, _, _ = each
+    validity, at, period, holder_key = licences.validity, licences.at, licences.period, licences.holder_key
     column = {c: validity[c].to_numpy(dtype=object) for c in ("state", "unknown_reason", "valid_from")}
     a = {"id": ids[i], **{c: values[at[i]] for c, values in column.items()}}
     b = {"id": ids[j], **{c: values[at[j]] for c, values in column.items()}}
     # ISO dates compare correctly as text
-    fa, fb = validity.valid_from.to_numpy(dtype="U10")[at[i]], validity.valid_from.to_numpy(dtype="U10")[at[j]]
-    ta, tb = validity.valid_to.to_numpy(dtype="U10")[at[i]], validity.valid_to.to_numpy(dtype="U10")[at[j]]
+    valid_from, valid_to = validity.valid_from.to_numpy(dtype="U10"), validity.valid_to.to_numpy(dtype="U10")
+    fa, fb, ta, tb = valid_from[at[i]], valid_from[at[j]], valid_to[at[i]], valid_to[at[j]]
     start = np.where(fa >= fb, fa, fb)
     end = np.where(ta <= tb, ta, tb)
     concurrent = start <= end
