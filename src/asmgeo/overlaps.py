@@ -25,7 +25,7 @@ from asmgeo.labels import code_words
 from asmgeo.logs import Progress
 from asmgeo.overlap_words import pair_sentences, parties, party, sentence, sentences, when_clauses
 from asmgeo.validity import (  # noqa: F401 (re-exported)
-    ALWAYS, NEVER, UNKNOWN, licence_validity, period_texts, valid_on,
+    ALWAYS, NEVER, UNKNOWN, licence_validity, period_texts, valid_on, validity_arrays,
 )
 
 log = logging.getLogger(__name__)
@@ -282,7 +282,7 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
 class _Licences(NamedTuple):
     """Per licence of a cadastre, what its pairs say of it (see :func:`_per_licence`)."""
 
-    validity: pd.DataFrame  # of the licences in a pair, in the order of ``involved``
+    validity: dict[str, np.ndarray]  # of the licences in a pair, in the order of ``involved`` (validity_arrays)
     at: np.ndarray  # each licence's row in ``validity``
     period: np.ndarray  # validity period text
     holder_key: np.ndarray  # normalised holder
@@ -296,7 +296,7 @@ def _per_licence(conc: pd.DataFrame, involved: np.ndarray, as_of: dt.date) -> _L
     Returns the validity of the ``involved`` licences, each licence's row in it, and per licence of
     ``conc`` (empty outside ``involved``): validity period text, normalised holder, party text, and
     the party text opening a sentence."""
-    validity = licence_validity(conc.iloc[involved], as_of)
+    validity = validity_arrays(conc.iloc[involved], as_of)
     at = np.zeros(len(conc), dtype=np.int64)
     at[involved] = np.arange(len(involved))
     period = np.full(len(conc), "", dtype=object)
@@ -318,11 +318,11 @@ def _pair_terms(licences: _Licences, ids: np.ndarray, i: np.ndarray, j: np.ndarr
     states, validity texts, same holder, the period both were valid, conflict class and the clause
     on when they conflict."""
     validity, at, period, holder_key = licences.validity, licences.at, licences.period, licences.holder_key
-    column = {c: validity[c].to_numpy(dtype=object) for c in ("state", "unknown_reason", "valid_from")}
+    column = {c: np.asarray(validity[c], dtype=object) for c in ("state", "unknown_reason", "valid_from")}
     a = {"id": ids[i], **{c: values[at[i]] for c, values in column.items()}}
     b = {"id": ids[j], **{c: values[at[j]] for c, values in column.items()}}
     # ISO dates compare correctly as text
-    valid_from, valid_to = validity.valid_from.to_numpy(dtype="U10"), validity.valid_to.to_numpy(dtype="U10")
+    valid_from, valid_to = np.asarray(validity["valid_from"], dtype="U10"), np.asarray(validity["valid_to"], dtype="U10")
     fa, fb, ta, tb = valid_from[at[i]], valid_from[at[j]], valid_to[at[i]], valid_to[at[j]]
     start = np.where(fa >= fb, fa, fb)
     end = np.where(ta <= tb, ta, tb)

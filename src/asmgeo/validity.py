@@ -37,6 +37,19 @@ def _text(values: np.ndarray) -> list[str]:
     return [v if isinstance(v, str) and v else "" for v in values]
 
 
+def _distinct(values) -> tuple[np.ndarray, list]:
+    """(codes, distinct values) of a column, the last distinct value None for the missing ones (code
+    -1): a national cadastre repeats its dates and statuses, so each distinct value is looked at once."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return codes, list(uniques) + [None]
+
+
+def _mapped(codes: np.ndarray, texts: list[str]) -> np.ndarray:
+    """``texts`` (one per distinct value of :func:`_distinct`) per row: an object array that shares
+    the text objects."""
+    return np.array(texts, dtype=object)[codes]
+
+
 def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Per licence: validity interval, its state on ``as_of``, and why it is undetermined.
 
@@ -46,16 +59,28 @@ def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     status says expired without a usable expiry date: the date from which it is known expired),
     open_ended (active with no expiry date given).
     """
+    return pd.DataFrame(validity_arrays(concessions, as_of), index=concessions.index)
+
+
+def validity_arrays(concessions: pd.DataFrame, as_of: dt.date) -> dict[str, np.ndarray]:
+    """:func:`licence_validity` as numpy arrays by column name (no table built: for the steps that
+    work on arrays, like the overlaps of a national cadastre)."""
     from asmgeo.io import dates_as_text
 
     concessions = dates_as_text(concessions)  # a layer read with geopandas holds datetimes
-    granted = np.array(_text(concessions["granted_on"].to_numpy(dtype=object)), dtype=object)
-    expires = np.array(_text(concessions["expires_on"].to_numpy(dtype=object)), dtype=object)
-    start = np.array([g or NEVER for g in granted], dtype="U10")
-    end = np.array([e or ALWAYS for e in expires], dtype="U10")
-    status = np.array([s if isinstance(s, str) and s else "unknown" for s in concessions["status"].to_numpy(dtype=object)])
-    problems = (np.array(_text(concessions[DATE_PROBLEMS].to_numpy(dtype=object)), dtype=object)
-                if DATE_PROBLEMS in concessions.columns else np.full(len(concessions), "", dtype=object))
+    codes, distinct = _distinct(concessions["granted_on"])
+    texts = _text(distinct)
+    granted, start = _mapped(codes, texts), _mapped(codes, [(g or NEVER)[:10] for g in texts])
+    codes, distinct = _distinct(concessions["expires_on"])
+    texts = _text(distinct)
+    expires, end = _mapped(codes, texts), _mapped(codes, [(e or ALWAYS)[:10] for e in texts])
+    codes, distinct = _distinct(concessions["status"])
+    status = _mapped(codes, [s or "unknown" for s in _text(distinct)])
+    if DATE_PROBLEMS in concessions.columns:
+        codes, distinct = _distinct(concessions[DATE_PROBLEMS])
+        problems = _mapped(codes, _text(distinct))
+    else:
+        problems = np.full(len(concessions), "", dtype=object)
     day = as_of.isoformat()
     no_expiry = expires == ""
     reason = problems.copy()
@@ -67,17 +92,20 @@ def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     unknown_status = (status == "unknown") & no_expiry & (reason == "")
     reason[unknown_status] = NO_STATUS_REASON
     unknown = reason != ""
-    expired_by = np.where(expired_status & unknown, day, "")
-    state = np.select(
+    expired_by = np.full(len(reason), "", dtype=object)
+    expired_by[expired_status & unknown] = day
+    names = np.array(["pending", "suspended", "revoked", "invalid_dates", "expired", "not_yet_valid", UNKNOWN, "valid",
+                      "expired", "not_yet_valid"], dtype=object)
+    state = names[np.select(
         [status == "pending", status == "suspended", status == "revoked", ~unknown & (end < start),
          unknown & expired_status, unknown & (day < start), unknown,
-         (start <= day) & (day <= end), end < day],
-        ["pending", "suspended", "revoked", "invalid_dates", "expired", "not_yet_valid", UNKNOWN, "valid", "expired"],
-        default="not_yet_valid")
-    return pd.DataFrame({"valid_from": start, "valid_to": end, "state": state, "status": status,
-                         "unknown_reason": reason.astype(str), "expired_by": expired_by.astype(str),
-                         "open_ended": (status == "active") & no_expiry & ~unknown},
-                        index=concessions.index)
+         (start <= day) & (day <= end), end < day], range(9), default=9)]
+    if not len(state):  # an empty layer's table keeps the column types it always had
+        text = np.array([], dtype="U1")
+        return {"valid_from": text, "valid_to": text, "state": text, "status": np.array([]), "unknown_reason": text,
+                "expired_by": text, "open_ended": np.array([], dtype=bool)}
+    return {"valid_from": start, "valid_to": end, "state": state, "status": status, "unknown_reason": reason,
+            "expired_by": expired_by, "open_ended": (status == "active") & no_expiry & ~unknown}
 
 
 STATES = np.array(["valid", "expired", "not_yet_valid", "pending", "suspended", "revoked", "invalid_dates", UNKNOWN],
@@ -166,28 +194,31 @@ def period_text(row) -> str:
 _PERIOD_FIELDS = ("state", "valid_from", "valid_to", "unknown_reason", "expired_by", "status")
 
 
-def period_texts(validity) -> list[str]:
-    """:func:`period_text` of each row of ``validity`` (a frame from :func:`licence_validity`, or
-    rows): the words looked up once and each distinct validity worded once (this runs once per
-    licence of a national cadastre, where many licences share their dates)."""
-    if isinstance(validity, pd.DataFrame):
-        keys = zip(*(validity[c].to_numpy(dtype=object) for c in _PERIOD_FIELDS))
+def period_texts(validity) -> np.ndarray:
+    """:func:`period_text` of each row of ``validity`` (a frame from :func:`licence_validity`, its
+    :func:`validity_arrays`, or rows), as an object array: the words looked up once and each
+    distinct validity worded once (this runs once per licence of a national cadastre, where many
+    licences share their dates)."""
+    if isinstance(validity, (pd.DataFrame, dict)):
+        columns = [np.asarray(validity[c], dtype=object) for c in _PERIOD_FIELDS]
     else:
-        keys = (tuple(getattr(row, c) for c in _PERIOD_FIELDS) for row in validity)
+        rows = list(validity)
+        columns = [np.array([getattr(row, c) for row in rows] + [None], dtype=object)[:-1] for c in _PERIOD_FIELDS]
+    # one code per distinct combination of the fields, combined column by column (kept under len)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        key, _ = pd.factorize(key * len(uniques) + codes)
+    first = np.unique(key, return_index=True)[1]  # the codes are 0, 1, ... in order of first appearance
     words = templates(
         "pending application of {date}", "pending application", "{state}, granted {date}",
         "inconsistent dates: granted {start}, expires {end}", "expired on the run date, validity undetermined: {why}",
         "validity undetermined: {why}", "{start} to {end}", "an unknown date",
         "no expiry date given (taken as open-ended)", "status unknown, dated {period}", "valid {period}", "suspended",
         "revoked")
-    worded: dict[tuple, str] = {}
-    out = []
-    for key in keys:
-        text = worded.get(key)
-        if text is None:
-            text = worded[key] = _period_words(*key, words=words)
-        out.append(text)
-    return out
+    worded = np.array([_period_words(*(column[k] for column in columns), words=words) for k in first] + [None],
+                      dtype=object)[:-1]
+    return worded[key]
 
 
 def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, status, words) -> str:
