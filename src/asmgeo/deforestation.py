@@ -136,7 +136,7 @@ def water_from_rivers(patches: gpd.GeoDataFrame, rivers: gpd.GeoDataFrame | None
     water = rivers[rivers.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
     if water.empty:
         return patches, none
-    from asmgeo.overlaps import intersecting_pairs
+    from asmgeo.intersections import intersecting_pairs
 
     geoms, polys = patches.geometry.to_numpy(), water.to_crs(patches.crs).geometry.to_numpy()
     i, j = intersecting_pairs(geoms, polys)

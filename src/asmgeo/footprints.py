@@ -25,7 +25,8 @@ from asmgeo import timing
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.i18n import t, word
 from asmgeo.labels import code_words
-from asmgeo.overlaps import TENURE_WORDS, intersecting_pairs, normalise_holder, tenure_base_severity
+from asmgeo.intersections import intersecting_pairs
+from asmgeo.overlaps import TENURE_WORDS, normalise_holder, tenure_base_severity
 from asmgeo.validity import ALWAYS, UNKNOWN, licence_validity
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ import shapely
 
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.i18n import t, word
+from asmgeo.intersections import PairLabels, intersecting_pairs, intersection_chunks, safe_intersections, worker_threads
 from asmgeo.labels import code_words
-from asmgeo.logs import Progress
 from asmgeo.overlap_words import pair_sentences, parties, party, sentence, sentences, when_clauses
 from asmgeo.validity import (  # noqa: F401 (re-exported)
     ALWAYS, NEVER, UNKNOWN, licence_validity, period_texts, valid_on, validity_arrays,
@@ -30,7 +30,6 @@ from asmgeo.validity import (  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
-CHUNK = 20_000
 
 
 @dataclass
@@ -64,26 +63,6 @@ def normalise_holder(holder: object) -> str:
 # ------------------------------------------------------------------------------------------
 # geometry
 
-
-def intersecting_pairs(left: np.ndarray, right: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs whose geometries intersect (bulk STRtree query); for a self-join, each pair once with i < j."""
-    tree = shapely.STRtree(left if right is None else right)
-    if len(left) < 2 * CHUNK:
-        i, j = tree.query(left, predicate="intersects")
-    else:  # GEOS releases the GIL while it tests: halves of the query run on two cores
-        half = len(left) // 2
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            first, second = pool.map(lambda part: tree.query(left[part], predicate="intersects"),
-                                     (slice(0, half), slice(half, None)))
-        i, j = np.concatenate([first[0], second[0] + half]), np.concatenate([first[1], second[1]])
-    if right is None:
-        keep = i < j
-        i, j = i[keep], j[keep]
-    # the tree's order within one query geometry depends on the tree; a set of pairs has one order
-    order = np.lexsort((j, i))
-    return i[order], j[order]
-
-
 def _rows(frame: pd.DataFrame):
     """Fast row tuples: pandas string arrays iterate slowly element by element, numpy arrays do not."""
     from collections import namedtuple
@@ -102,69 +81,6 @@ def _trace(frame: pd.DataFrame, i: np.ndarray, j: np.ndarray) -> tuple[list[str]
     files = [a if a == b else f"{a} / {b}" for a, b in zip(fa, fb)]
     rows = [f"{a} / {b}" for a, b in zip(ra, rb)]
     return files, rows
-
-
-class PairLabels:
-    """'<id a> / <id b>' of pairs, made when asked for (QA rows need a few of many pairs)."""
-
-    def __init__(self, ids_a: np.ndarray, ids_b: np.ndarray):
-        self.ids_a, self.ids_b = ids_a, ids_b
-
-    def __len__(self) -> int:
-        return len(self.ids_a)
-
-    def __getitem__(self, k):
-        if isinstance(k, slice):
-            return PairLabels(self.ids_a[k], self.ids_b[k])
-        return f"{self.ids_a[k]} / {self.ids_b[k]}"
-
-
-def _polygonal(geom):
-    if geom is None or geom.is_empty or geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-def _intersect_chunk(a: np.ndarray, b: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[dict]]:
-    try:
-        return shapely.intersection(a, b), []
-    except shapely.errors.GEOSException:
-        out = np.empty(len(a), dtype=object)
-        failures = []
-        for k in range(len(a)):
-            try:
-                out[k] = shapely.intersection(a[k], b[k])
-            except shapely.errors.GEOSException as exc:
-                out[k] = shapely.Polygon()
-                failures.append({"pair": labels[k], "index": k, "problem": f"GEOS could not intersect: {exc}"})
-        return out, failures
-
-
-def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str], threads: int | None = None
-                       ) -> tuple[np.ndarray, list[dict]]:
-    """Polygonal intersections of a[k] and b[k]; pairs where GEOS fails come back empty and reported.
-
-    Chunks run on a thread pool: shapely releases the GIL inside GEOS, so the cores share the work.
-    """
-    import os
-
-    out = np.empty(len(a), dtype=object)
-    failures: list[dict] = []
-    progress = Progress(len(a), "intersections", log, every=max(CHUNK, len(a) // 10 or 1))
-    starts = list(range(0, len(a), CHUNK))
-    workers = threads or min(4, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = [pool.submit(_intersect_chunk, a[s:s + CHUNK], b[s:s + CHUNK], labels[s:s + CHUNK]) for s in starts]
-        for start, job in zip(starts, jobs):
-            chunk, chunk_failures = job.result()
-            out[start:start + len(chunk)] = chunk
-            failures += [{**f, "index": start + f["index"]} for f in chunk_failures]
-            progress.step(len(chunk))
-    collections = ~np.isin(shapely.get_type_id(out), [3, 6])  # anything but Polygon / MultiPolygon
-    if collections.any():
-        out[collections] = [_polygonal(g) for g in out[collections]]
-    return out, failures
 
 
 # ------------------------------------------------------------------------------------------
@@ -222,19 +138,19 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         i, j = i[keep], j[keep]
     log.info("licence pairs whose geometries intersect (touching included): %d", len(i))
     labels = PairLabels(ids[i], ids[j])
-    with ThreadPoolExecutor(max_workers=1) as background:
+    with ThreadPoolExecutor(max_workers=worker_threads()) as pool:
         # GEOS intersects on worker threads (it releases the GIL) while this thread works out all that
-        # does not depend on the areas: each licence's validity and texts once, each pair's conflict
-        pending = background.submit(safe_intersections, geoms[i], geoms[j], labels)
+        # does not depend on the areas (each licence's validity and texts once, each pair's conflict),
+        # then measures and words each chunk of pairs as its intersections come in
+        licence_area = pool.submit(shapely.area, geoms)
+        chunks = intersection_chunks(geoms[i], geoms[j], labels, pool)
         licences = _per_licence(conc, np.unique(np.concatenate([i, j])), rules.as_of)
         terms = _pair_terms(licences, ids, i, j, rules.as_of)
-        inter, failures = pending.result()
-    area = shapely.area(inter)
-    area_a, area_b = shapely.area(geoms[i]), shapely.area(geoms[j])
-    smaller = np.minimum(area_a, area_b)
-    share_small = np.divide(100 * area, smaller, out=np.zeros_like(area), where=smaller > 0)
-    positive = area > 0
-    sliver = positive & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
+        parts = [_measured(slice(start, start + len(inter)), inter, area, licence_area.result(), i, j, ids, rules,
+                           licences, terms, failures) for start, inter, area, failures in chunks]
+    column = {name: np.concatenate([part[name] for part in parts]) for name in parts[0] if name != "failures"}
+    failures = [f for part in parts for f in part["failures"]]
+    area, share_small, sliver = column["area"], column["share_small"], column["sliver"]
     slivers = np.flatnonzero(sliver)
     failed = np.array([f["index"] for f in failures], dtype=np.int64)
     files, rows = _trace(conc, i[np.concatenate([slivers, failed])], j[np.concatenate([slivers, failed])])
@@ -245,17 +161,13 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
           for n, k in enumerate(slivers)]
     qa += [{"layer": "concessions", "file": files[len(slivers) + n], "row": rows[len(slivers) + n], "id": f["pair"],
             "field": "geometry", "problem": f["problem"], "action": "kept"} for n, f in enumerate(failures)]
-    keep = positive & ~sliver
-    i, j, inter, area, area_a, area_b = i[keep], j[keep], inter[keep], area[keep], area_a[keep], area_b[keep]
+    keep = column["keep"]
+    i, j, inter = i[keep], j[keep], column["inter"]
     terms = {name: values[keep] for name, values in terms.items()}
     sides = conc[["licence_id", "holder", "licence_type", "status"]]
     a, b = sides.take(i).reset_index(drop=True), sides.take(j).reset_index(drop=True)
-    share_a, share_b = np.round(100 * area / area_a, 2), np.round(100 * area / area_b, 2)
-    contained = rules.containment_share_pct
-    relation = np.select([(share_a >= contained) & (share_b >= contained), share_a >= contained, share_b >= contained],
-                         ["identical", "a_inside_b", "b_inside_a"], default="partial").astype(object)
+    share_a, share_b, relation, area_ha = column["share_a"], column["share_b"], column["relation"], column["area_ha"]
     conflict, same, state_a, state_b = terms["conflict"], terms["same_holder"], terms["state_a"], terms["state_b"]
-    area_ha = np.round(area / 1e4, 2)
     big = (np.maximum(share_a, share_b) >= rules.high_share_pct) | (area_ha >= rules.high_area_ha)
     severity = np.select(
         [(conflict == "live") & same, (conflict == "live") & big,
@@ -270,13 +182,38 @@ def find_concession_overlaps(concessions: gpd.GeoDataFrame, rules: OverlapRules 
         "status_a": a.status, "status_b": b.status, "state_a": state_a, "state_b": state_b,
         "valid_a": terms["valid_a"], "valid_b": terms["valid_b"], "concurrent_from": terms["concurrent_from"],
         "concurrent_to": terms["concurrent_to"],
-        "reason": pair_sentences(licences.opening[i], licences.party[j], area_ha, share_a, share_b, ids[i], ids[j],
-                                 terms["when"], relation, same),
+        "reason": column["reason"],
     })
     overlaps = gpd.GeoDataFrame(table, geometry=list(inter), crs=concessions.crs)
     log.info("licence overlaps: %d (slivers below tolerance: %d, GEOS failures: %d)",
              len(overlaps), int(sliver.sum()), len(failures))
     return overlaps, pd.DataFrame(qa, columns=["layer", "file", "row", "id", "field", "problem", "action"])
+
+
+def _measured(k: slice, inter: np.ndarray, area: np.ndarray, licence_area: np.ndarray, i: np.ndarray, j: np.ndarray,
+              ids: np.ndarray, rules: OverlapRules, licences: "_Licences", terms: dict[str, np.ndarray],
+              failures: list[dict]) -> dict:
+    """One chunk ``k`` of the pairs (``inter``, ``area``: their intersections and areas): which are
+    slivers and which are kept (every pair of the chunk), and of the kept ones their intersections,
+    shares, relation, area in hectares and reason sentence."""
+    i, j = i[k], j[k]
+    area_a, area_b = licence_area[i], licence_area[j]
+    smaller = np.minimum(area_a, area_b)
+    share_small = np.divide(100 * area, smaller, out=np.zeros_like(area), where=smaller > 0)
+    positive = area > 0
+    sliver = positive & ((area <= rules.sliver_tolerance_m2) | (share_small <= rules.sliver_share_pct))
+    keep = positive & ~sliver
+    kept, area_a, area_b, i, j = area[keep], area_a[keep], area_b[keep], i[keep], j[keep]
+    share_a, share_b = np.round(100 * kept / area_a, 2), np.round(100 * kept / area_b, 2)
+    contained = rules.containment_share_pct
+    relation = np.select([(share_a >= contained) & (share_b >= contained), share_a >= contained, share_b >= contained],
+                         ["identical", "a_inside_b", "b_inside_a"], default="partial").astype(object)
+    area_ha = np.round(kept / 1e4, 2)
+    reason = pair_sentences(licences.opening[i], licences.party[j], area_ha, share_a, share_b, ids[i], ids[j],
+                            terms["when"][k][keep], relation, terms["same_holder"][k][keep])
+    return {"area": area, "share_small": share_small, "sliver": sliver, "keep": keep, "inter": inter[keep],
+            "share_a": share_a, "share_b": share_b, "relation": relation, "area_ha": area_ha, "reason": reason,
+            "failures": failures}
 
 
 class _Licences(NamedTuple):

@@ -94,7 +94,7 @@ def licence_timing(frame, concessions, as_of, start: str = "seen_from", end: str
     import shapely
 
     from asmgeo.i18n import word
-    from asmgeo.overlaps import intersecting_pairs
+    from asmgeo.intersections import intersecting_pairs
     from asmgeo.validity import ALWAYS, NEVER, UNKNOWN, licence_validity
 
     out = pd.Series("", index=frame.index, dtype=object)

@@ -69,8 +69,7 @@ def validity_arrays(concessions: pd.DataFrame, as_of: dt.date) -> dict[str, np.n
 
     concessions = dates_as_text(concessions)  # a layer read with geopandas holds datetimes
     codes, distinct = _distinct(concessions["granted_on"])
-    texts = _text(distinct)
-    granted, start = _mapped(codes, texts), _mapped(codes, [(g or NEVER)[:10] for g in texts])
+    start = _mapped(codes, [(g or NEVER)[:10] for g in _text(distinct)])
     codes, distinct = _distinct(concessions["expires_on"])
     texts = _text(distinct)
     expires, end = _mapped(codes, texts), _mapped(codes, [(e or ALWAYS)[:10] for e in texts])

@@ -192,3 +192,36 @@ def test_summary_counts_and_hectares():
     assert total.loc[("concession_same_holder", "low"), "area_ha"] == 0.5
     per_holder = summary[summary.holder == "X"].set_index("overlap_type")
     assert per_holder.loc["concession_same_holder", "count"] == 1
+
+
+def test_pairs_worded_chunk_by_chunk_match_one_chunk_with_slivers_and_failures_in_later_chunks(monkeypatch):
+    """The intersections come back in chunks of pairs, each measured and worded as it arrives: with
+    chunks of 2 pairs the table, the QA rows (a sliver and a GEOS failure in the third and fourth
+    chunks) and their order are those of one chunk."""
+    from asmgeo import intersections
+
+    real = shapely.intersection
+    bad = shapely.box(5000, 0, 5100, 100)
+
+    def flaky(a, b, *args, **kwargs):
+        if any(g.equals(bad) for g in np.atleast_1d(a).tolist() + np.atleast_1d(b).tolist()):
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(shapely, "intersection", flaky)
+    # a row of 100 m squares overlapping their right neighbour by 10 m (10 m x 100 m = 0.1 ha each)
+    rows = [{"licence_id": f"L{k}", "holder": f"H{k}", "geometry": shapely.box(90 * k, 0, 90 * k + 100, 100)}
+            for k in range(6)]
+    rows += [{"licence_id": "S1", "geometry": shapely.box(1000, 0, 1100, 100)},  # sliver: 0.5 m x 100 m = 50 m2
+             {"licence_id": "S2", "geometry": shapely.box(1099.5, 0, 1200, 100)},
+             {"licence_id": "X1", "geometry": bad}, {"licence_id": "X2", "geometry": shapely.box(5050, 0, 5200, 100)}]
+    whole = find(*rows)
+    monkeypatch.setattr(intersections, "PAIR_CHUNK", 2)
+    chunked = find(*rows)
+    assert whole[0].drop(columns="geometry").equals(chunked[0].drop(columns="geometry"))
+    assert list(whole[0].geometry.to_wkb()) == list(chunked[0].geometry.to_wkb())
+    assert whole[1].equals(chunked[1])
+    assert chunked[0].licence_a.tolist() == ["L0", "L1", "L2", "L3", "L4"]
+    assert chunked[0].area_ha.tolist() == [0.1] * 5 and chunked[0].share_a_pct.tolist() == [10.0] * 5
+    assert chunked[1].id.tolist() == ["S1 / S2", "X1 / X2"]
+    assert "50.000 m2" in chunked[1].problem[0] and "GEOS could not intersect" in chunked[1].problem[1]
