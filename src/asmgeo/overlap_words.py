@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from asmgeo.distinct import per_distinct
 from asmgeo.i18n import current, t, templates, word
 from asmgeo.labels import code_words
 from asmgeo.validity import NEVER, unknown_text
@@ -54,10 +55,10 @@ def when_clauses(conflict: np.ndarray, since: np.ndarray, until: np.ndarray, a: 
         "both valid since {date}", "both valid at the same time", " until {date}",
         "both were valid from {start} to {end}, a past conflict", "an unknown date")
     live = np.flatnonzero(conflict == "live")
-    when[live] = [(since_text.format(date=s) if s else together) + (until_text.format(date=u) if u else "")
-                  for s, u in zip(since[live], until[live])]
+    when[live] = per_distinct(lambda s, u: (since_text.format(date=s) if s else together)
+                              + (until_text.format(date=u) if u else ""), since[live], until[live])
     past = np.flatnonzero(conflict == "past")
-    when[past] = [past_text.format(start=s or unknown_date, end=u) for s, u in zip(since[past], until[past])]
+    when[past] = per_distinct(lambda s, u: past_text.format(start=s or unknown_date, end=u), since[past], until[past])
     when[conflict == "dormant"] = word("one of them is suspended or revoked: the conflict revives if it is reinstated")
     cannot_tell, granted, granted_unknown, applied_for, not_applied, both_pending, priority = templates(
         "whether both were valid at the same time cannot be told ({why}), an undetermined conflict: check "
@@ -66,21 +67,25 @@ def when_clauses(conflict: np.ndarray, since: np.ndarray, until: np.ndarray, a: 
         "two pending applications claim the same ground: a first-come-first-served priority question",
         "{pending} is a pending application ({applied}) over {other} ({first}, {state}): a "
         "first-come-first-served priority question")
-    why_words: dict[str, str] = {}  # each reason worded once
-    for k in np.flatnonzero(conflict == "undetermined"):
-        parts = [f"{side['id'][k]}: {why_words.get(why) or why_words.setdefault(why, unknown_text(why))}"
-                 for side in (a, b) if (why := side["unknown_reason"][k])]
-        when[k] = cannot_tell.format(why="; ".join(parts))
-    for k in np.flatnonzero(conflict == "priority"):
-        pending, other = (a, b) if a["state"][k] == "pending" else (b, a)
-        if other["state"][k] == "pending":
-            when[k] = both_pending
-            continue
-        first = granted.format(date=other["valid_from"][k]) if other["valid_from"][k] != NEVER else granted_unknown
-        applied = (applied_for.format(date=pending["valid_from"][k]) if pending["valid_from"][k] != NEVER
-                   else not_applied)
-        when[k] = priority.format(pending=pending["id"][k], applied=applied, other=other["id"][k], first=first,
-                                  state=code_words(other["state"][k]))
+    undetermined = np.flatnonzero(conflict == "undetermined")
+    if len(undetermined):
+        # each side's 'id: why', for a side whose validity cannot be told (each reason worded once)
+        told = [per_distinct(lambda lid, why: f"{lid}: {unknown_text(why)}" if why else "", side["id"][undetermined],
+                             side["unknown_reason"][undetermined]) for side in (a, b)]
+        when[undetermined] = [cannot_tell.format(why=f"{wa}; {wb}" if wa and wb else wa or wb) for wa, wb in zip(*told)]
+    contested = np.flatnonzero(conflict == "priority")
+    if len(contested):
+        # the pending side, and the other (granted, or pending too)
+        a_pending = a["state"][contested] == "pending"
+        side = {name: (np.where(a_pending, a[name][contested], b[name][contested]),
+                       np.where(a_pending, b[name][contested], a[name][contested])) for name in ("id", "state", "valid_from")}
+        applied = per_distinct(lambda d: applied_for.format(date=d) if d != NEVER else not_applied, side["valid_from"][0])
+        first = per_distinct(lambda d: granted.format(date=d) if d != NEVER else granted_unknown, side["valid_from"][1])
+        state = per_distinct(code_words, side["state"][1])
+        when[contested] = [both_pending if other_state == "pending" else
+                           priority.format(pending=p, applied=ap, other=o, first=f, state=st)
+                           for p, ap, o, f, st, other_state in zip(side["id"][0], applied, side["id"][1], first, state,
+                                                                   side["state"][1])]
     return when
 
 

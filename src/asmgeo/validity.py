@@ -21,6 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from asmgeo.distinct import per_distinct
 from asmgeo.i18n import t, templates, word
 from asmgeo.schema import DATE_PROBLEMS
 
@@ -199,25 +200,17 @@ def period_texts(validity) -> np.ndarray:
     distinct validity worded once (this runs once per licence of a national cadastre, where many
     licences share their dates)."""
     if isinstance(validity, (pd.DataFrame, dict)):
-        columns = [np.asarray(validity[c], dtype=object) for c in _PERIOD_FIELDS]
+        columns = [validity[c] for c in _PERIOD_FIELDS]
     else:
         rows = list(validity)
-        columns = [np.array([getattr(row, c) for row in rows] + [None], dtype=object)[:-1] for c in _PERIOD_FIELDS]
-    # one code per distinct combination of the fields, combined column by column (kept under len)
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        key, _ = pd.factorize(key * len(uniques) + codes)
-    first = np.unique(key, return_index=True)[1]  # the codes are 0, 1, ... in order of first appearance
+        columns = [[getattr(row, c) for row in rows] for c in _PERIOD_FIELDS]
     words = templates(
         "pending application of {date}", "pending application", "{state}, granted {date}",
         "inconsistent dates: granted {start}, expires {end}", "expired on the run date, validity undetermined: {why}",
         "validity undetermined: {why}", "{start} to {end}", "an unknown date",
         "no expiry date given (taken as open-ended)", "status unknown, dated {period}", "valid {period}", "suspended",
         "revoked")
-    worded = np.array([_period_words(*(column[k] for column in columns), words=words) for k in first] + [None],
-                      dtype=object)[:-1]
-    return worded[key]
+    return per_distinct(lambda *fields: _period_words(*fields, words=words), *columns)
 
 
 def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, status, words) -> str:
