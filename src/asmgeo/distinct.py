@@ -12,17 +12,17 @@ import pandas as pd
 def distinct_rows(*columns) -> tuple[np.ndarray, np.ndarray]:
     """(codes, first): each row's code for its combination of ``columns`` (0, 1, ... in order of first
     appearance) and the first row of each code. Missing values are values like any other."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
+    key = None
     for column in columns:  # combined column by column, the key kept below the number of rows
         codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=False)
-        key, _ = pd.factorize(key * len(uniques) + codes)
-    return key, np.unique(key, return_index=True)[1]
+        key = codes if key is None else pd.factorize(key * len(uniques) + codes)[0]
+    return key, pd.Series(key).drop_duplicates().index.to_numpy()  # first rows, in order of first appearance
 
 
 def per_distinct(make: Callable[..., object], *columns) -> np.ndarray:
     """``make(*row)`` for each row of ``columns`` (an object array), called once per distinct row."""
-    codes, first = distinct_rows(*columns)
     columns = [np.asarray(column, dtype=object) for column in columns]
+    codes, first = distinct_rows(*columns)
     made = np.empty(len(first), dtype=object)
     made[:] = [make(*(column[k] for column in columns)) for k in first]
     return made[codes]

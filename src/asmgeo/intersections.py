@@ -103,14 +103,16 @@ def intersection_chunks(a: np.ndarray, b: np.ndarray, labels, pool: ThreadPoolEx
 
 
 def safe_intersections(a: np.ndarray, b: np.ndarray, labels: list[str], threads: int | None = None
-                       ) -> tuple[np.ndarray, list[dict]]:
-    """Polygonal intersections of a[k] and b[k]; pairs where GEOS fails come back empty and reported.
+                       ) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Polygonal intersections of a[k] and b[k], their areas, and the pairs where GEOS failed (their
+    intersections come back empty).
 
     Chunks run on a thread pool: shapely releases the GIL inside GEOS, so the cores share the work.
     """
     with ThreadPoolExecutor(max_workers=threads or worker_threads()) as pool:
         chunks = list(intersection_chunks(a, b, labels, pool))
-    return np.concatenate([c[1] for c in chunks]), [f for c in chunks for f in c[3]]
+    return (np.concatenate([c[1] for c in chunks]), np.concatenate([c[2] for c in chunks]),
+            [f for c in chunks for f in c[3]])
 
 
 def worker_threads() -> int:

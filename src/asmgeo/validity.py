@@ -34,21 +34,9 @@ FIXED_STATES = ("pending", "suspended", "revoked", "invalid_dates")
 UNKNOWN = "dates_unknown"
 
 
-def _text(values: np.ndarray) -> list[str]:
-    return [v if isinstance(v, str) and v else "" for v in values]
-
-
-def _distinct(values) -> tuple[np.ndarray, list]:
-    """(codes, distinct values) of a column, the last distinct value None for the missing ones (code
-    -1): a national cadastre repeats its dates and statuses, so each distinct value is looked at once."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    return codes, list(uniques) + [None]
-
-
-def _mapped(codes: np.ndarray, texts: list[str]) -> np.ndarray:
-    """``texts`` (one per distinct value of :func:`_distinct`) per row: an object array that shares
-    the text objects."""
-    return np.array(texts, dtype=object)[codes]
+def _text_or(default: str, width: int | None = None):
+    """The text of a value, ``default`` where it is missing or not text, cut to ``width``."""
+    return lambda v: (v if isinstance(v, str) and v else default)[:width]
 
 
 def licence_validity(concessions: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -69,18 +57,13 @@ def validity_arrays(concessions: pd.DataFrame, as_of: dt.date) -> dict[str, np.n
     from asmgeo.io import dates_as_text
 
     concessions = dates_as_text(concessions)  # a layer read with geopandas holds datetimes
-    codes, distinct = _distinct(concessions["granted_on"])
-    start = _mapped(codes, [(g or NEVER)[:10] for g in _text(distinct)])
-    codes, distinct = _distinct(concessions["expires_on"])
-    texts = _text(distinct)
-    expires, end = _mapped(codes, texts), _mapped(codes, [(e or ALWAYS)[:10] for e in texts])
-    codes, distinct = _distinct(concessions["status"])
-    status = _mapped(codes, [s or "unknown" for s in _text(distinct)])
-    if DATE_PROBLEMS in concessions.columns:
-        codes, distinct = _distinct(concessions[DATE_PROBLEMS])
-        problems = _mapped(codes, _text(distinct))
-    else:
-        problems = np.full(len(concessions), "", dtype=object)
+    # each distinct value looked at once: a national cadastre repeats its dates and statuses
+    start = per_distinct(_text_or(NEVER, 10), concessions["granted_on"])
+    expires = per_distinct(_text_or(""), concessions["expires_on"])
+    end = per_distinct(_text_or(ALWAYS, 10), concessions["expires_on"])
+    status = per_distinct(_text_or("unknown"), concessions["status"])
+    problems = (per_distinct(_text_or(""), concessions[DATE_PROBLEMS]) if DATE_PROBLEMS in concessions.columns
+                else np.full(len(concessions), "", dtype=object))
     day = as_of.isoformat()
     no_expiry = expires == ""
     reason = problems.copy()

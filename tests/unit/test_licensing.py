@@ -162,12 +162,28 @@ def test_judgement_dates_share_one_text_per_date_and_keep_the_date_part():
     assert days[0] is days[5] and days[1] is days[2]  # one text object per distinct date
 
 
-def test_release_freed_memory_is_safe_to_call():
-    from asmgeo.allocator import keep_freed_memory, release_freed_memory
+def test_allocator_calls_reach_glibc_and_are_skipped_without_it(monkeypatch):
+    from asmgeo import allocator
 
-    release_freed_memory()
-    keep_freed_memory()
-    release_freed_memory()
+    calls = []
+
+    class Glibc:
+        def mallopt(self, option, value):
+            calls.append(("mallopt", option, value))
+
+        def malloc_trim(self, pad):
+            calls.append(("malloc_trim", pad))
+
+    monkeypatch.setattr(allocator, "_libc", lambda: Glibc())
+    allocator.keep_freed_memory(256)
+    allocator.release_freed_memory()
+    mib = 256 * 1024 * 1024
+    assert calls == [("mallopt", allocator.M_MMAP_THRESHOLD, mib), ("mallopt", allocator.M_TRIM_THRESHOLD, mib),
+                     ("malloc_trim", 0)]
+    for other in (lambda: None, lambda: object()):  # no C library found; a C library that is not glibc
+        monkeypatch.setattr(allocator, "_libc", other)
+        allocator.keep_freed_memory()
+        allocator.release_freed_memory()
 
 
 def test_tenure_context_and_flags():
