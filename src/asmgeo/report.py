@@ -78,7 +78,7 @@ def table(frame: pd.DataFrame, table_id: str, numeric: Sequence[str] = (), css: 
             if column == "severity":
                 cls = f"sev-{esc(value)}"
                 value = code_words(value)
-            text = esc(number_text(str(value)) if isinstance(value, float) else value)
+            text = esc(number_text(str(value)) if isinstance(value, float) and value == value else value)
             if column in links and text:
                 text = f'<a href="{text}">{esc(word(links[column]))}</a>'
             attrs = f' class="{cls}"' if cls else ""

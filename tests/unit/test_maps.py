@@ -210,6 +210,10 @@ def test_report_escapes_text_and_counts_flags_by_type_and_severity():
                         pd.Series(dtype=int), pd.DataFrame(), pd.DataFrame(), [("maps/o.html", "O", "x")], "<T>")
     assert "<script>x" not in page and "<b>r</b>" not in page and "&lt;script&gt;x" in page
     assert "{{ 7*7 }}" in page  # literal text: no template engine touches the report
+    # the blank measures are empty cells in the page (in every language), never "nan" or 0.0
+    row_b = page.split('id="flag-counts"')[1].split("</tr>")[1]
+    assert '<td class="num" data-label="area_ha"></td>' in row_b and ">4.0<" in row_b
+    assert ">nan<" not in page.lower()
 
 
 def test_report_charts_write_counts_with_their_unit():
