@@ -8,7 +8,7 @@ CORES ?= 2
 
 .PHONY: setup run test lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/asmgeo/_ndvi_kernel.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

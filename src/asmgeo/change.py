@@ -31,7 +31,7 @@ from asmgeo.allocator import keep_freed_memory
 from asmgeo.errors import InputError
 from asmgeo.io import atomic_path
 from asmgeo.logs import Progress
-from asmgeo.ndvi_kernel import DROP_NODATA, DROP_SCALE, MASK_NODATA, classify_window, warm_up_kernel
+from asmgeo.ndvi_kernel import DROP_NODATA, DROP_SCALE, MASK_NODATA, classify_window
 from asmgeo.rasters import BLOCK_CACHE_MB, bounded_block_cache, strip_rows as rows_per_strip
 
 log = logging.getLogger(__name__)
@@ -206,19 +206,16 @@ def _read_block(ref, later, cloud_views, rules: ChangeRules, block: Window, wate
     return red1, nir1, nodata1, red2, nir2, nodata2, usable, water, water_mask
 
 
-def _prefetched(items: list, read, while_first_read=None) -> Iterator:
+def _prefetched(items: list, read) -> Iterator:
     """``read(item)`` for each item, the next one read on a second thread while the caller works.
 
-    GDAL reads and the compiled kernel both release the GIL, so reading window k+1 overlaps
-    classifying and writing window k; one window ahead keeps memory at two windows.
-    ``while_first_read`` runs on the caller's thread while the first item is read.
+    GDAL reads and the compiled kernel (a ctypes call) both release the GIL, so reading window k+1
+    overlaps classifying and writing window k; one window ahead keeps memory at two windows.
     """
     if not items:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="asmgeo-read") as pool:
         pending = pool.submit(read, items[0])
-        if while_first_read is not None:
-            while_first_read()
         for nxt in items[1:]:
             current = pending.result()
             pending = pool.submit(read, nxt)
@@ -278,10 +275,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                 water_view = waters[0][1] if waters else None
                 # from here on only the reader thread touches the input datasets (a GDAL dataset
                 # must not be used by two threads at once); the outputs stay on this thread
-                kernel_types = (ref.dtypes[rules.red_band - 1], later_view.dtypes[rules.red_band - 1],
-                                ref.nodata, later_view.nodata)
-                reads = _prefetched(blocks, lambda block: _read_block(ref, later_view, cloud_views, rules, block, water_view),
-                                    lambda: warm_up_kernel(*kernel_types))
+                reads = _prefetched(blocks, lambda block: _read_block(ref, later_view, cloud_views, rules, block, water_view))
                 # closing() stops the reader before the inputs close, also when a window fails
                 with closing(reads):
                     for block, (red1, nir1, nodata1, red2, nir2, nodata2, usable, water, water_mask) in zip(blocks, reads):
