@@ -66,7 +66,8 @@ def licence_timeline(licences: pd.DataFrame, as_of: str, max_stops: int = 40) ->
     return {"label": "Licence states on", "dates": stops, "start": stops.index(as_of), "entries": entries,
             "changes": changes,
             "note": "States from the grant and expiry dates; a recorded status (suspended, revoked, pending) "
-                    "is the export's and is applied at every date."}
+                    "is the export's and is applied at every date. Only the licences change colour: sites, "
+                    "overlaps and flags stay as on the run date."}
 
 
 # --- The five maps -------------------------------------------------------------------------

@@ -248,6 +248,9 @@ def test_the_as_of_slider_recolours_licences_as_the_validity_rules_say(demo_run,
         states = licence_validity(licences, dt.date.fromisoformat(dates[stop]))["state"]
         assert shown == [colour[s] for s in states], dates[stop]
         assert page.locator(".asmgeo-filter-layer[data-layer=licences] output").inner_text() == dates[stop]
+    # the panel says what the slider does not change, so a past date is not read into the sites
+    note = page.locator(".asmgeo-filter-layer[data-layer=licences]").inner_text()
+    assert "Only the licences change colour: sites, overlaps and flags stay as on the run date." in note
     assert opened.errors == []
 
 
