@@ -190,15 +190,19 @@ def period_texts(validity) -> np.ndarray:
     words = templates(
         "pending application of {date}", "pending application", "{state}, granted {date}",
         "inconsistent dates: granted {start}, expires {end}", "expired on the run date, validity undetermined: {why}",
-        "validity undetermined: {why}", "{start} to {end}", "an unknown date",
-        "no expiry date given (taken as open-ended)", "status unknown, dated {period}", "valid {period}", "suspended",
-        "revoked")
+        "validity undetermined: {why}", "{start} to {end}", "status unknown, dated {period}", "valid {period}",
+        "suspended", "revoked",
+        # a period missing one or both of its dates is worded whole, so each language keeps its grammar
+        "valid from {start}, with no expiry date given (taken as open-ended)", "valid from an unknown date to {end}",
+        "valid, with no grant or expiry date given (taken as open-ended)",
+        "status unknown, dated from {start}, with no expiry date given", "status unknown, dated from an unknown date to {end}",
+        "status unknown, with no dates given")
     return per_distinct(lambda *fields: _period_words(*fields, words=words), *columns)
 
 
 def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, status, words) -> str:
-    (pending_of, pending, granted, inconsistent, expired_unknown, unknown, span, unknown_date, open_end, status_unknown,
-     valid, suspended, revoked) = words
+    (pending_of, pending, granted, inconsistent, expired_unknown, unknown, span, status_unknown, valid, suspended,
+     revoked, *partial) = words
     start = "" if valid_from == NEVER else valid_from
     end = "" if valid_to == ALWAYS else valid_to
     if state == "pending":
@@ -210,8 +214,11 @@ def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, statu
         return inconsistent.format(start=start, end=end)
     if unknown_reason:
         return (expired_unknown if expired_by else unknown).format(why=unknown_text(unknown_reason))
-    period = span.format(start=start or unknown_date, end=end or open_end)
-    return (status_unknown if status == "unknown" else valid).format(period=period)
+    if start and end:
+        return (status_unknown if status == "unknown" else valid).format(period=span.format(start=start, end=end))
+    # (from start, open-ended), (to end, from an unknown date), (neither date): valid, then status unknown
+    which = 0 if start else (1 if end else 2)
+    return partial[which + (3 if status == "unknown" else 0)].format(start=start, end=end)
 
 
 def unknown_text(reason: str) -> str:

@@ -124,3 +124,34 @@ def test_why_a_licence_validity_is_undetermined_in_french():
     with use_language("fr"):
         assert period_text(rows[0]) == "validité indéterminée : ni statut ni date d'expiration indiqués"
         assert "statut expiré mais aucune date d'expiration indiquée" in period_text(rows[1])
+
+
+def test_a_period_missing_a_date_is_worded_whole_in_each_language():
+    import datetime as dt
+
+    import geopandas as gpd
+    import shapely
+
+    from asmgeo.validity import licence_validity, period_texts
+
+    # active from a date with no expiry; active to a date with no grant date; active with neither;
+    # status unknown with an expiry date but no grant date; both dates
+    licences = gpd.GeoDataFrame({"licence_id": ["L1", "L2", "L3", "L4", "L5"],
+                                 "granted_on": ["2019-01-01", None, None, None, "2019-01-01"],
+                                 "expires_on": [None, "2030-01-01", None, "2030-01-01", "2030-01-01"],
+                                 "status": ["active", "active", "active", None, "active"]},
+                                geometry=[shapely.box(0, 0, 1, 1)] * 5, crs=32735)
+    validity = licence_validity(licences, dt.date(2025, 6, 30))
+    assert list(period_texts(validity)) == [
+        "valid from 2019-01-01, with no expiry date given (taken as open-ended)",
+        "valid from an unknown date to 2030-01-01",
+        "valid, with no grant or expiry date given (taken as open-ended)",
+        "status unknown, dated from an unknown date to 2030-01-01",
+        "valid 2019-01-01 to 2030-01-01"]
+    with use_language("fr"):
+        assert list(period_texts(validity)) == [
+            "valide depuis le 2019-01-01, sans date d'expiration indiquée (considéré sans fin)",
+            "valide d'une date inconnue au 2030-01-01",
+            "valide, sans date d'octroi ni d'expiration indiquée (considéré sans fin)",
+            "statut inconnu, daté d'une date inconnue au 2030-01-01",
+            "valide du 2019-01-01 au 2030-01-01"]
