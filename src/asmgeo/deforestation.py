@@ -24,7 +24,7 @@ from asmgeo.i18n import t, word
 from asmgeo.labels import code_words
 from asmgeo.io import atomic_path
 from asmgeo.change import valid_polygons
-from asmgeo.validity import ALWAYS, NEVER, licence_validity, unknown_text, valid_during
+from asmgeo.validity import ALWAYS, NEVER, dates_text, licence_validity, unknown_text, valid_during
 from asmgeo.rasters import bounded_block_cache, strip_rows
 from asmgeo.timing import period_label
 
@@ -370,8 +370,7 @@ def deforestation_flags(patches: gpd.GeoDataFrame, site_loss: pd.DataFrame, lice
 
     def licence_reason(i, r):
         v = validity.loc[i] if validity is not None else None
-        period = t("{start} to {end}", start=v.valid_from if v.valid_from != NEVER else "?",
-                   end=v.valid_to if v.valid_to != ALWAYS else word("no expiry date given"))
+        period = dates_text(v.valid_from if v.valid_from != NEVER else "", v.valid_to if v.valid_to != ALWAYS else "")
         if v.unknown_reason:
             period = t("validity undetermined: {why}", why=unknown_text(v.unknown_reason))
         return t("{loss:.2f} ha of forest were lost inside licence {licence} after {cutoff} (loss years {years}); the "

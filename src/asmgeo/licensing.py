@@ -20,7 +20,7 @@ from asmgeo.allocator import release_freed_memory
 from asmgeo.flags import empty_flags, make_flags
 from asmgeo.i18n import t, word
 from asmgeo.labels import code_words
-from asmgeo.validity import UNKNOWN, licence_validity, state_on
+from asmgeo.validity import UNKNOWN, dates_text, licence_validity, state_on
 from asmgeo.parse import split_minerals
 from asmgeo.site_context import add_tenure_context, add_watercourse_distance, join_by
 
@@ -380,8 +380,7 @@ def site_flags(status: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame, tenure: 
                 if licence is not None and lid in licence.index:
                     lic = licence.loc[lid]
                     problem = lic.get("date_problems") if hasattr(lic, "get") else None
-                    dates = (t("{start} to {end}", start=lic.granted_on or "?",
-                               end=lic.expires_on or word("no expiry date given"))
+                    dates = (dates_text(lic.granted_on, lic.expires_on)
                              + (f"; {problem}" if isinstance(problem, str) and problem else ""))
                     details.append(t("{licence} ({holder}, status {status}, {dates})", licence=lid,
                                      holder=lic.holder or word("holder unknown"), status=code_words(lic.status), dates=dates))

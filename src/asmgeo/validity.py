@@ -221,6 +221,17 @@ def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, statu
     return partial[which + (3 if status == "unknown" else 0)].format(start=start, end=end)
 
 
+def dates_text(start, end) -> str:
+    """A licence's recorded grant and expiry dates in words (missing: empty or None), a missing one said."""
+    if start and end:
+        return t("{start} to {end}", start=start, end=end)
+    if start:
+        return t("from {start}, no expiry date given", start=start)
+    if end:
+        return t("to {end}, no grant date given", end=end)
+    return word("no dates given")
+
+
 def unknown_text(reason: str) -> str:
     """Why a licence's validity cannot be told, in the run's language (the date problems found at
     ingest keep the words they were recorded with, like the rest of the input checks)."""

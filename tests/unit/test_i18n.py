@@ -155,3 +155,13 @@ def test_a_period_missing_a_date_is_worded_whole_in_each_language():
             "valide, sans date d'octroi ni d'expiration indiquée (considéré sans fin)",
             "statut inconnu, daté d'une date inconnue au 2030-01-01",
             "valide du 2019-01-01 au 2030-01-01"]
+
+
+def test_recorded_dates_say_which_one_is_missing():
+    from asmgeo.validity import dates_text
+
+    assert [dates_text("2019-01-01", "2030-01-01"), dates_text("2019-01-01", None), dates_text("", "2030-01-01"),
+            dates_text(None, "")] == ["2019-01-01 to 2030-01-01", "from 2019-01-01, no expiry date given",
+                                      "to 2030-01-01, no grant date given", "no dates given"]
+    with use_language("es"):
+        assert dates_text(None, "2030-01-01") == "hasta el 2030-01-01, sin fecha de otorgamiento"
