@@ -237,16 +237,24 @@ def _layer_specific_checks(frame: pd.DataFrame, layer: str, path: str, rows: pd.
                    f"expires_on {frame.at[i, 'expires_on']} is before granted_on {frame.at[i, 'granted_on']}; "
                    "kept as given, so the licence is never valid", KEPT)
         no_expiry = frame["expires_on"].isna() & frame[schema.DATE_PROBLEMS].isna()
-        for status, column, text in (
-                ("active", "expires_on", "active licences have no expiry date and are taken as open-ended (e.g. {id}); "
-                                         "every reason that relies on it says that no expiry date was given"),
-                ("unknown", "status", "licences have no status and no expiry date (e.g. {id}): their validity is "
-                                      "undetermined, so they legalise no site and their overlaps are 'undetermined'; "
-                                      "map a status column (columns.status) or set constants.status")):
+        for status, column, texts in (
+                ("active", "expires_on", (
+                    "active licence has no expiry date and is taken as open-ended ({id}); every reason that relies "
+                    "on it says that no expiry date was given",
+                    "active licences have no expiry date and are taken as open-ended (e.g. {id}); every reason that "
+                    "relies on it says that no expiry date was given")),
+                ("unknown", "status", (
+                    "licence has no status and no expiry date ({id}): its validity is undetermined, so it legalises "
+                    "no site and its overlaps are 'undetermined'; map a status column (columns.status) or set "
+                    "constants.status",
+                    "licences have no status and no expiry date (e.g. {id}): their validity is undetermined, so they "
+                    "legalise no site and their overlaps are 'undetermined'; map a status column (columns.status) "
+                    "or set constants.status"))):
             rows_of = (frame["status"] == status) & no_expiry
             if rows_of.any():
-                qa.add(path, "*", None, column, f"WARNING: {path}: {int(rows_of.sum())} "
-                       + text.format(id=frame.at[frame.index[rows_of][0], id_col]), KEPT)
+                count = int(rows_of.sum())
+                qa.add(path, "*", None, column, f"WARNING: {path}: {count} "
+                       + texts[count > 1].format(id=frame.at[frame.index[rows_of][0], id_col]), KEPT)
         as_of = pd.Timestamp(options.as_of)
         stale = (frame["status"] == "active") & (expires < as_of).fillna(False)
         for i in frame.index[stale]:

@@ -52,6 +52,16 @@ def ingest(rows, **options):
     return clean.set_index("licence_id"), qa
 
 
+def test_one_licence_without_expiry_or_status_is_reported_in_the_singular():
+    _, qa = ingest([
+        {"licence_id": "OPEN", "status": "active", "granted_on": "2010-01-01", "expires_on": ""},
+        {"licence_id": "BARE", "status": "", "granted_on": "2010-01-01", "expires_on": ""},
+    ])
+    warning = qa[qa.row.astype(str) == "*"].problem.str.cat(sep=" | ")
+    assert ": 1 active licence has no expiry date and is taken as open-ended (OPEN);" in warning
+    assert ": 1 licence has no status and no expiry date (BARE): its validity is undetermined, so it legalises no site" in warning
+
+
 def test_unreadable_expiry_is_unknown_blank_expiry_is_open_ended_and_reported():
     clean, qa = ingest([
         {"licence_id": "SLASH", "status": "active", "granted_on": "2010-01-01", "expires_on": "N/A"},
