@@ -62,7 +62,7 @@ path = sys.argv[1]
 t0 = time.perf_counter()
 # the block cache the change detection uses (reading is fastest with a small one: nothing is read twice)
 with bounded_block_cache(), rasterio.open(f"{path}/before.tif") as b, rasterio.open(f"{path}/after.tif") as a:
-    for tile in tile_windows(b.width, b.height, 4096):
+    for tile in tile_windows(b.width, b.height, int(sys.argv[2])):
         for block in _blocks(tile, 256):  # the same windows the change detection reads
             for src in (b, a):
                 src.read((1, 4), window=block)
@@ -86,7 +86,7 @@ with rasterio.open(f"{path}/before.tif") as b:
 kernel_load_s = time.perf_counter() - t_load
 from asmgeo.change import tile_windows, detect_change_tile, ChangeRules
 with rasterio.open(f"{path}/before.tif") as b:
-    n_tiles, pixels = len(tile_windows(b.width, b.height, 4096)), b.width * b.height
+    n_tiles, pixels = len(tile_windows(b.width, b.height, int(sys.argv[2]))), b.width * b.height
 # a Snakemake job starts without its outputs: renaming over old files would add a flush (ext4), and
 # removing them (freeing their pages) is no part of the change detection
 for tile in range(n_tiles):
@@ -96,7 +96,7 @@ for tile in range(n_tiles):
 t0 = time.perf_counter()
 cleared = 0
 for tile in range(n_tiles):
-    stats = detect_change_tile(f"{path}/before.tif", f"{path}/after.tif", tile, 4096, f"{path}/m_{tile}.tif",
+    stats = detect_change_tile(f"{path}/before.tif", f"{path}/after.tif", tile, int(sys.argv[2]), f"{path}/m_{tile}.tif",
                                f"{path}/d_{tile}.tif", ChangeRules())
     cleared += stats["cleared"]
 print(json.dumps({"seconds": time.perf_counter() - t0, "pixels": pixels, "cleared": cleared, "kernel_load_s": kernel_load_s,
@@ -177,17 +177,18 @@ def child(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def change_against_read(folder: Path, n: int, repeat: int, compress: str) -> dict:
+def change_against_read(folder: Path, n: int, repeat: int, compress: str, tile_px: int) -> dict:
     """The change detection against its read floor, interleaved, medians of ``repeat``."""
     runs = {"read": [], "change": []}
     for _ in range(repeat):
-        runs["read"].append(child(READ, str(folder)))
-        runs["change"].append(child(CHANGE, str(folder)))
+        runs["read"].append(child(READ, str(folder), str(tile_px)))
+        runs["change"].append(child(CHANGE, str(folder), str(tile_px)))
     for f in folder.glob("[md]_*.tif"):
         f.unlink()
     read, change = (statistics.median(r["seconds"] for r in runs[k]) for k in ("read", "change"))
     load = statistics.median(r["kernel_load_s"] for r in runs["change"])
-    return {"size": n, "step": "change_vs_read", "compress": compress or "none", "read_median_s": round(read, 3),
+    return {"size": n, "step": "change_vs_read", "compress": compress or "none", "tile_px": tile_px,
+            "read_median_s": round(read, 3),
             "read_runs_s": [round(r["seconds"], 3) for r in runs["read"]], "change_median_s": round(change, 3),
             "change_runs_s": [round(r["seconds"], 3) for r in runs["change"]], "ratio_to_read": round(change / read, 2),
             "kernel_load_s": round(load, 3), "ratio_to_read_with_load": round((change + load) / read, 2),
@@ -203,6 +204,8 @@ def main() -> None:
     parser.add_argument("--zonal-only", action="store_true", help="only zonal loss against exactextract alone")
     parser.add_argument("--change-only", action="store_true",
                         help="only the read floor and the change detection, interleaved")
+    parser.add_argument("--tile-px", type=int, default=16384,
+                        help="tiles as the workflow's forest.tile_px (its default); each tile is read and detected in turn")
     parser.add_argument("--compress", default="", help="images written with this GDAL compression (e.g. DEFLATE)")
     args = parser.parse_args()
     results = []
@@ -212,12 +215,13 @@ def main() -> None:
         if not (folder / "lossyear.tif").exists():
             subprocess.run([sys.executable, "-c", GENERATE, str(n), str(folder), args.compress], check=True)
         if args.change_only:  # read floor and change detection interleaved, each in a fresh process
-            results.append(change_against_read(folder, n, args.repeat, args.compress))
+            results.append(change_against_read(folder, n, args.repeat, args.compress, args.tile_px))
             print(json.dumps(results[-1]), flush=True)
             continue
         # merge (tiles -> two COGs) and patches (vectorise, mean NDVI drop) follow the change
         # detection in the workflow; they are timed on the tiles the last change run left
-        for name, code, extra in (() if args.zonal_only else (("read", READ, []), ("change", CHANGE, []),
+        tile = [str(args.tile_px)]
+        for name, code, extra in (() if args.zonal_only else (("read", READ, tile), ("change", CHANGE, tile),
                                                                ("merge", MERGE, []), ("patches", PATCHES, []))):
             runs = [child(code, str(folder), *extra) for _ in range(args.repeat)]
             median = statistics.median(r["seconds"] for r in runs)

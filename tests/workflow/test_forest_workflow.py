@@ -66,7 +66,7 @@ def test_change_mask_is_a_cloud_optimised_geotiff(demo_run):
 
 def test_many_tiles_give_the_same_patches(demo_run, tmp_path):
     work = copy_repo(tmp_path / "repo")
-    config = (work / "config" / "config.yaml").read_text().replace("tile_px: 4096", "tile_px: 256")
+    config = (work / "config" / "config.yaml").read_text().replace("tile_px: 16384", "tile_px: 256")
     (work / "config" / "config.yaml").write_text(config)
     snakemake(work, "data/processed/demo/forest/ndvi_patches.gpkg")
     tiles = json.loads((work / "data/processed/demo/forest/tiles.json").read_text())["tiles"]

@@ -138,7 +138,7 @@ def loss_patches(lossyear: str | None, treecover: str | None, crs_path: str, mas
     return patches
 
 
-def change_tiles(before: str, after: str, out_json: str, tile_px: int = 4096) -> dict:
+def change_tiles(before: str, after: str, out_json: str, tile_px: int = 16384) -> dict:
     """Check the two dates overlap, note any alignment, and list the tiles of the earlier image's grid."""
     import rasterio
 
@@ -155,7 +155,7 @@ def change_tiles(before: str, after: str, out_json: str, tile_px: int = 4096) ->
     return record
 
 
-def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int = 4096,
+def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int = 16384,
                 before_mask: str | None = None, after_mask: str | None = None, red_band: int = 1, nir_band: int = 4,
                 forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
                 min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0, green_band: int | None = None,
