@@ -31,7 +31,7 @@ from asmgeo.allocator import keep_freed_memory
 from asmgeo.errors import InputError
 from asmgeo.io import atomic_path
 from asmgeo.logs import Progress
-from asmgeo.ndvi_kernel import DROP_NODATA, DROP_SCALE, MASK_NODATA, classify_window
+from asmgeo.ndvi_kernel import DROP_NODATA, DROP_SCALE, MASK_NODATA, classify_window, cleared_per_block
 from asmgeo.rasters import BLOCK_CACHE_MB, bounded_block_cache, strip_rows as rows_per_strip
 
 log = logging.getLogger(__name__)
@@ -287,7 +287,7 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
                         moved = (water_mask is not None and water_from_mask(cleared, drop, water_mask)) or moved
                         if moved:
                             stats["became_water"] += int((cleared == BECAME_WATER).sum())
-                            per_block = _cleared_per_block(cleared, OUT_BLOCK_PX)
+                            per_block = cleared_per_block(cleared, OUT_BLOCK_PX)
                         _write_window(mask_dst, drop_dst, cleared, drop, per_block,
                                       block.row_off - window.row_off, block.col_off - window.col_off)
                         stats["pixels"] += int(cleared.size)
@@ -302,15 +302,6 @@ def _detect_change_tile(before, after, tile, tile_px, out_mask, out_drop, rules,
     log.info("tile %d: %d px, %d valid in both dates, %d cleared, %d became water (%s)", tile, stats["pixels"],
              stats["valid"], stats["cleared"], stats["became_water"], rules.water_rule())
     return stats
-
-
-def _cleared_per_block(mask: np.ndarray, block_px: int) -> np.ndarray:
-    """Cleared pixels (code 1) per output block of a window, as the kernel counts them."""
-    rows, cols = -(-mask.shape[0] // block_px), -(-mask.shape[1] // block_px)
-    counts = np.zeros((rows, cols), np.int64)
-    r, c = np.nonzero(mask == 1)
-    np.add.at(counts, (r // block_px, c // block_px), 1)
-    return counts
 
 
 def _write_window(mask_dst, drop_dst, mask: np.ndarray, drop: np.ndarray, cleared_per_block: np.ndarray,

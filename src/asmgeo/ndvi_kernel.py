@@ -88,8 +88,17 @@ def _checked(red1, nir1, red2, nir2, valid) -> None:
         raise ValueError(f"valid mask has shape {valid.shape}, the bands {shape}")
 
 
-def _block_counts_shape(shape: tuple[int, int], block_px: int) -> tuple[int, int]:
-    return -(-shape[0] // block_px), -(-shape[1] // block_px)
+def _no_counts(shape: tuple[int, int], block_px: int) -> np.ndarray:
+    """Zero counts, one per ``block_px`` square of a window of ``shape`` (the last ones partial)."""
+    return np.zeros((-(-shape[0] // block_px), -(-shape[1] // block_px)), np.int64)
+
+
+def cleared_per_block(mask: np.ndarray, block_px: int) -> np.ndarray:
+    """Cleared pixels (code 1) per ``block_px`` square of a window's mask, as the kernel counts them."""
+    counts = _no_counts(mask.shape, block_px)
+    rows, cols = np.nonzero(mask == 1)
+    np.add.at(counts, (rows // block_px, cols // block_px), 1)
+    return counts
 
 
 def classify_window(red1: np.ndarray, nir1: np.ndarray, red2: np.ndarray, nir2: np.ndarray,
@@ -115,14 +124,13 @@ def classify_window(red1: np.ndarray, nir1: np.ndarray, red2: np.ndarray, nir2: 
     rows, cols = red1.shape
     mask = np.empty((rows, cols), np.uint8)
     drop = np.empty((rows, cols), np.int16)
-    cleared_per_block = np.zeros(_block_counts_shape(red1.shape, block_px), np.int64)
+    counts = _no_counts(red1.shape, block_px)
     address = lambda array: array.ctypes.data  # noqa: E731
     valid_count = function(address(red1), address(nir1), address(red2), address(nir2), rows, cols,
                            nodata1.item(), use1, nodata2.item(), use2, address(extra), valid is not None,
                            *_thresholds(forest_ndvi, cleared_ndvi, min_ndvi_drop),
-                           address(mask), address(drop), block_px, address(cleared_per_block),
-                           cleared_per_block.shape[1])
-    return mask, drop, int(valid_count), cleared_per_block
+                           address(mask), address(drop), block_px, address(counts), counts.shape[1])
+    return mask, drop, int(valid_count), counts
 
 
 def classify_window_numpy(red1: np.ndarray, nir1: np.ndarray, red2: np.ndarray, nir2: np.ndarray,
@@ -147,7 +155,4 @@ def classify_window_numpy(red1: np.ndarray, nir1: np.ndarray, red2: np.ndarray, 
         scaled = np.clip(np.where(cleared, change, np.float32(0)) * np.float32(DROP_SCALE), -DROP_LIMIT, DROP_LIMIT)
     mask = np.where(ok, cleared.view(np.uint8), np.uint8(MASK_NODATA))
     drop = np.where(cleared, np.rint(scaled).astype(np.int16), np.int16(DROP_NODATA))
-    cleared_per_block = np.zeros(_block_counts_shape(red1.shape, block_px), np.int64)
-    rows, cols = np.nonzero(cleared)
-    np.add.at(cleared_per_block, (rows // block_px, cols // block_px), 1)
-    return mask, drop, int(ok.sum()), cleared_per_block
+    return mask, drop, int(ok.sum()), cleared_per_block(mask, block_px)

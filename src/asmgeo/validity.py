@@ -23,6 +23,7 @@ import pandas as pd
 
 from asmgeo.distinct import per_distinct
 from asmgeo.i18n import t, templates, word
+from asmgeo.parse import is_missing
 from asmgeo.schema import DATE_PROBLEMS
 
 NEVER, ALWAYS = "0001-01-01", "9999-12-31"
@@ -222,7 +223,8 @@ def _period_words(state, valid_from, valid_to, unknown_reason, expired_by, statu
 
 
 def dates_text(start, end) -> str:
-    """A licence's recorded grant and expiry dates in words (missing: empty or None), a missing one said."""
+    """A licence's recorded grant and expiry dates in words, a missing one (None, NaN, empty) said."""
+    start, end = ("" if is_missing(v) else v for v in (start, end))
     if start and end:
         return t("{start} to {end}", start=start, end=end)
     if start:

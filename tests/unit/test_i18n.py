@@ -163,5 +163,6 @@ def test_recorded_dates_say_which_one_is_missing():
     assert [dates_text("2019-01-01", "2030-01-01"), dates_text("2019-01-01", None), dates_text("", "2030-01-01"),
             dates_text(None, "")] == ["2019-01-01 to 2030-01-01", "from 2019-01-01, no expiry date given",
                                       "to 2030-01-01, no grant date given", "no dates given"]
+    assert dates_text(float("nan"), "2030-01-01") == "to 2030-01-01, no grant date given"  # NaN from a table is missing
     with use_language("es"):
         assert dates_text(None, "2030-01-01") == "hasta el 2030-01-01, sin fecha de otorgamiento"

@@ -138,12 +138,20 @@ def loss_patches(lossyear: str | None, treecover: str | None, crs_path: str, mas
     return patches
 
 
-def change_tiles(before: str, after: str, out_json: str, tile_px: int = 16384) -> dict:
-    """Check the two dates overlap, note any alignment, and list the tiles of the earlier image's grid."""
+def _default_tile_px() -> int:
+    from asmgeo.config import schema_defaults
+
+    return int(schema_defaults()["forest"]["tile_px"])
+
+
+def change_tiles(before: str, after: str, out_json: str, tile_px: int | None = None) -> dict:
+    """Check the two dates overlap, note any alignment, and list the tiles of the earlier image's grid
+    (``tile_px``: the config schema's ``forest.tile_px`` when not given)."""
     import rasterio
 
     from asmgeo.change import check_overlap, tile_windows
 
+    tile_px = tile_px or _default_tile_px()
     info = check_overlap(before, after)
     with rasterio.open(before) as src:
         tiles = len(tile_windows(src.width, src.height, tile_px))
@@ -155,7 +163,7 @@ def change_tiles(before: str, after: str, out_json: str, tile_px: int = 16384) -
     return record
 
 
-def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int = 16384,
+def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str, tile_px: int | None = None,
                 before_mask: str | None = None, after_mask: str | None = None, red_band: int = 1, nir_band: int = 4,
                 forest_ndvi: float = 0.6, cleared_ndvi: float = 0.4,
                 min_ndvi_drop: float = 0.2, max_block_mb: float = 256.0, green_band: int | None = None,
@@ -167,7 +175,8 @@ def change_tile(before: str, after: str, tile: int, out_mask: str, out_drop: str
     rules = ChangeRules(red_band=red_band, nir_band=nir_band, forest_ndvi=forest_ndvi, cleared_ndvi=cleared_ndvi, min_ndvi_drop=min_ndvi_drop,
                         max_block_mb=max_block_mb, green_band=green_band, swir_band=swir_band,
                         water_index_min=water_index_min, water_mask=water_mask)
-    return detect_change_tile(before, after, int(tile), tile_px, out_mask, out_drop, rules, before_mask, after_mask)
+    return detect_change_tile(before, after, int(tile), tile_px or _default_tile_px(), out_mask, out_drop, rules,
+                              before_mask, after_mask)
 
 
 def change_merge(mask_tiles: list[str], drop_tiles: list[str], reference: str, out_mask: str, out_drop: str,
